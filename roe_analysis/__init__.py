@@ -1,0 +1,3 @@
+"""roe-analysis: load every job of a Roe AI agent into typed Polars frames and analyse them."""
+
+from __future__ import annotations

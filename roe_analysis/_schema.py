@@ -1,0 +1,103 @@
+"""The fixed schema of every frame the library builds.
+
+Each frame has the same columns and dtypes whatever the data, an empty load included, so that code
+written against one agent runs unchanged against another. All datetimes are ``Datetime("us", "UTC")``.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+SCHEMA_VERSION = 1
+
+#: Status names by the code the API uses (spec: 0=PENDING … 6=CACHED). Anything else is UNKNOWN.
+STATUS_NAMES: dict[int, str] = {
+    0: "PENDING",
+    1: "STARTED",
+    2: "RETRY",
+    3: "SUCCESS",
+    4: "FAILURE",
+    5: "CANCELLED",
+    6: "CACHED",
+}
+#: Statuses of a job that has not finished yet.
+RUNNING_STATUSES: tuple[str, ...] = ("PENDING", "STARTED", "RETRY")
+#: Statuses that end a job.
+TERMINAL_STATUSES: tuple[str, ...] = ("SUCCESS", "FAILURE", "CANCELLED", "CACHED")
+
+Status = pl.Enum([*STATUS_NAMES.values(), "UNKNOWN"])
+ReviewStatus = pl.Enum(["pending", "approved", "rejected"])
+ReviewState = pl.Enum(["unreviewed", "agreed", "disagreed"])
+UTC = pl.Datetime("us", "UTC")
+
+JOBS_SCHEMA = pl.Schema(
+    {
+        "agent_id": pl.String,
+        "id": pl.String,
+        "agent_version_name": pl.String,
+        "status_code": pl.Int8,
+        "status": Status,
+        "created_at": UTC,
+        "last_updated_at": UTC,
+        "duration_ms": pl.Int64,
+        "grader_score": pl.Float64,
+        "human_score": pl.Float64,
+        "evaluation_feedback": pl.String,
+        "evaluation_reference": pl.String,
+        "evaluation_created_at": UTC,
+        "evaluation_updated_at": UTC,
+        "review_status": ReviewStatus,
+        "corrected_verdict": pl.String,
+        "review_comment": pl.String,
+        "reviewed_at": UTC,
+        "reviewed_by": pl.String,
+        "review_state": ReviewState,
+        "creator_id": pl.String,
+        "creator_email": pl.String,
+        "creator_display_name": pl.String,
+        "ui_fields": pl.String,
+        "n_status_events": pl.UInt32,
+        "n_inputs": pl.UInt32,
+        "n_metadata": pl.UInt32,
+    }
+)
+
+STATUS_EVENTS_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String,
+        "event_index": pl.UInt32,
+        "timestamp": UTC,
+        "status_code": pl.Int8,
+        "status": Status,
+        "error_message": pl.String,
+        "error_details": pl.String,
+        "count": pl.Int64,
+    }
+)
+
+INPUTS_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String,
+        "input_index": pl.UInt32,
+        "key": pl.String,
+        "description": pl.String,
+        "data_type": pl.String,
+        "value": pl.String,
+        "file_name": pl.String,
+    }
+)
+
+METADATA_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String,
+        "key": pl.String,
+        "value": pl.String,
+    }
+)
+
+FRAME_SCHEMAS: dict[str, pl.Schema] = {
+    "jobs": JOBS_SCHEMA,
+    "status_events": STATUS_EVENTS_SCHEMA,
+    "inputs": INPUTS_SCHEMA,
+    "metadata": METADATA_SCHEMA,
+}
