@@ -1,0 +1,302 @@
+"""`JobQuery`: every filter of the jobs endpoint, validated before a request is sent.
+
+Each bad argument raises `InvalidArgumentError` (a `ValueError`) with a hint, so a typo costs no
+request and no rate-limit budget.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any
+
+from roe_analysis._errors import InvalidArgumentError
+from roe_analysis._schema import STATUS_NAMES
+
+#: The ordering keys the API accepts (spec enum), without the leading "-".
+ORDERING_KEYS: tuple[str, ...] = (
+    "agent_version_name",
+    "cost",
+    "created_at",
+    "duration",
+    "grader_score",
+    "id",
+    "last_updated_at",
+    "status_code",
+)
+DEFAULT_ORDERING: tuple[str, ...] = ("-created_at",)
+#: The server's default `limit` when none is sent (the current API caps counting at 100,000 jobs).
+SERVER_DEFAULT_LIMIT = 100_000
+_STATUS_CODES = {name: code for code, name in STATUS_NAMES.items()}
+
+
+def validate_agent_id(agent_id: object) -> str:
+    """The canonical form of an agent id, or a helpful error."""
+    if not isinstance(agent_id, str):
+        raise InvalidArgumentError(f"agent_id must be a UUID string; got {type(agent_id).__name__} {agent_id!r}.")
+    try:
+        return str(uuid.UUID(agent_id.strip()))
+    except ValueError:
+        raise InvalidArgumentError(
+            f"agent_id must be a UUID such as '8b0c3f9e-2a54-4c52-9a5e-1f0d6a7e9b11' (copy it from the agent's "
+            f"URL in the Roe AI dashboard); got {agent_id!r}."
+        ) from None
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a `Z`, the form the API and snapshots use."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_when(name: str, value: object) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise InvalidArgumentError(
+                f"{name} must be an ISO 8601 date-time with a time zone, e.g. '2026-05-01T00:00:00Z'; got {value!r}."
+            ) from None
+    if not isinstance(value, datetime):
+        raise InvalidArgumentError(
+            f"{name} must be a timezone-aware datetime or ISO 8601 string; got {type(value).__name__}."
+        )
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise InvalidArgumentError(
+            f"{name} is a naive datetime ({value.isoformat()}): say which time zone it is in, e.g. "
+            f"{name}=datetime(..., tzinfo=datetime.UTC) or '...Z'. A naive time would silently be read as the "
+            f"server's zone."
+        )
+    return value.astimezone(UTC)
+
+
+def _optional_str(name: str, value: object) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise InvalidArgumentError(f"{name} must be a string; got {type(value).__name__} {value!r}.")
+    return value
+
+
+def _status_codes(value: object) -> tuple[int, ...] | None:
+    if value is None:
+        return None
+    items: Iterable[object]
+    if isinstance(value, str):
+        items = [v for v in value.split(",") if v.strip()]
+    elif isinstance(value, int):
+        items = [value]
+    elif isinstance(value, Iterable):
+        items = list(value)
+    else:
+        raise InvalidArgumentError(f"status_code must be a code, a status name or a list of them; got {value!r}.")
+    codes: list[int] = []
+    for item in items:
+        if isinstance(item, bool):
+            raise InvalidArgumentError(f"status_code must not be a bool; got {item!r}.")
+        if isinstance(item, int):
+            code = item
+        elif isinstance(item, str) and item.strip().lstrip("-").isdigit():
+            code = int(item.strip())
+        elif isinstance(item, str) and item.strip().upper() in _STATUS_CODES:
+            code = _STATUS_CODES[item.strip().upper()]
+        else:
+            names = ", ".join(f"{c}={n}" for c, n in STATUS_NAMES.items())
+            raise InvalidArgumentError(f"unknown status_code {item!r}: use a code or name ({names}).")
+        codes.append(code)
+    if not codes:
+        raise InvalidArgumentError("status_code is empty: leave it out to get every status.")
+    return tuple(dict.fromkeys(codes))
+
+
+def _ordering(value: object) -> tuple[str, ...]:
+    if value is None:
+        return DEFAULT_ORDERING
+    raw = value.split(",") if isinstance(value, str) else value
+    if not isinstance(raw, Iterable):
+        raise InvalidArgumentError(f"ordering must be a list of keys such as ['-created_at']; got {value!r}.")
+    keys: list[str] = []
+    for item in raw:
+        if not isinstance(item, str) or not item.strip():
+            raise InvalidArgumentError(f"ordering keys must be non-empty strings; got {item!r}.")
+        key = item.strip()
+        bare = key.removeprefix("-")
+        if bare not in ORDERING_KEYS:
+            close = difflib.get_close_matches(bare, ORDERING_KEYS, n=1)
+            hint = f" Did you mean {('-' if key.startswith('-') else '') + close[0]!r}?" if close else ""
+            raise InvalidArgumentError(
+                f"unknown ordering key {key!r}.{hint} Allowed: {', '.join(ORDERING_KEYS)} (prefix '-' for descending)."
+            )
+        if any(k.removeprefix("-") == bare for k in keys):
+            raise InvalidArgumentError(f"ordering names {bare!r} twice: {list(raw)!r}.")
+        keys.append(key)
+    if not keys:
+        raise InvalidArgumentError("ordering is empty: leave it out for the default '-created_at'.")
+    return tuple(keys)
+
+
+def _metadata(value: object) -> tuple[tuple[str, str], ...] | None:
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise InvalidArgumentError(
+            f"metadata must be a dict of str → str such as {{'customer': 'acme'}}; got {type(value).__name__}."
+        )
+    bad = [(k, v) for k, v in value.items() if not isinstance(k, str) or not isinstance(v, str)]
+    if bad:
+        k, v = bad[0]
+        raise InvalidArgumentError(
+            f"metadata must map strings to strings; {k!r}: {v!r} is {type(k).__name__} → {type(v).__name__}. "
+            f"Convert values with str(...) first."
+        )
+    return tuple(value.items())
+
+
+@dataclass(frozen=True)
+class JobQuery:
+    """A validated set of filters for `GET /v1/agents/{agent_id}/jobs/`."""
+
+    created_from: datetime | None = None
+    created_to: datetime | None = None
+    status_code: tuple[int, ...] | None = None
+    version_name: str | None = None
+    ordering: tuple[str, ...] = DEFAULT_ORDERING
+    metadata: tuple[tuple[str, str], ...] | None = None
+    search: str | None = None
+    semantic_string: str | None = None
+    job_id: str | None = None
+    job_inputs: str | None = None
+    exclude_metadata: bool = False
+    verdict: str | None = None
+    limit: int | None = None
+    page_size: int = 100
+
+    @classmethod
+    def build(
+        cls,
+        *,
+        created_from: datetime | str | None = None,
+        created_to: datetime | str | None = None,
+        status_code: int | str | Iterable[int | str] | None = None,
+        version_name: str | None = None,
+        ordering: str | Iterable[str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+        search: str | None = None,
+        semantic_string: str | None = None,
+        job_id: str | None = None,
+        job_inputs: str | None = None,
+        exclude_metadata: bool = False,
+        verdict: str | None = None,
+        limit: int | None = None,
+        page_size: int = 100,
+    ) -> JobQuery:
+        """Validate every filter; raises `InvalidArgumentError` with a hint on the first bad one."""
+        start = _parse_when("created_from", created_from)
+        end = _parse_when("created_to", created_to)
+        if start is not None and end is not None and start > end:
+            raise InvalidArgumentError(
+                f"created_from ({format_datetime(start)}) is after created_to ({format_datetime(end)}): swap them."
+            )
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise InvalidArgumentError(
+                f"page_size must be a whole number of at least 1 (the server caps it, typically at 100); "
+                f"got {page_size!r}."
+            )
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise InvalidArgumentError(f"limit must be a whole number >= 0 (0 = no cap); got {limit!r}.")
+        if not isinstance(exclude_metadata, bool):
+            raise InvalidArgumentError(f"exclude_metadata must be True or False; got {exclude_metadata!r}.")
+        jid = _optional_str("job_id", job_id)
+        if jid is not None:
+            try:
+                jid = str(uuid.UUID(jid.strip()))
+            except ValueError:
+                raise InvalidArgumentError(f"job_id must be a job's UUID; got {job_id!r}.") from None
+        return cls(
+            created_from=start,
+            created_to=end,
+            status_code=_status_codes(status_code),
+            version_name=_optional_str("version_name", version_name),
+            ordering=_ordering(ordering),
+            metadata=_metadata(metadata),
+            search=_optional_str("search", search),
+            semantic_string=_optional_str("semantic_string", semantic_string),
+            job_id=jid,
+            job_inputs=_optional_str("job_inputs", job_inputs),
+            exclude_metadata=exclude_metadata,
+            verdict=_optional_str("verdict", verdict),
+            limit=limit,
+            page_size=page_size,
+        )
+
+    def with_window_end(self, end: datetime) -> JobQuery:
+        """The same query with `created_to` pinned (used to freeze the window while paging)."""
+        return replace(self, created_to=end)
+
+    def stable_ordering(self) -> tuple[str, ...]:
+        """The ordering with `id` appended as a final tiebreak, so equal keys keep one order across pages."""
+        if any(k.removeprefix("-") == "id" for k in self.ordering):
+            return self.ordering
+        descending = self.ordering[0].startswith("-")
+        return (*self.ordering, "-id" if descending else "id")
+
+    @property
+    def effective_limit(self) -> int:
+        """The cap the server applies: the given `limit`, else its default of 100,000 (0 = none)."""
+        return SERVER_DEFAULT_LIMIT if self.limit is None else self.limit
+
+    def params(self, organization_id: str) -> dict[str, str]:
+        """Query parameters for the API (without `page`)."""
+        p: dict[str, str] = {"organization_id": organization_id, "page_size": str(self.page_size)}
+        if self.created_from is not None:
+            p["created_from"] = format_datetime(self.created_from)
+        if self.created_to is not None:
+            p["created_to"] = format_datetime(self.created_to)
+        if self.status_code is not None:
+            p["status_code"] = ",".join(str(c) for c in self.status_code)
+        p["ordering"] = ",".join(self.stable_ordering())
+        if self.metadata is not None:
+            p["metadata"] = json.dumps(dict(self.metadata), ensure_ascii=False, separators=(",", ":"))
+        if self.exclude_metadata:
+            p["exclude_metadata"] = "true"
+        if self.limit is not None:
+            p["limit"] = str(self.limit)
+        for name in ("version_name", "search", "semantic_string", "job_id", "job_inputs", "verdict"):
+            value = getattr(self, name)
+            if value is not None:
+                p[name] = value
+        return p
+
+    def describe(self) -> dict[str, Any]:
+        """A JSON-ready description (for manifests and summaries); never holds a secret."""
+        out: dict[str, Any] = {}
+        for name in (
+            "created_from",
+            "created_to",
+            "status_code",
+            "version_name",
+            "ordering",
+            "metadata",
+            "search",
+            "semantic_string",
+            "job_id",
+            "job_inputs",
+            "exclude_metadata",
+            "verdict",
+            "limit",
+            "page_size",
+        ):
+            value = getattr(self, name)
+            if isinstance(value, datetime):
+                value = format_datetime(value)
+            elif name == "metadata" and value is not None:
+                value = dict(value)
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[name] = value
+        return out
