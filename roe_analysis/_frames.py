@@ -88,7 +88,12 @@ class JobFrames:
             >>> ra.JobFrames.empty().jobs.height
             0
         """
-        return cls(**{name: pl.DataFrame(schema=schema) for name, schema in FRAME_SCHEMAS.items()})
+        return cls(
+            jobs=pl.DataFrame(schema=JOBS_SCHEMA),
+            status_events=pl.DataFrame(schema=STATUS_EVENTS_SCHEMA),
+            inputs=pl.DataFrame(schema=INPUTS_SCHEMA),
+            metadata=pl.DataFrame(schema=METADATA_SCHEMA),
+        )
 
     @classmethod
     def from_records(cls, records: Iterable[Mapping[str, Any]], *, agent_id: str) -> JobFrames:
@@ -212,7 +217,7 @@ def _check_parsed(raw: pl.DataFrame, parsed: pl.DataFrame, columns: list[str], w
             )
 
 
-def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.Enum, id_col: str) -> pl.Series:
+def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.DataType, id_col: str) -> pl.Series:
     values = frame.get_column(col)
     cast = values.cast(dtype, strict=False)
     unknown = frame.filter(values.is_not_null() & cast.is_null())

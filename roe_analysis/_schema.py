@@ -25,73 +25,73 @@ RUNNING_STATUSES: tuple[str, ...] = ("PENDING", "STARTED", "RETRY")
 #: Statuses that end a job.
 TERMINAL_STATUSES: tuple[str, ...] = ("SUCCESS", "FAILURE", "CANCELLED", "CACHED")
 
-Status = pl.Enum([*STATUS_NAMES.values(), "UNKNOWN"])
-ReviewStatus = pl.Enum(["pending", "approved", "rejected"])
-ReviewState = pl.Enum(["unreviewed", "agreed", "disagreed"])
-UTC = pl.Datetime("us", "UTC")
+Status: pl.DataType = pl.Enum([*STATUS_NAMES.values(), "UNKNOWN"])
+ReviewStatus: pl.DataType = pl.Enum(["pending", "approved", "rejected"])
+ReviewState: pl.DataType = pl.Enum(["unreviewed", "agreed", "disagreed"])
+UTC: pl.DataType = pl.Datetime("us", "UTC")
 
 JOBS_SCHEMA = pl.Schema(
     {
-        "agent_id": pl.String,
-        "id": pl.String,
-        "agent_version_name": pl.String,
-        "status_code": pl.Int8,
+        "agent_id": pl.String(),
+        "id": pl.String(),
+        "agent_version_name": pl.String(),
+        "status_code": pl.Int8(),
         "status": Status,
         "created_at": UTC,
         "last_updated_at": UTC,
-        "duration_ms": pl.Int64,
-        "grader_score": pl.Float64,
-        "human_score": pl.Float64,
-        "evaluation_feedback": pl.String,
-        "evaluation_reference": pl.String,
+        "duration_ms": pl.Int64(),
+        "grader_score": pl.Float64(),
+        "human_score": pl.Float64(),
+        "evaluation_feedback": pl.String(),
+        "evaluation_reference": pl.String(),
         "evaluation_created_at": UTC,
         "evaluation_updated_at": UTC,
         "review_status": ReviewStatus,
-        "corrected_verdict": pl.String,
-        "review_comment": pl.String,
+        "corrected_verdict": pl.String(),
+        "review_comment": pl.String(),
         "reviewed_at": UTC,
-        "reviewed_by": pl.String,
+        "reviewed_by": pl.String(),
         "review_state": ReviewState,
-        "creator_id": pl.String,
-        "creator_email": pl.String,
-        "creator_display_name": pl.String,
-        "ui_fields": pl.String,
-        "n_status_events": pl.UInt32,
-        "n_inputs": pl.UInt32,
-        "n_metadata": pl.UInt32,
+        "creator_id": pl.String(),
+        "creator_email": pl.String(),
+        "creator_display_name": pl.String(),
+        "ui_fields": pl.String(),
+        "n_status_events": pl.UInt32(),
+        "n_inputs": pl.UInt32(),
+        "n_metadata": pl.UInt32(),
     }
 )
 
 STATUS_EVENTS_SCHEMA = pl.Schema(
     {
-        "job_id": pl.String,
-        "event_index": pl.UInt32,
+        "job_id": pl.String(),
+        "event_index": pl.UInt32(),
         "timestamp": UTC,
-        "status_code": pl.Int8,
+        "status_code": pl.Int8(),
         "status": Status,
-        "error_message": pl.String,
-        "error_details": pl.String,
-        "count": pl.Int64,
+        "error_message": pl.String(),
+        "error_details": pl.String(),
+        "count": pl.Int64(),
     }
 )
 
 INPUTS_SCHEMA = pl.Schema(
     {
-        "job_id": pl.String,
-        "input_index": pl.UInt32,
-        "key": pl.String,
-        "description": pl.String,
-        "data_type": pl.String,
-        "value": pl.String,
-        "file_name": pl.String,
+        "job_id": pl.String(),
+        "input_index": pl.UInt32(),
+        "key": pl.String(),
+        "description": pl.String(),
+        "data_type": pl.String(),
+        "value": pl.String(),
+        "file_name": pl.String(),
     }
 )
 
 METADATA_SCHEMA = pl.Schema(
     {
-        "job_id": pl.String,
-        "key": pl.String,
-        "value": pl.String,
+        "job_id": pl.String(),
+        "key": pl.String(),
+        "value": pl.String(),
     }
 )
 
