@@ -29,14 +29,13 @@ from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
 from roe_analysis._version import __version__
 
 __all__ = [
-    "FRAME_SCHEMAS",
-    "SCHEMA_VERSION",
     "APIStatusError",
     "AgentNotFoundError",
     "AsyncRoeClient",
     "AuthenticationError",
     "BadRequestError",
     "ConfigurationError",
+    "FRAME_SCHEMAS",
     "FetchedPage",
     "IncompleteLoadWarning",
     "InvalidArgumentError",
@@ -51,6 +50,7 @@ __all__ = [
     "RoeConnectionError",
     "RoeError",
     "RoeTimeoutError",
+    "SCHEMA_VERSION",
     "SchemaMismatchError",
     "ServerError",
     "TransportError",
