@@ -25,7 +25,17 @@ from roe_analysis._errors import (
 )
 from roe_analysis._expressions import metadata_wide, ui_field
 from roe_analysis._frames import JobFrames, SchemaMismatchError, UnknownValueWarning
+from roe_analysis._refresh import RefreshWarning
 from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
+from roe_analysis._snapshot import (
+    LazySnapshot,
+    SnapshotCorruptedError,
+    SnapshotError,
+    SnapshotFormatError,
+    SnapshotNotFoundError,
+    SnapshotOverwriteError,
+    SnapshotVersionError,
+)
 from roe_analysis._version import __version__
 
 __all__ = [
@@ -41,11 +51,13 @@ __all__ = [
     "InvalidArgumentError",
     "InvalidPageError",
     "JobFrames",
+    "LazySnapshot",
     "LimitReachedWarning",
     "MalformedResponseError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RefreshWarning",
     "RoeClient",
     "RoeConnectionError",
     "RoeError",
@@ -53,6 +65,12 @@ __all__ = [
     "SCHEMA_VERSION",
     "SchemaMismatchError",
     "ServerError",
+    "SnapshotCorruptedError",
+    "SnapshotError",
+    "SnapshotFormatError",
+    "SnapshotNotFoundError",
+    "SnapshotOverwriteError",
+    "SnapshotVersionError",
     "TransportError",
     "UnknownValueWarning",
     "__version__",

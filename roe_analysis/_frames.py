@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gc
+import os
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import polars as pl
@@ -25,6 +27,9 @@ from roe_analysis._schema import (
     ReviewStatus,
     Status,
 )
+
+if TYPE_CHECKING:
+    from roe_analysis._snapshot import LazySnapshot
 
 
 class SchemaMismatchError(ValueError):
@@ -152,6 +157,30 @@ class JobFrames:
         except (msgspec.ValidationError, msgspec.EncodeError) as exc:
             raise MalformedResponseError(f"records are not jobs of the API: {exc}") from exc
         return build_frames([PageChunk(agent, None, jobs)])
+
+    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
+        """Write these frames as a snapshot folder (Parquet + manifest with hashes), atomically.
+
+        Everyone who loads the folder sees exactly these frames; the API key is never written.
+        See `roe_analysis._snapshot` for the layout.
+        """
+        from roe_analysis._snapshot import save_snapshot
+
+        return save_snapshot(self, path, overwrite=overwrite)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> JobFrames:
+        """Read a snapshot folder back with the exact schema, refusing one that is corrupted or foreign."""
+        from roe_analysis._snapshot import load_snapshot
+
+        return load_snapshot(path)
+
+    @classmethod
+    def scan(cls, path: str | os.PathLike[str], *, verify_hashes: bool = True) -> LazySnapshot:
+        """Open a snapshot lazily (`pl.LazyFrame` per frame) for data too large to read at once."""
+        from roe_analysis._snapshot import scan_snapshot
+
+        return scan_snapshot(path, verify_hashes=verify_hashes)
 
     def __repr__(self) -> str:
         agents = self.jobs.get_column("agent_id").n_unique() if self.jobs.height else 0

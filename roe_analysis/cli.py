@@ -16,6 +16,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from roe_analysis._errors import RoeError
@@ -92,6 +93,18 @@ def _parser() -> argparse.ArgumentParser:
     sandbox.add_argument("--legacy-shape", action="store_true", help="omit review_state/creator like the seed page")
     sandbox.add_argument("--error-style", choices=["message", "detail"], default="message")
 
+    fetch = sub.add_parser("fetch", help="load agents' jobs into a snapshot folder (key from ROE_API_KEY)")
+    fetch.add_argument("agent_ids", nargs="*", metavar="AGENT_ID")
+    fetch.add_argument("--out", required=True, type=Path, help="snapshot folder")
+    mode = fetch.add_mutually_exclusive_group()
+    mode.add_argument("--refresh", action="store_true", help="bring the snapshot in --out up to date")
+    mode.add_argument("--resume", action="store_true", help="continue an interrupted load from its checkpoint")
+    fetch.add_argument("--full", action="store_true", help="with --refresh: reload everything")
+    fetch.add_argument("--no-progress", action="store_true")
+    _add_filters(fetch)
+
+    info = sub.add_parser("info", help="print a snapshot's manifest and row counts")
+    info.add_argument("path", type=Path)
     return parser
 
 
@@ -103,6 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _sandbox(args)
         if args.command == "demo":
             return _demo(args)
+        if args.command == "fetch":
+            return _fetch(args)
+        if args.command == "info":
+            return _info(args)
     except RoeError as exc:
         print(f"roe-analysis: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
@@ -145,4 +162,43 @@ def _demo(args: argparse.Namespace) -> int:
             elapsed = time.perf_counter() - started
     print(f"demo agent {sb.agents['demo']}")
     print(summary_text(frames, elapsed_seconds=elapsed))
+    return EXIT_OK
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    from roe_analysis._checkpoint import checkpoint_dir
+    from roe_analysis._client import RoeClient
+    from roe_analysis._summary import summary_text
+
+    progress = not args.no_progress and sys.stderr.isatty()
+    started = time.perf_counter()
+    with RoeClient() as client:
+        if args.refresh:
+            if args.agent_ids:
+                print(
+                    "roe-analysis: --refresh takes the agents and filters from the snapshot; drop AGENT_ID",
+                    file=sys.stderr,
+                )
+                return EXIT_USAGE
+            frames = client.refresh(args.out, progress=progress, full=args.full)
+        else:
+            if not args.agent_ids:
+                print("roe-analysis: fetch needs at least one AGENT_ID (or --refresh)", file=sys.stderr)
+                return EXIT_USAGE
+            if args.resume and not checkpoint_dir(args.out).exists():
+                print(f"roe-analysis: nothing to resume: no checkpoint beside {args.out}", file=sys.stderr)
+                return EXIT_USAGE
+            frames = client.load_jobs(args.agent_ids, progress=progress, checkpoint=args.out, **_filters(args))
+        elapsed = time.perf_counter() - started
+    print(summary_text(frames, elapsed_seconds=elapsed))
+    if frames.query.get("resumed_pages"):
+        print(f"resumed:   {frames.query['resumed_pages']} page(s) read back from the checkpoint")
+    print(f"snapshot:  {args.out}")
+    return EXIT_OK
+
+
+def _info(args: argparse.Namespace) -> int:
+    from roe_analysis._snapshot import snapshot_info
+
+    print(snapshot_info(args.path))
     return EXIT_OK

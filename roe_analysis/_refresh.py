@@ -1,0 +1,261 @@
+"""Incremental refresh: bring a snapshot up to date with requests proportional to the changes.
+
+For each agent the snapshot recorded a *watermark*: a server time safely before its load began.
+Refresh asks for the same filters ordered by ``-last_updated_at`` and reads pages until one holds
+a job updated before the watermark; every job created or changed since (status, evaluation,
+review) is on those pages, so the number of requests grows with the number of changes, not with
+the size of the agent. The changed jobs replace their old rows (whole job: events, inputs and
+metadata come with it) and new jobs are added.
+
+What the API cannot tell: it has no record of deleted jobs. Refresh compares the server's `count`
+with the number of jobs after merging; if they differ (a job was deleted, or left the filtered
+set, e.g. its status changed under a `status_code` filter), that agent is reloaded in full, which
+is the only way to learn which ids are gone. The manifest records why. Refresh also relies on the
+server bumping ``last_updated_at`` whenever a job's status, evaluation or review changes, as the
+current API does; a deployment that does not would need ``refresh(..., full=True)``.
+
+Rows come back newest first (``created_at`` descending, then ``id`` descending), the order of a
+default load, so a refreshed snapshot equals a fresh full load.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import warnings
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from roe_analysis._errors import InvalidArgumentError, InvalidPageError
+from roe_analysis._frames import JobFrames, PageChunk, build_frames
+from roe_analysis._progress import make_progress
+from roe_analysis._query import JobQuery, format_datetime
+from roe_analysis._records import Job
+
+if TYPE_CHECKING:
+    from roe_analysis._client import AsyncRoeClient, LoadReport
+
+
+class RefreshWarning(UserWarning):
+    """A refresh had to reload an agent in full (jobs were deleted or left the filtered set)."""
+
+
+def _canonical_order(frames: JobFrames) -> JobFrames:
+    jobs = frames.jobs.sort(["created_at", "id"], descending=[True, True], nulls_last=True, maintain_order=True)
+    position = jobs.select(pl.col("id").alias("job_id")).with_row_index("_pos")
+
+    def follow(child: pl.DataFrame, index: str | None) -> pl.DataFrame:
+        ordered = child.join(position, on="job_id", how="left", maintain_order="left")
+        keys = ["_pos", index] if index else ["_pos"]
+        return ordered.sort(keys, maintain_order=True).drop("_pos")
+
+    return JobFrames(
+        jobs,
+        follow(frames.status_events, "event_index"),
+        follow(frames.inputs, "input_index"),
+        follow(frames.metadata, None),
+        frames.query,
+    )
+
+
+def merge_changes(old: JobFrames, new: JobFrames) -> JobFrames:
+    """Old frames with every job in ``new`` replacing its old rows (or added), in canonical order."""
+    replaced = new.jobs.get_column("id")
+    keep_old = ~pl.col("id").is_in(replaced.implode())
+    keep_old_child = ~pl.col("job_id").is_in(replaced.implode())
+    merged = JobFrames(
+        pl.concat([old.jobs.filter(keep_old), new.jobs]),
+        pl.concat([old.status_events.filter(keep_old_child), new.status_events]),
+        pl.concat([old.inputs.filter(keep_old_child), new.inputs]),
+        pl.concat([old.metadata.filter(keep_old_child), new.metadata]),
+        new.query,
+    )
+    return _canonical_order(merged)
+
+
+def _query_from_manifest(query: dict[str, Any]) -> JobQuery:
+    filters = dict(query.get("filters") or {})
+    try:
+        return JobQuery.build(**filters)
+    except TypeError as exc:
+        raise InvalidArgumentError(f"the snapshot's query has filters this version does not know: {exc}") from exc
+
+
+async def refresh_snapshot(
+    client: AsyncRoeClient,
+    path: str | os.PathLike[str],
+    *,
+    progress: bool = True,
+    full: bool = False,
+) -> JobFrames:
+    """Bring the snapshot at ``path`` up to date and rewrite it atomically; returns the new frames."""
+    from roe_analysis._client import LoadReport
+    from roe_analysis._snapshot import api_host, load_snapshot, save_snapshot
+
+    old = load_snapshot(path)
+    recorded: dict[str, Any] = dict(old.query)
+    if not recorded.get("agent_ids"):
+        raise InvalidArgumentError(
+            f"{path} was not made by a load (it has no agent ids or query), so it cannot be refreshed; "
+            f"load it again with `roe-analysis fetch ... --out {path}`."
+        )
+    if recorded.get("host") and recorded["host"] != api_host(client.base_url):
+        raise InvalidArgumentError(
+            f"{path} was loaded from {recorded['host']} but this client talks to {api_host(client.base_url)}; "
+            f"refresh with a client for the same server."
+        )
+    query = _query_from_manifest(recorded)
+    started = datetime.now(UTC)
+    requests_before, retries_before = client.stats.requests, client.stats.retries
+    agents_before = {a["agent_id"]: a for a in recorded.get("agents", [])}
+    bar = make_progress(progress, "Refreshing")
+    reports: list[LoadReport] = []
+    previous_extra = dict((recorded.get("snapshot") or {}).get("extra") or {})
+    history: list[dict[str, Any]] = list(previous_extra.get("refresh_history", []))
+    entry: dict[str, Any] = {"started_at": format_datetime(started), "agents": []}
+    merged = old
+    try:
+        for agent in recorded["agent_ids"]:
+            before = agents_before.get(agent, {})
+            watermark = before.get("watermark")
+            report = LoadReport(agent_id=agent)
+            reason = None
+            if full or watermark is None:
+                reason = "full refresh requested" if full else "the snapshot has no watermark"
+            else:
+                changed, count, first_meta = await _changed_since(
+                    client, agent, query, datetime.fromisoformat(watermark), report
+                )
+                candidate = merge_changes(_only(merged, agent), changed)
+                if candidate.jobs.height != count:
+                    reason = (
+                        f"after merging {changed.jobs.height} changed job(s) the snapshot holds "
+                        f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
+                        f"the filtered set, which only a full reload can tell"
+                    )
+                else:
+                    merged = merge_changes(merged, changed)
+                    report.server_count = count
+                    report.unique_jobs = candidate.jobs.height
+                    report.server_time, report.watermark, report.window_end = first_meta
+                    entry["agents"].append(
+                        {
+                            "agent_id": agent,
+                            "mode": "incremental",
+                            "changed_jobs": changed.jobs.height,
+                            "pages": report.pages,
+                        }
+                    )
+            if reason is not None:
+                if not full:
+                    warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=3)
+                semaphore = asyncio.Semaphore(client.concurrency)
+                await client._load_agent(agent, query, semaphore, bar, report)
+                fresh = build_frames(report.chunks)
+                merged = _canonical_order(_replace_agent(merged, agent, fresh))
+                entry["agents"].append({"agent_id": agent, "mode": "full", "reason": reason, "pages": report.pages})
+            reports.append(report)
+    finally:
+        bar.close()
+
+    entry["requests"] = client.stats.requests - requests_before
+    entry["retries"] = client.stats.retries - retries_before
+    entry["finished_at"] = format_datetime(datetime.now(UTC))
+    history.append(entry)
+    new_agents = []
+    for agent in recorded["agent_ids"]:
+        r = next(r for r in reports if r.agent_id == agent)
+        prior = agents_before.get(agent, {})
+        new_agents.append(
+            {
+                **prior,
+                "agent_id": agent,
+                "server_count": r.server_count,
+                "unique_jobs": r.unique_jobs or int((merged.jobs.get_column("agent_id") == agent).sum()),
+                "window_end": r.window_end or prior.get("window_end"),
+                "server_time": r.server_time,
+                "watermark": r.watermark,
+            }
+        )
+    new_query = {
+        **{k: v for k, v in recorded.items() if k != "snapshot"},
+        "agents": new_agents,
+        "fetched_at": format_datetime(datetime.now(UTC)),
+        "complete": True,
+    }
+    result = JobFrames(merged.jobs, merged.status_events, merged.inputs, merged.metadata, new_query)
+    save_snapshot(result, path, extra={**previous_extra, "refresh_history": history})
+    return JobFrames.load(path)
+
+
+def _only(frames: JobFrames, agent: str) -> JobFrames:
+    ids = frames.jobs.filter(pl.col("agent_id") == agent).get_column("id").implode()
+    return JobFrames(
+        frames.jobs.filter(pl.col("agent_id") == agent),
+        frames.status_events.filter(pl.col("job_id").is_in(ids)),
+        frames.inputs.filter(pl.col("job_id").is_in(ids)),
+        frames.metadata.filter(pl.col("job_id").is_in(ids)),
+        frames.query,
+    )
+
+
+def _replace_agent(frames: JobFrames, agent: str, fresh: JobFrames) -> JobFrames:
+    ids = frames.jobs.filter(pl.col("agent_id") == agent).get_column("id").implode()
+    return JobFrames(
+        pl.concat([frames.jobs.filter(pl.col("agent_id") != agent), fresh.jobs]),
+        pl.concat([frames.status_events.filter(~pl.col("job_id").is_in(ids)), fresh.status_events]),
+        pl.concat([frames.inputs.filter(~pl.col("job_id").is_in(ids)), fresh.inputs]),
+        pl.concat([frames.metadata.filter(~pl.col("job_id").is_in(ids)), fresh.metadata]),
+        frames.query,
+    )
+
+
+async def _changed_since(
+    client: AsyncRoeClient, agent: str, query: JobQuery, watermark: datetime, report: LoadReport
+) -> tuple[JobFrames, int, tuple[str | None, str, str | None]]:
+    """Pages of jobs ordered by ``-last_updated_at`` until one reaches back past the watermark."""
+    from roe_analysis._client import _pin_time, _updated_at, _watermark
+
+    by_update = replace(query, ordering=("-last_updated_at",))
+    first = await client._fetch(agent, by_update, 1)
+    count = first.page.count
+    per_page = len(first.page.results)
+    pinned = by_update if query.created_to is not None else by_update.with_window_end(_pin_time(first))
+    meta = (
+        format_datetime(first.server_date) if first.server_date else None,
+        format_datetime(_watermark(first)),
+        format_datetime(pinned.created_to) if query.created_to is None and pinned.created_to else None,
+    )
+    best: dict[str, tuple[Job, int]] = {}
+
+    def keep(number: int, jobs: list[Job]) -> None:
+        # A job updated while paging can sit on two pages; keep its newest copy.
+        for job in jobs:
+            seen = best.get(job.id)
+            if seen is None or _updated_at(job) >= _updated_at(seen[0]):
+                best[job.id] = (job, number)
+
+    keep(1, first.page.results)
+    report.pages = 1
+    page = first.page
+    number = 1
+    total = math.ceil(count / per_page) if per_page else 1
+    while page.results and min(_updated_at(j) for j in page.results) >= watermark and number < total:
+        number += 1
+        try:
+            got = await client._fetch(agent, pinned, number)
+        except InvalidPageError:
+            break
+        page = got.page
+        report.pages += 1
+        keep(number, page.results)
+    # Jobs past the watermark on the last page are unchanged; their current copy is just as right.
+    by_page: dict[int, list[Job]] = {}
+    for job, n in best.values():
+        by_page.setdefault(n, []).append(job)
+    frames = build_frames([PageChunk(agent, n, by_page[n]) for n in sorted(by_page)])
+    return frames, count, meta
