@@ -28,8 +28,10 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import threading
 import warnings
+import weakref
 from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -39,6 +41,7 @@ from typing import Any, TypeVar
 import httpx
 import msgspec
 
+from roe_analysis._checkpoint import PageStore
 from roe_analysis._config import Settings, resolve_settings
 from roe_analysis._errors import (
     IncompleteLoadWarning,
@@ -88,6 +91,7 @@ class _Fetch:
     request: httpx.Request
     server_date: datetime | None
     body: bytes
+    elapsed: float
 
 
 @dataclass
@@ -100,10 +104,40 @@ class LoadReport:
     pages: int = 0
     page_size_used: int = 0
     window_end: str | None = None
+    server_time: str | None = None
+    watermark: str | None = None
     reconcile_passes: int = 0
     duplicates_dropped: int = 0
     missing: int = 0
+    consistent: bool = True
     chunks: list[PageChunk] = field(default_factory=list)
+
+
+class _Pass:
+    """The jobs one pass over the pages saw: newest copy per id, and every count reported."""
+
+    def __init__(self) -> None:
+        self.best: dict[str, tuple[Job, int]] = {}
+        self.counts: set[int] = set()
+        self.seen = 0
+
+    def keep(self, number: int, jobs: list[Job], count: int) -> None:
+        self.counts.add(count)
+        self.seen += len(jobs)
+        for job in jobs:
+            held = self.best.get(job.id)
+            if held is None or _updated_at(job) >= _updated_at(held[0]):
+                self.best[job.id] = (job, number)
+
+    def consistent(self) -> bool:
+        """Every response counted the same jobs, and exactly that many distinct jobs arrived."""
+        return len(self.counts) == 1 and len(self.best) == next(iter(self.counts))
+
+    def chunks(self, agent: str) -> list[PageChunk]:
+        by_page: dict[int, list[Job]] = {}
+        for job, number in self.best.values():
+            by_page.setdefault(number, []).append(job)
+        return [PageChunk(agent, number, by_page[number]) for number in sorted(by_page)]
 
 
 def _server_date(response: httpx.Response) -> datetime | None:
@@ -117,30 +151,54 @@ def _server_date(response: httpx.Response) -> datetime | None:
     return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
+def _created_at(job: Job) -> datetime:
+    try:
+        created = datetime.fromisoformat(job.created_at)
+    except ValueError:
+        # Unparseable: keep the job; the frame builder reports it with its page.
+        return datetime.min.replace(tzinfo=UTC)
+    return created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
+
+
 def _newest_created(jobs: Sequence[Job]) -> datetime | None:
-    newest: datetime | None = None
-    for job in jobs:
-        try:
-            created = datetime.fromisoformat(job.created_at)
-        except ValueError:
-            continue
-        created = created.replace(tzinfo=UTC) if created.tzinfo is None else created.astimezone(UTC)
-        newest = created if newest is None or created > newest else newest
-    return newest
+    return max((_created_at(job) for job in jobs), default=None)
 
 
 def _pin_time(first: _Fetch) -> datetime:
-    # HTTP dates have whole seconds and are stamped after the page was computed: the end of that
-    # second is never earlier than any job the page could see.
-    candidates = [d for d in (first.server_date, _newest_created(first.page.results)) if d is not None] or [
-        datetime.now(UTC)
-    ]
-    latest = max(candidates)
-    return latest.replace(microsecond=0) + timedelta(seconds=1) - timedelta(microseconds=1)
+    # The window ends just before the second the server stamped on page 1 (HTTP dates have whole
+    # seconds), or at the newest job page 1 saw if that is later (with the default newest-first
+    # ordering page 1 holds the newest job that existed). A job created after page 1 is therefore
+    # outside the window, whichever page it would have landed on.
+    date = first.server_date or datetime.now(UTC)
+    before_date = date.replace(microsecond=0) - timedelta(microseconds=1)
+    newest = _newest_created(first.page.results)
+    return before_date if newest is None or newest < before_date else newest
 
 
-def _updated_key(job: Job) -> str:
-    return job.last_updated_at or ""
+def _updated_at(job: Job) -> datetime:
+    # Only called to choose between two copies of one job, so parsing here costs nothing in bulk.
+    try:
+        when = datetime.fromisoformat(job.last_updated_at or "")
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _watermark(first: _Fetch) -> datetime:
+    # Everything updated after this server time will be fetched again by `refresh`. The Date header
+    # is stamped after the page was computed, so step back by the request's own duration and a
+    # second for the header's rounding: refetching a few jobs is free, missing one is not.
+    date = first.server_date or _newest_created(first.page.results) or datetime.now(UTC)
+    return date - timedelta(seconds=math.ceil(first.elapsed) + 1)
+
+
+def _decode_stored(body: bytes, number: int) -> Page:
+    try:
+        return decode_page(body)
+    except msgspec.DecodeError as exc:
+        raise MalformedResponseError(
+            f"checkpointed page is damaged ({exc}); delete the checkpoint", page=number
+        ) from exc
 
 
 class AsyncRoeClient:
@@ -260,7 +318,11 @@ class AsyncRoeClient:
             backoff_cap=self.backoff_cap,
         )
         assert isinstance(decoded, Page)
-        return _Fetch(decoded, request, _server_date(response), response.content)
+        try:
+            elapsed = response.elapsed.total_seconds()
+        except RuntimeError:  # transports that hand over a ready-made response never time it
+            elapsed = 0.0
+        return _Fetch(decoded, request, _server_date(response), response.content, elapsed)
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -327,6 +389,7 @@ class AsyncRoeClient:
         limit: int | None = None,
         page_size: int = 100,
         progress: bool = True,
+        checkpoint: str | os.PathLike[str] | None = None,
     ) -> JobFrames:
         """Every job of one or more agents as typed frames (see `RoeClient.load_jobs`)."""
         agents = _agent_list(agent_id)
@@ -346,6 +409,17 @@ class AsyncRoeClient:
             limit=limit,
             page_size=page_size,
         )
+        store = None
+        if checkpoint is not None:
+            store = PageStore(
+                checkpoint,
+                {
+                    "agent_ids": agents,
+                    "base_url": self.base_url,
+                    "organization_id": self.organization_id,
+                    "filters": query.describe(),
+                },
+            )
         started = datetime.now(UTC)
         requests_before, retries_before = self.stats.requests, self.stats.retries
         bar = make_progress(progress, "Loading jobs" if len(agents) == 1 else f"Loading {len(agents)} agents")
@@ -355,13 +429,41 @@ class AsyncRoeClient:
             for agent in agents:
                 report = LoadReport(agent_id=agent)
                 reports.append(report)
-                await self._load_agent(agent, query, semaphore, bar, report)
+                await self._load_agent(agent, query, semaphore, bar, report, store=store)
         except RoeError as exc:
-            exc.partial = self._frames(reports, query, started, requests_before, retries_before, complete=False)
+            exc.partial = self._frames(
+                reports,
+                query,
+                started,
+                requests_before,
+                retries_before,
+                complete=False,
+                resumed_pages=store.resumed_pages if store is not None else 0,
+            )
             raise
         finally:
             bar.close()
-        return self._frames(reports, query, started, requests_before, retries_before, complete=True)
+        frames = self._frames(
+            reports,
+            query,
+            started,
+            requests_before,
+            retries_before,
+            complete=True,
+            resumed_pages=store.resumed_pages if store is not None else 0,
+        )
+        if checkpoint is not None and store is not None:
+            from roe_analysis._snapshot import save_snapshot
+
+            save_snapshot(frames, checkpoint)
+            store.remove()
+        return frames
+
+    async def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
+        """Bring a snapshot up to date (see `RoeClient.refresh`)."""
+        from roe_analysis._refresh import refresh_snapshot
+
+        return await refresh_snapshot(self, path, progress=progress, full=full)
 
     def _frames(
         self,
@@ -372,6 +474,7 @@ class AsyncRoeClient:
         retries_before: int,
         *,
         complete: bool,
+        resumed_pages: int = 0,
     ) -> JobFrames:
         chunks = [chunk for report in reports for chunk in report.chunks]
         description = {
@@ -385,6 +488,7 @@ class AsyncRoeClient:
             "complete": complete,
             "requests": self.stats.requests - requests_before,
             "retries": self.stats.retries - retries_before,
+            "resumed_pages": resumed_pages,
             "agents": [
                 {
                     "agent_id": r.agent_id,
@@ -393,9 +497,12 @@ class AsyncRoeClient:
                     "pages": r.pages,
                     "page_size_used": r.page_size_used,
                     "window_end": r.window_end,
+                    "server_time": r.server_time,
+                    "watermark": r.watermark,
                     "reconcile_passes": r.reconcile_passes,
                     "duplicates_dropped": r.duplicates_dropped,
                     "missing": r.missing,
+                    "consistent": r.consistent,
                 }
                 for r in reports
             ],
@@ -403,102 +510,153 @@ class AsyncRoeClient:
         return build_frames(chunks, query=description)
 
     async def _load_agent(
-        self, agent: str, query: JobQuery, semaphore: asyncio.Semaphore, bar: Progress, report: LoadReport
+        self,
+        agent: str,
+        query: JobQuery,
+        semaphore: asyncio.Semaphore,
+        bar: Progress,
+        report: LoadReport,
+        *,
+        store: PageStore | None = None,
     ) -> None:
-        best: dict[str, tuple[Job, int]] = {}
+        union = _Pass()
+        try:
+            await self._load_agent_pages(agent, query, semaphore, bar, report, union=union, store=store)
+        except RoeError:
+            # What was fetched before the failure is not lost: it becomes `err.partial`.
+            report.chunks = union.chunks(agent)
+            raise
 
-        def keep(number: int, page: Page) -> None:
-            report.chunks.append(PageChunk(agent, number, page.results))
-            for job in page.results:
-                seen = best.get(job.id)
-                if seen is None or _updated_key(job) >= _updated_key(seen[0]):
-                    best[job.id] = (job, number)
-
-        async with semaphore:
-            first = await self._fetch(agent, query, 1)
-        report.pages = 1
-        bar.set_total(1)
-        bar.advance(len(first.page.results))
-        keep(1, first.page)
-        count = first.page.count
-        per_page = len(first.page.results)
-        report.page_size_used = per_page
-        if count > 0 and per_page == 0:
-            raise MalformedResponseError(f"page 1 holds no jobs but count is {count}", page=1, request=first.request)
-        if query.created_to is not None:
-            pinned = query
+    async def _load_agent_pages(
+        self,
+        agent: str,
+        query: JobQuery,
+        semaphore: asyncio.Semaphore,
+        bar: Progress,
+        report: LoadReport,
+        *,
+        union: _Pass,
+        store: PageStore | None,
+    ) -> None:
+        saved = store.agent_state(agent) if store is not None else None
+        first_body = store.get(agent, 1) if store is not None and saved is not None else None
+        if saved is not None and first_body is not None:
+            # Resuming: reuse the first run's window, page size and count, so stored pages fit.
+            first_page = _decode_stored(first_body, 1)
+            pinned = query.with_window_end(datetime.fromisoformat(saved["window_end"])) if saved["pinned"] else query
+            count, per_page = int(saved["count"]), int(saved["per_page"])
+            report.server_time, report.watermark = saved["server_time"], saved["watermark"]
         else:
-            pinned = query.with_window_end(_pin_time(first))
-            report.window_end = format_datetime(pinned.created_to) if pinned.created_to else None
-
-        latest_count = count
-        fetched: set[int] = {1}
-
-        async def fetch(number: int) -> None:
-            nonlocal latest_count
             async with semaphore:
-                try:
-                    got = await self._fetch(agent, pinned, number)
-                except InvalidPageError:
-                    # Deletions shrank the result set below this page: nothing is on it now.
-                    bar.advance(0)
-                    return
-            latest_count = got.page.count
+                first = await self._fetch(agent, query, 1)
+            first_page = first.page
+            count, per_page = first.page.count, len(first.page.results)
+            if count > 0 and per_page == 0:
+                raise MalformedResponseError(
+                    f"page 1 holds no jobs but count is {count}", page=1, request=first.request
+                )
+            pinned = query if query.created_to is not None else query.with_window_end(_pin_time(first))
+            report.server_time = format_datetime(first.server_date) if first.server_date else None
+            report.watermark = format_datetime(_watermark(first))
+            if store is not None:
+                store.put(agent, 1, first.body)
+                store.set_agent_state(
+                    agent,
+                    {
+                        "pinned": query.created_to is None,
+                        "window_end": format_datetime(pinned.created_to) if pinned.created_to else None,
+                        "count": count,
+                        "per_page": per_page,
+                        "server_time": report.server_time,
+                        "watermark": report.watermark,
+                    },
+                )
+        report.pages = 1
+        report.page_size_used = per_page
+        if query.created_to is None and pinned.created_to is not None:
+            report.window_end = format_datetime(pinned.created_to)
+        bar.set_total(1)
+        bar.advance(len(first_page.results))
+        first_count_before_window = len(first_page.results)
+        if query.created_to is None and pinned.created_to is not None:
+            # Page 1 was fetched before the pin existed: jobs created after it are outside the window.
+            first_page = Page(
+                count=first_page.count,
+                results=[j for j in first_page.results if _created_at(j) <= pinned.created_to],
+            )
+        # A consistent pinned count is page 1's count less the jobs just dropped as outside the window.
+        dropped = first_count_before_window - len(first_page.results)
+        passes = [_Pass()]
+        passes[0].keep(1, first_page.results, count - dropped)
+        union.keep(1, first_page.results, count - dropped)
+
+        async def fetch(number: int, current: _Pass, *, fresh: bool) -> None:
+            body = None if fresh or store is None else store.get(agent, number)
+            if body is not None:
+                page = _decode_stored(body, number)
+            else:
+                async with semaphore:
+                    try:
+                        got = await self._fetch(agent, pinned, number)
+                    except InvalidPageError:
+                        # Deletions shrank the result set below this page: nothing is on it now.
+                        current.counts.add(-1)
+                        bar.advance(0)
+                        return
+                page = got.page
+                if store is not None and not fresh:
+                    store.put(agent, number, got.body)
             report.pages += 1
-            keep(number, got.page)
-            bar.advance(len(got.page.results))
+            current.keep(number, page.results, page.count)
+            union.keep(number, page.results, page.count)
+            bar.advance(len(page.results))
 
-        async def fetch_all(numbers: Iterable[int]) -> None:
-            await _gather(fetch(n) for n in numbers)
+        async def run_pass(current: _Pass, first: int, expected: int, *, fresh: bool) -> None:
+            # Pages are fetched until the highest count any response reported is covered.
+            done = first - 1
+            target = math.ceil(max(current.counts | {expected}) / per_page)
+            while target > done:
+                bar.set_total(report.pages + target - done)
+                await _gather(fetch(n, current, fresh=fresh) for n in range(done + 1, target + 1))
+                done = target
+                target = math.ceil(max(current.counts | {expected}) / per_page)
 
+        result = passes[0]
         if per_page and count > per_page:
-            total = math.ceil(count / per_page)
-            bar.set_total(total)
-            await fetch_all(range(2, total + 1))
-            fetched.update(range(2, total + 1))
-            # Jobs created between page 1 and the pin raise the pinned count: fetch what they pushed out.
-            while math.ceil(latest_count / per_page) > max(fetched):
-                extra = range(max(fetched) + 1, math.ceil(latest_count / per_page) + 1)
-                bar.set_total(max(extra))
-                await fetch_all(extra)
-                fetched.update(extra)
+            await run_pass(passes[0], 2, count - dropped, fresh=False)
+            while not result.consistent() and len(passes) <= RECONCILE_PASSES:
+                # The agent changed while paging (deletions, or an ordering key that moves): fetch
+                # every pinned page again and use a pass that saw one unchanging result set.
+                current = _Pass()
+                passes.append(current)
+                await run_pass(current, 1, max(result.counts), fresh=True)
+                result = current
+        report.reconcile_passes = len(passes) - 1
+        consistent = result.consistent()
+        chosen = result if consistent else union
+        report.chunks = chosen.chunks(agent)
+        report.server_count = max(result.counts) if result.counts else count
+        report.unique_jobs = len(chosen.best)
+        report.duplicates_dropped = union.seen - len(union.best)
+        report.missing = 0 if consistent else max(0, report.server_count - len(chosen.best))
+        report.consistent = consistent
 
-            passes = 0
-            while len(best) < latest_count and passes < RECONCILE_PASSES:
-                passes += 1
-                pages_now = max(1, math.ceil(latest_count / per_page))
-                bar.set_total(report.pages + pages_now)
-                await fetch_all(range(1, pages_now + 1))
-            report.reconcile_passes = passes
-
-        # Keep one copy per job: the most recently updated, from the page that carried it.
-        kept_chunks: list[PageChunk] = []
-        by_page: dict[int, list[Job]] = {}
-        for job, number in best.values():
-            by_page.setdefault(number, []).append(job)
-        for number in sorted(by_page):
-            kept_chunks.append(PageChunk(agent, number, by_page[number]))
-        total_seen = sum(len(c.jobs) for c in report.chunks)
-        report.chunks = kept_chunks
-        report.server_count = latest_count
-        report.unique_jobs = len(best)
-        report.duplicates_dropped = total_seen - len(best)
-        report.missing = max(0, latest_count - len(best))
-
-        if report.missing:
+        if not consistent:
             warnings.warn(
-                f"Agent {agent}: the server counted {latest_count} jobs but {len(best)} unique jobs arrived "
-                f"({report.missing} missing) after {report.reconcile_passes} re-fetch pass(es); jobs were probably "
-                f"deleted or changed order while paging. The {len(best)} jobs fetched are returned; load again, or "
-                f"pin the window with created_to=... and an ordering on a field that does not change (created_at).",
+                f"Agent {agent}: the jobs kept changing while paging ({report.reconcile_passes} re-fetch passes): "
+                f"the server now counts {report.server_count} jobs and {report.unique_jobs} unique jobs arrived "
+                f"({report.missing} fewer than counted). Every job fetched is returned, including any deleted "
+                f"meanwhile; load again, or pin the window with created_to=... and order by a field that does not "
+                f"change (created_at).",
                 IncompleteLoadWarning,
                 stacklevel=3,
             )
         cap = query.effective_limit
-        if cap and latest_count >= cap:
+        if cap and report.server_count >= cap:
             warnings.warn(
-                f"Agent {agent}: the server counted {latest_count} jobs, which is its `limit` cap of {cap}: older jobs "
-                f"were not considered. Pass limit=0 (no cap) or a narrower created_from/created_to window to get them.",
+                f"Agent {agent}: the server counted {report.server_count} jobs, which is its `limit` cap of {cap}: "
+                f"older jobs were not considered. Pass limit=0 (no cap) or a narrower created_from/created_to window "
+                f"to get them.",
                 LimitReachedWarning,
                 stacklevel=3,
             )
@@ -591,10 +749,13 @@ class RoeClient:
             environ=environ,
         )
         self._loop: _LoopThread | None = None
+        self._finalizer: weakref.finalize[Any, RoeClient] | None = None
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         if self._loop is None:
             self._loop = _LoopThread()
+            # A client dropped without close() (common in notebooks) still releases its sockets.
+            self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._async)
         return self._loop.run(coro)
 
     @property
@@ -622,10 +783,10 @@ class RoeClient:
 
     def close(self) -> None:
         """Close connections and stop the background loop."""
-        if self._loop is not None:
-            self._loop.run(self._async.aclose())
-            self._loop.stop()
-            self._loop = None
+        if self._finalizer is not None:
+            self._finalizer()
+            self._finalizer = None
+        self._loop = None
 
     def __enter__(self) -> RoeClient:
         return self
@@ -656,6 +817,17 @@ class RoeClient:
         """
         return self._run(self._async.load_jobs(agent_id, **filters))
 
+    def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
+        """Bring the snapshot at ``path`` up to date, rewrite it atomically and return its frames.
+
+        New jobs, and jobs whose status, evaluation or review changed since the snapshot, are
+        fetched by asking for the most recently updated jobs first and stopping at the snapshot's
+        watermark, so requests grow with the number of changes, not the size of the agent. The
+        API has no record of deletions: when the server's count shows jobs are gone, that agent
+        is reloaded in full (a `RefreshWarning` says so). ``full=True`` always reloads.
+        """
+        return self._run(self._async.refresh(path, progress=progress, full=full))
+
     def iter_pages(self, agent_id: str, **filters: Any) -> Iterator[FetchedPage]:
         """Each page of an agent's jobs in order (raw dicts; see `AsyncRoeClient.iter_pages`).
 
@@ -675,6 +847,13 @@ class RoeClient:
             aclose = getattr(agen, "aclose", None)
             if aclose is not None and self._loop is not None:
                 self._run(aclose())
+
+
+def _shutdown(loop: _LoopThread, client: AsyncRoeClient) -> None:
+    try:
+        loop.run(client.aclose())
+    finally:
+        loop.stop()
 
 
 async def _anext(agen: AsyncIterator[T]) -> T:
