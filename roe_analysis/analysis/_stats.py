@@ -54,9 +54,7 @@ def _check_resamples(n_resamples: int) -> None:
         raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
 
 
-def wilson_interval(
-    successes: pl.Expr, n: pl.Expr, *, confidence: float = 0.95
-) -> tuple[pl.Expr, pl.Expr]:
+def wilson_interval(successes: pl.Expr, n: pl.Expr, *, confidence: float = 0.95) -> tuple[pl.Expr, pl.Expr]:
     """Wilson score interval bounds for ``successes / n`` as two Float64 expressions.
 
     Null where ``n`` is zero or null: a proportion of nothing has no interval.

@@ -1,0 +1,413 @@
+"""Agreement coefficients as small pure functions over count tables.
+
+Two raters (the agent and a reviewer), from a ``q × q`` contingency table of counts whose rows are the
+first rater's labels and whose columns are the second rater's, in the same label order:
+
+- `cohen_kappa`: Cohen (1960), with the large-sample standard error of Fleiss, Cohen & Everitt (1969)
+  (the "ASE" SAS and statsmodels print) and a Wald interval clipped to [-1, 1].
+- `gwet_ac1`: Gwet's AC1 (Gwet 2008, *Br. J. Math. Stat. Psychol.* 61:29-48), with Gwet's variance,
+  which does not assume independent raters, and a Wald interval clipped to [-1, 1].
+- `pabak`: the prevalence- and bias-adjusted kappa (Byrt, Bishop & Carlin 1993) generalised to ``q``
+  labels, ``(q * p_o - 1) / (q - 1)`` (the Brennan–Prediger coefficient; ``2 p_o - 1`` for two labels).
+  It is a straight line in the observed agreement ``p_o``, so its interval is the Wilson interval of
+  ``p_o`` carried through that line: unlike a Wald interval it stays informative when ``p_o`` is 1.
+
+Many raters, from a ``units × labels`` table of how many values each unit received in each label:
+
+- `krippendorff_alpha_nominal`: Krippendorff's alpha for nominal data (Krippendorff 2011, "Computing
+  Krippendorff's Alpha-Reliability"), any number of values per unit, missing values allowed.
+- `fleiss_kappa`: Fleiss' kappa (Fleiss 1971), every unit rated the same number of times.
+
+A coefficient that is mathematically undefined (kappa when both raters used one and the same label,
+alpha when every value is the same label, anything of an empty table) is ``None``, never NaN: the
+frame-level helpers turn that into a null and a warning.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import NamedTuple
+
+import numpy as np
+import numpy.typing as npt
+import polars as pl
+
+from roe_analysis.analysis._stats import (
+    DEFAULT_RESAMPLES,
+    DEFAULT_SEED,
+    check_confidence,
+    wilson_interval,
+    z_value,
+)
+
+#: Below this, ``1 - p_e`` is treated as zero: with integer counts it is at least ``1 / n**2`` otherwise.
+_EPS = 1e-12
+#: Resampled units held in memory at once by the alpha bootstrap (resamples × units).
+_BOOTSTRAP_CHUNK_CELLS = 1_000_000
+
+ArrayLike = npt.ArrayLike
+FloatArray = npt.NDArray[np.float64]
+
+
+class Estimate(NamedTuple):
+    """A coefficient with its standard error and confidence interval (``None`` where undefined)."""
+
+    estimate: float | None
+    se: float | None
+    low: float | None
+    high: float | None
+
+
+def _tables(tables: ArrayLike) -> FloatArray:
+    """Check one ``q × q`` table or a stack ``(g, q, q)`` of them, and return it as floats."""
+    arr = np.asarray(tables, dtype=np.float64)
+    if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
+        raise ValueError(f"a contingency table must be square (q × q); got shape {arr.shape}")
+    if arr.shape[-1] < 2:
+        raise ValueError(
+            f"a contingency table needs at least 2 labels (q >= 2) for chance agreement to mean anything; "
+            f"got q = {arr.shape[-1]}. Pass the full label set, e.g. labels=['Suspicious', 'Not Suspicious']."
+        )
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0):
+        raise ValueError("a contingency table holds counts: every cell must be finite and >= 0")
+    return arr
+
+
+def _proportions(t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray]:
+    """``n``, cell proportions, observed agreement, row and column marginals (NaN for empty tables)."""
+    n = t.sum(axis=(-2, -1))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = t / n[..., None, None]
+    p_o = np.trace(p, axis1=-2, axis2=-1)
+    return n, p, p_o, p.sum(axis=-1), p.sum(axis=-2)
+
+
+def kappa_arrays(tables: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Cohen's kappa and its Fleiss–Cohen–Everitt (1969) standard error for a stack of tables.
+
+    Vectorised over the leading axes; NaN where kappa is undefined (empty table, or ``p_e = 1``: both
+    raters used the same single label). The variance is Fleiss, Cohen & Everitt (1969), eq. 13, as
+    printed by SAS PROC FREQ and statsmodels ``cohens_kappa``.
+    """
+    t = _tables(tables)
+    n, p, p_o, rows, cols = _proportions(t)
+    p_e = (rows * cols).sum(axis=-1)
+    defined = (n > 0) & (1 - p_e > _EPS)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        kappa = (p_o - p_e) / (1 - p_e)
+        one_minus = (1 - kappa)[..., None]
+        diag = np.diagonal(p, axis1=-2, axis2=-1)
+        term_a = (diag * (1 - (rows + cols) * one_minus) ** 2).sum(axis=-1)
+        off = p * (cols[..., :, None] + rows[..., None, :]) ** 2
+        off_sum = off.sum(axis=(-2, -1)) - np.diagonal(off, axis1=-2, axis2=-1).sum(axis=-1)
+        term_b = (1 - kappa) ** 2 * off_sum
+        term_c = (kappa - p_e * (1 - kappa)) ** 2
+        var = (term_a + term_b - term_c) / ((1 - p_e) ** 2 * n)
+    se = np.sqrt(np.clip(var, 0.0, None))
+    return np.where(defined, kappa, np.nan), np.where(defined, se, np.nan)
+
+
+def ac1_arrays(tables: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Gwet's AC1 and its standard error (Gwet 2008, eq. 8 and 10) for a stack of tables.
+
+    ``q`` is the table's size, so labels nobody used still count as available labels. NaN only for
+    empty tables: with ``q >= 2``, ``p_e <= 1/q`` and AC1 is always defined.
+    """
+    t = _tables(tables)
+    q = t.shape[-1]
+    n, p, p_o, rows, cols = _proportions(t)
+    pi = (rows + cols) / 2
+    p_e = (pi * (1 - pi)).sum(axis=-1) / (q - 1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ac1 = (p_o - p_e) / (1 - p_e)
+        # Gwet's variance written as sum_kl p_kl (w_kl - 2(1-AC1) c_kl)^2 - (p_o - 2(1-AC1) p_e)^2,
+        # with c_kl = (1 - (pi_k + pi_l) / 2) / (q - 1): algebraically his eq. 10 with f = 0.
+        c = (1 - (pi[..., :, None] + pi[..., None, :]) / 2) / (q - 1)
+        w = np.eye(q)
+        one_minus = (1 - ac1)[..., None, None]
+        first = (p * (w - 2 * one_minus * c) ** 2).sum(axis=(-2, -1))
+        var = (first - (p_o - 2 * (1 - ac1) * p_e) ** 2) / (n * (1 - p_e) ** 2)
+    se = np.sqrt(np.clip(var, 0.0, None))
+    defined = n > 0
+    return np.where(defined, ac1, np.nan), np.where(defined, se, np.nan)
+
+
+def pabak_from_agreement(p_o: pl.Expr, n_labels: int) -> pl.Expr:
+    """PABAK from the observed agreement ``p_o`` among ``n_labels`` labels: ``(q * p_o - 1) / (q - 1)``."""
+    return (n_labels * p_o - 1) / (n_labels - 1)
+
+
+def wald_bounds(
+    estimate: FloatArray, se: FloatArray, *, confidence: float, lower: float = -1.0, upper: float = 1.0
+) -> tuple[FloatArray, FloatArray]:
+    """``estimate ± z·se`` clipped to the coefficient's range; NaN propagates."""
+    z = z_value(confidence)
+    return np.clip(estimate - z * se, lower, upper), np.clip(estimate + z * se, lower, upper)
+
+
+def _none_if_nan(value: float) -> float | None:
+    return None if np.isnan(value) else float(value)
+
+
+def _single(table: ArrayLike) -> FloatArray:
+    t = _tables(table)
+    if t.ndim != 2:
+        raise ValueError(f"expected one q × q table; got shape {t.shape}")
+    return t[None]
+
+
+def _wald_estimate(estimate: FloatArray, se: FloatArray, confidence: float) -> Estimate:
+    low, high = wald_bounds(estimate, se, confidence=confidence)
+    return Estimate(_none_if_nan(estimate[0]), _none_if_nan(se[0]), _none_if_nan(low[0]), _none_if_nan(high[0]))
+
+
+def cohen_kappa(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
+    """Cohen's kappa of a ``q × q`` table of counts, with its asymptotic standard error and interval.
+
+    The standard error is Fleiss, Cohen & Everitt (1969), the interval ``kappa ± z·se`` clipped to
+    [-1, 1]. Kappa is undefined (every field ``None``) when the table is empty or both raters used one
+    and the same label; `gwet_ac1` and `pabak` stay defined there.
+
+    Args:
+        table: counts, rows the first rater's labels and columns the second's, in the same order.
+        confidence: level of the interval.
+
+    Examples:
+        >>> est = cohen_kappa([[20, 5], [10, 15]])
+        >>> round(est.estimate, 4), round(est.se, 4), round(est.low, 4), round(est.high, 4)
+        (0.4, 0.127, 0.1511, 0.6489)
+        >>> cohen_kappa([[7, 0], [0, 0]])
+        Estimate(estimate=None, se=None, low=None, high=None)
+    """
+    check_confidence(confidence)
+    kappa, se = kappa_arrays(_single(table))
+    return _wald_estimate(kappa, se, confidence)
+
+
+def gwet_ac1(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
+    """Gwet's AC1 of a ``q × q`` table of counts, with Gwet's (2008) standard error and a Wald interval.
+
+    AC1 estimates chance agreement from how far the labels are from uniform, so it does not collapse
+    when one label dominates the way kappa does. Every label of the table counts as available, used
+    or not. ``None`` only for an empty table.
+
+    Args:
+        table: counts, rows the first rater's labels and columns the second's, in the same order.
+        confidence: level of the interval (``estimate ± z·se``, clipped to [-1, 1]).
+
+    Examples:
+        >>> est = gwet_ac1([[20, 5], [10, 15]])
+        >>> round(est.estimate, 4), round(est.se, 4)
+        (0.4059, 0.1302)
+        >>> gwet_ac1([[7, 0], [0, 0]]).estimate
+        1.0
+    """
+    check_confidence(confidence)
+    ac1, se = ac1_arrays(_single(table))
+    return _wald_estimate(ac1, se, confidence)
+
+
+def pabak(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
+    """PABAK, ``(q * p_o - 1) / (q - 1)``, of a ``q × q`` table of counts, with a Wilson-based interval.
+
+    ``p_o`` is the observed agreement and ``q`` the table's size (``2 p_o - 1`` for two labels, Byrt,
+    Bishop & Carlin 1993; the Brennan–Prediger coefficient in general). The interval is the Wilson
+    interval of ``p_o`` mapped through the same line; ``se`` is the Wald standard error
+    ``q / (q - 1) * sqrt(p_o (1 - p_o) / n)``. ``None`` only for an empty table.
+
+    Args:
+        table: counts, rows the first rater's labels and columns the second's, in the same order.
+        confidence: level of the interval.
+
+    Examples:
+        >>> est = pabak([[20, 5], [10, 15]])
+        >>> round(est.estimate, 4), round(est.se, 4), round(est.low, 4), round(est.high, 4)
+        (0.4, 0.1296, 0.125, 0.6179)
+    """
+    check_confidence(confidence)
+    t = _single(table)
+    q = t.shape[-1]
+    n, _, p_o, _, _ = _proportions(t)
+    if n[0] == 0:
+        return Estimate(None, None, None, None)
+    low, high = wilson_interval(pl.lit(float(np.trace(t[0]))), pl.lit(float(n[0])), confidence=confidence)
+    estimate, low_bound, high_bound = pl.select(
+        pabak_from_agreement(pl.lit(float(p_o[0])), q).alias("estimate"),
+        pabak_from_agreement(low, q).alias("low"),
+        pabak_from_agreement(high, q).alias("high"),
+    ).row(0)
+    se = q / (q - 1) * np.sqrt(p_o[0] * (1 - p_o[0]) / n[0])
+    return Estimate(estimate, float(se), low_bound, high_bound)
+
+
+def _value_counts(value_counts: ArrayLike) -> FloatArray:
+    arr = np.asarray(value_counts, dtype=np.float64)
+    if arr.ndim != 2:
+        raise ValueError(f"value counts must be a units × labels table; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
+        raise ValueError("value counts must be whole numbers >= 0")
+    return arr
+
+
+class _AlphaParts(NamedTuple):
+    """Per-unit sums from which alpha (and each bootstrap resample of units) is computed."""
+
+    m: FloatArray  # values in each pairable unit
+    matches: FloatArray  # sum_c n_uc (n_uc - 1) / (m_u - 1): the unit's diagonal coincidences
+    counts: FloatArray  # n_uc of each pairable unit
+
+
+def _alpha_parts(counts: FloatArray) -> _AlphaParts:
+    m = counts.sum(axis=1)
+    pairable = m >= 2
+    counts = counts[pairable]
+    m = m[pairable]
+    matches = (counts * (counts - 1)).sum(axis=1) / (m - 1)
+    return _AlphaParts(m, matches, counts)
+
+
+def _alpha_from_sums(n: FloatArray, matches: FloatArray, n_c: FloatArray) -> FloatArray:
+    """Nominal alpha ``1 - (n - 1)(n - sum_c o_cc) / (n^2 - sum_c n_c^2)``; NaN where undefined."""
+    expected = n**2 - (n_c**2).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        alpha = 1 - (n - 1) * (n - matches) / expected
+    return np.where(expected > 0, alpha, np.nan)
+
+
+def krippendorff_alpha_nominal(value_counts: ArrayLike) -> float | None:
+    """Krippendorff's alpha for nominal labels from a ``units × labels`` table of value counts.
+
+    Cell ``(u, c)`` is how many values unit ``u`` received in label ``c``; units may hold any number
+    of values (missing ratings simply are not counted) and units with fewer than two values are not
+    pairable and drop out, as in Krippendorff (2011). Alpha is ``1 - D_o / D_e`` computed from the
+    coincidence matrix; ``None`` when there are no pairable values or every value is the same label
+    (``D_e = 0``).
+
+    Examples:
+        Krippendorff (2011), section C: 4 coders, 12 units, nominal values with missing data:
+
+        >>> import numpy as np
+        >>> data = [
+        ...     [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
+        ...     [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
+        ...     [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
+        ...     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
+        ... ]
+        >>> counts = np.array([[sum(row[u] == c for row in data) for c in range(1, 6)] for u in range(12)])
+        >>> round(krippendorff_alpha_nominal(counts), 3)
+        0.743
+    """
+    parts = _alpha_parts(_value_counts(value_counts))
+    alpha = _alpha_from_sums(np.array(parts.m.sum()), np.array(parts.matches.sum()), parts.counts.sum(axis=0))
+    return _none_if_nan(float(alpha))
+
+
+def alpha_bootstrap(
+    value_counts: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float | None, float | None]:
+    """Percentile bootstrap interval for nominal alpha, resampling units (items) with replacement.
+
+    Pairable units are drawn with replacement, alpha is recomputed from the per-unit sums, and the
+    interval is the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the resamples in
+    which alpha is defined (a resample whose values are all one label has no alpha and is left out).
+    Resamples are processed in chunks, so memory stays bounded however many units there are; this is
+    why `roe_analysis.analysis._stats.bootstrap_ci`, which materialises every resample, is not used.
+    ``(None, None)`` when no resample has an alpha.
+
+    Examples:
+        >>> alpha_bootstrap([[2, 0], [0, 2], [1, 1], [2, 0]], n_resamples=200, seed=1)
+        (-0.3999999999999999, 1.0)
+    """
+    check_confidence(confidence)
+    if n_resamples < 1:
+        raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
+    parts = _alpha_parts(_value_counts(value_counts))
+    units = parts.m.size
+    if units == 0:
+        return None, None
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _BOOTSTRAP_CHUNK_CELLS // units)
+    stats: list[FloatArray] = []
+    for start in range(0, n_resamples, chunk):
+        size = min(chunk, n_resamples - start)
+        draws = rng.integers(0, units, size=(size, units))
+        offsets = (np.arange(size) * units)[:, None]
+        weights = np.bincount((draws + offsets).ravel(), minlength=size * units).reshape(size, units)
+        weights = weights.astype(np.float64)
+        stats.append(_alpha_from_sums(weights @ parts.m, weights @ parts.matches, weights @ parts.counts))
+    values = np.concatenate(stats)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None, None
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    return float(low), float(high)
+
+
+def fleiss_kappa(counts: ArrayLike) -> float | None:
+    """Fleiss' kappa from a ``subjects × labels`` table: how many raters put each subject in each label.
+
+    Every subject must have the same number of ratings (at least two); ``None`` when all ratings are
+    one label (chance agreement is then 1) or there are no subjects.
+
+    Raises:
+        ValueError: when subjects have different numbers of ratings (use
+            `krippendorff_alpha_nominal`, which allows that) or fewer than two.
+
+    Examples:
+        The 10 subjects × 14 raters example of Fleiss' kappa on Wikipedia:
+
+        >>> table = [
+        ...     [0, 0, 0, 0, 14], [0, 2, 6, 4, 2], [0, 0, 3, 5, 6], [0, 3, 9, 2, 0], [2, 2, 8, 1, 1],
+        ...     [7, 7, 0, 0, 0], [3, 2, 6, 3, 0], [2, 5, 3, 2, 2], [6, 5, 2, 1, 0], [0, 2, 2, 3, 7],
+        ... ]
+        >>> round(fleiss_kappa(table), 3)
+        0.21
+    """
+    arr = _value_counts(counts)
+    if arr.shape[0] == 0:
+        return None
+    per_subject = arr.sum(axis=1)
+    raters = per_subject[0]
+    if np.any(per_subject != raters):
+        raise ValueError(
+            "Fleiss' kappa needs the same number of ratings on every subject; got between "
+            f"{int(per_subject.min())} and {int(per_subject.max())}. Use krippendorff_alpha_nominal instead."
+        )
+    if raters < 2:
+        raise ValueError(f"Fleiss' kappa needs at least 2 ratings per subject; got {int(raters)}")
+    agreement = ((arr * (arr - 1)).sum(axis=1) / (raters * (raters - 1))).mean()
+    shares = arr.sum(axis=0) / arr.sum()
+    chance = float((shares**2).sum())
+    if 1 - chance <= _EPS:
+        return None
+    return float((agreement - chance) / (1 - chance))
+
+
+def contingency_tables(
+    groups: Sequence[int] | npt.NDArray[np.integer],
+    rows: Sequence[int] | npt.NDArray[np.integer],
+    cols: Sequence[int] | npt.NDArray[np.integer],
+    counts: Sequence[int] | npt.NDArray[np.integer],
+    *,
+    n_groups: int,
+    n_labels: int,
+) -> FloatArray:
+    """A ``(n_groups, n_labels, n_labels)`` stack of tables from long ``(group, row, col, count)`` data.
+
+    Examples:
+        >>> contingency_tables([0, 0, 1], [0, 1, 1], [0, 0, 1], [3, 1, 2], n_groups=2, n_labels=2)[0]
+        array([[3., 0.],
+               [1., 0.]])
+    """
+    tables = np.zeros((n_groups, n_labels, n_labels), dtype=np.float64)
+    np.add.at(
+        tables,
+        (np.asarray(groups, dtype=np.intp), np.asarray(rows, dtype=np.intp), np.asarray(cols, dtype=np.intp)),
+        np.asarray(counts, dtype=np.float64),
+    )
+    return tables

@@ -1,0 +1,401 @@
+"""Charts of job durations: distribution (histogram or ECDF), trend, and where the time goes.
+
+Each builder takes the frame of the matching helper in `roe_analysis.analysis` and returns an
+Altair chart; none fetches data or displays anything. Distributions are aggregated with Polars
+(bins, ECDF steps) before they reach Altair, so a million jobs become a few hundred rows.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import altair as alt
+import numpy as np
+import polars as pl
+
+from roe_analysis._schema import STATUS_NAMES
+from roe_analysis.analysis._durations import status_time_summary
+from roe_analysis.analysis._validate import require_columns
+from roe_analysis.charts._common import version_scale
+
+VERSION = "agent_version_name"
+#: One colour per status (Okabe–Ito order), the same in every status chart.
+STATUS_COLOURS: dict[str, str] = {
+    "PENDING": "#999999",
+    "STARTED": "#0072B2",
+    "RETRY": "#E69F00",
+    "SUCCESS": "#009E73",
+    "FAILURE": "#D55E00",
+    "CANCELLED": "#CC79A7",
+    "CACHED": "#56B4E9",
+    "UNKNOWN": "#000000",
+}
+_STATUS_ORDER = [*STATUS_NAMES.values(), "UNKNOWN"]
+
+
+def _version_colour(versions: pl.Series) -> alt.Color:
+    return alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions.to_list()))
+
+
+def _finished(durations: pl.DataFrame, helper: str) -> tuple[pl.DataFrame, int]:
+    """Finished jobs with a duration (``version``, ``duration_ms``), and how many jobs are running."""
+    require_columns(durations, [VERSION, "duration_ms", "is_running"], helper=helper)
+    running = int(durations.get_column("is_running").sum() or 0)
+    finished = durations.filter(~pl.col("is_running") & pl.col("duration_ms").is_not_null()).select(
+        VERSION, pl.col("duration_ms").cast(pl.Float64)
+    )
+    return finished, running
+
+
+def _subtitle(finished: pl.DataFrame, running: int) -> str:
+    text = f"{finished.height:,} finished jobs"
+    return text + (f"; {running:,} still running, not shown" if running else "")
+
+
+def duration_histogram_data(durations: pl.DataFrame, *, bins: int = 40, log_scale: bool = False) -> pl.DataFrame:
+    """The binned counts `duration_distribution` draws: one row per version and non-empty bin.
+
+    Bins are shared by all versions: ``bins`` equal widths from 0 to the longest duration, or equal
+    ratios from the shortest positive duration when ``log_scale`` (0 ms jobs, e.g. served from
+    cache, then go in the first bin). ``share`` is the bin's count over the version's finished jobs,
+    so versions with different volumes compare.
+
+    Examples:
+        >>> import polars as pl
+        >>> durations = pl.DataFrame(
+        ...     {"agent_version_name": ["v1"] * 4, "duration_ms": [0, 100, 150, 400], "is_running": [False] * 4}
+        ... )
+        >>> duration_histogram_data(durations, bins=4)
+        shape: (3, 5)
+        ┌────────────────────┬───────────┬─────────┬───────┬───────┐
+        │ agent_version_name ┆ bin_start ┆ bin_end ┆ count ┆ share │
+        │ ---                ┆ ---       ┆ ---     ┆ ---   ┆ ---   │
+        │ str                ┆ f64       ┆ f64     ┆ u32   ┆ f64   │
+        ╞════════════════════╪═══════════╪═════════╪═══════╪═══════╡
+        │ v1                 ┆ 0.0       ┆ 100.0   ┆ 1     ┆ 0.25  │
+        │ v1                 ┆ 100.0     ┆ 200.0   ┆ 2     ┆ 0.5   │
+        │ v1                 ┆ 300.0     ┆ 400.0   ┆ 1     ┆ 0.25  │
+        └────────────────────┴───────────┴─────────┴───────┴───────┘
+    """
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"bins must be a positive integer; got {bins!r}")
+    finished, _ = _finished(durations, "duration_distribution")
+    schema = pl.Schema(
+        {
+            VERSION: pl.String(),
+            "bin_start": pl.Float64(),
+            "bin_end": pl.Float64(),
+            "count": pl.UInt32(),
+            "share": pl.Float64(),
+        }
+    )
+    if finished.height == 0:
+        return pl.DataFrame(schema=schema)
+    values = finished.get_column("duration_ms")
+    array = values.to_numpy()
+    high = float(array.max())
+    if log_scale:
+        positive = array[array > 0]
+        low = float(positive.min()) if positive.size else 1.0
+        edges = np.geomspace(low, max(high, low * 2), bins + 1)
+    else:
+        edges = np.linspace(0.0, high if high > 0 else 1.0, bins + 1)
+    # The same edges place every value and label every bin, so no value lands beside its label.
+    edge_series = pl.Series("edges", edges, dtype=pl.Float64)
+    index = (edge_series.search_sorted(values, side="right").cast(pl.Int64) - 1).clip(0, bins - 1)
+    return (
+        finished.with_columns(bin=index)
+        .group_by(VERSION, "bin")
+        .agg(count=pl.len())
+        .with_columns(share=pl.col("count") / pl.col("count").sum().over(VERSION))
+        .sort(VERSION, "bin", nulls_last=True)
+        .select(
+            VERSION,
+            pl.lit(edge_series).gather(pl.col("bin")).alias("bin_start"),
+            pl.lit(edge_series).gather(pl.col("bin") + 1).alias("bin_end"),
+            "count",
+            "share",
+        )
+        .cast(schema)
+    )
+
+
+def duration_ecdf_data(durations: pl.DataFrame, *, max_points: int = 200) -> pl.DataFrame:
+    """The ECDF steps `duration_ecdf` draws: per version, ``share`` of finished jobs at or below ``duration_ms``.
+
+    Exact at every kept point; a version with more distinct durations than ``max_points`` keeps
+    evenly spaced ones (always its shortest and longest).
+
+    Examples:
+        >>> import polars as pl
+        >>> durations = pl.DataFrame(
+        ...     {"agent_version_name": ["v1"] * 4, "duration_ms": [100, 100, 300, 200], "is_running": [False] * 4}
+        ... )
+        >>> duration_ecdf_data(durations)
+        shape: (3, 3)
+        ┌────────────────────┬─────────────┬───────┐
+        │ agent_version_name ┆ duration_ms ┆ share │
+        │ ---                ┆ ---         ┆ ---   │
+        │ str                ┆ f64         ┆ f64   │
+        ╞════════════════════╪═════════════╪═══════╡
+        │ v1                 ┆ 100.0       ┆ 0.5   │
+        │ v1                 ┆ 200.0       ┆ 0.75  │
+        │ v1                 ┆ 300.0       ┆ 1.0   │
+        └────────────────────┴─────────────┴───────┘
+    """
+    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2:
+        raise ValueError(f"max_points must be an integer of at least 2; got {max_points!r}")
+    finished, _ = _finished(durations, "duration_ecdf")
+    steps = (
+        finished.group_by(VERSION, "duration_ms")
+        .agg(count=pl.len())
+        .sort(VERSION, "duration_ms", nulls_last=True)
+        .with_columns(
+            share=pl.col("count").cum_sum().over(VERSION) / pl.col("count").sum().over(VERSION),
+            idx=pl.int_range(pl.len()).over(VERSION),
+            m=pl.len().over(VERSION),
+        )
+    )
+    step = (pl.col("m") / max_points).ceil().cast(pl.Int64)
+    return steps.filter((pl.col("idx") % step == 0) | (pl.col("idx") == pl.col("m") - 1)).select(
+        VERSION, "duration_ms", pl.col("share").cast(pl.Float64)
+    )
+
+
+def duration_distribution(
+    durations: pl.DataFrame,
+    *,
+    kind: Literal["histogram", "ecdf"] = "histogram",
+    bins: int = 40,
+    log_scale: bool = False,
+    title: str | None = None,
+) -> alt.Chart:
+    """Distribution of finished jobs' durations by agent version: histogram (default) or ECDF.
+
+    The histogram overlays translucent bars of each version's share of finished jobs per bin
+    (`duration_histogram_data`), so versions of different volume compare; running jobs have no
+    duration yet and are counted in the subtitle instead.
+
+    Args:
+        durations: the frame `roe_analysis.analysis.job_durations` returns.
+        kind: ``"histogram"`` or ``"ecdf"`` (see `duration_ecdf`).
+        bins: number of bins.
+        log_scale: log-spaced bins and a log x axis, for heavy tails.
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> import polars as pl
+        >>> durations = pl.DataFrame(
+        ...     {"agent_version_name": ["v1", "v2"], "duration_ms": [100, 300], "is_running": [False, False]}
+        ... )
+        >>> spec = duration_distribution(durations, bins=2).to_dict()
+        >>> spec["mark"]["type"], spec["encoding"]["x"]["title"], spec["encoding"]["y"]["title"]
+        ('bar', 'Duration (ms)', 'Share of finished jobs')
+    """
+    if kind == "ecdf":
+        return duration_ecdf(durations, log_scale=log_scale, title=title)
+    if kind != "histogram":
+        raise ValueError(f"kind must be 'histogram' or 'ecdf'; got {kind!r}")
+    data = duration_histogram_data(durations, bins=bins, log_scale=log_scale)
+    finished, running = _finished(durations, "duration_distribution")
+    scale = alt.Scale(type="log") if log_scale else alt.Undefined
+    text = title or "Job duration by agent version"
+    return (
+        alt.Chart(data, title=alt.Title(text, subtitle=_subtitle(finished, running)), description=text)
+        .mark_bar(opacity=0.55, binSpacing=0)
+        .encode(
+            x=alt.X("bin_start:Q", title="Duration (ms)", scale=scale),
+            x2="bin_end:Q",
+            y=alt.Y("share:Q", title="Share of finished jobs", axis=alt.Axis(format="%"), stack=None),
+            color=_version_colour(data.get_column(VERSION)),
+            tooltip=[
+                alt.Tooltip(f"{VERSION}:N", title="Agent version"),
+                alt.Tooltip("bin_start:Q", title="From (ms)", format=",.0f"),
+                alt.Tooltip("bin_end:Q", title="To (ms)", format=",.0f"),
+                alt.Tooltip("count:Q", title="Jobs", format=","),
+                alt.Tooltip("share:Q", title="Share", format=".1%"),
+            ],
+        )
+    )
+
+
+def duration_ecdf(
+    durations: pl.DataFrame, *, max_points: int = 200, log_scale: bool = False, title: str | None = None
+) -> alt.Chart:
+    """Share of finished jobs done within each duration (the ECDF), one step line per agent version.
+
+    Reads like "90% of v2's jobs finish within x ms"; the steps come from `duration_ecdf_data`.
+
+    Examples:
+        >>> import polars as pl
+        >>> durations = pl.DataFrame(
+        ...     {"agent_version_name": ["v1", "v1"], "duration_ms": [100, 300], "is_running": [False, False]}
+        ... )
+        >>> spec = duration_ecdf(durations).to_dict()
+        >>> spec["mark"], spec["encoding"]["y"]["title"]
+        ({'type': 'line', 'interpolate': 'step-after'}, 'Share of finished jobs done within')
+    """
+    data = duration_ecdf_data(durations, max_points=max_points)
+    finished, running = _finished(durations, "duration_ecdf")
+    text = title or "Cumulative share of jobs finished within a duration"
+    scale = alt.Scale(type="log") if log_scale else alt.Undefined
+    return (
+        alt.Chart(data, title=alt.Title(text, subtitle=_subtitle(finished, running)), description=text)
+        .mark_line(interpolate="step-after")
+        .encode(
+            x=alt.X("duration_ms:Q", title="Duration (ms)", scale=scale),
+            y=alt.Y("share:Q", title="Share of finished jobs done within", axis=alt.Axis(format="%")),
+            color=_version_colour(data.get_column(VERSION)),
+            tooltip=[
+                alt.Tooltip(f"{VERSION}:N", title="Agent version"),
+                alt.Tooltip("duration_ms:Q", title="Duration (ms)", format=",.0f"),
+                alt.Tooltip("share:Q", title="Share done within", format=".1%"),
+            ],
+        )
+    )
+
+
+def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | None = None) -> alt.LayerChart:
+    """A duration quantile per period and version, with its bootstrap interval as a band.
+
+    Args:
+        trend: the frame `roe_analysis.analysis.duration_trend` returns (by agent version).
+        quantile: which quantile column to draw, e.g. ``"p50"`` or ``"p90"``.
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> import polars as pl
+        >>> trend = pl.DataFrame(
+        ...     {
+        ...         "period_start": [datetime(2026, 5, d, tzinfo=timezone.utc) for d in (1, 2)],
+        ...         "agent_version_name": ["v1", "v1"],
+        ...         "n": [10, 12],
+        ...         "p50": [1200.0, 1500.0],
+        ...         "p50_low": [1000.0, 1300.0],
+        ...         "p50_high": [1400.0, 1800.0],
+        ...     }
+        ... )
+        >>> spec = duration_trend(trend).to_dict()
+        >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["title"]["text"]
+        (['area', 'line'], 'Median (p50) job duration over time')
+    """
+    low, high = f"{quantile}_low", f"{quantile}_high"
+    require_columns(trend, ["period_start", VERSION, "n", quantile, low, high], helper="duration_trend chart")
+    label = "Median (p50)" if quantile == "p50" else quantile
+    text = title or f"{label} job duration over time"
+    data = trend.select("period_start", VERSION, "n", quantile, low, high)
+    colour = _version_colour(data.get_column(VERSION))
+    x = alt.X("period_start:T", title="Jobs created (UTC period start)")
+    base = alt.Chart(data, description=text)
+    band = base.mark_area(opacity=0.2).encode(x=x, y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"), color=colour)
+    line = base.mark_line(point=True).encode(
+        x=x,
+        y=alt.Y(f"{quantile}:Q", title=f"{label} duration (ms)"),
+        color=colour,
+        tooltip=[
+            alt.Tooltip("period_start:T", title="Period start"),
+            alt.Tooltip(f"{VERSION}:N", title="Agent version"),
+            alt.Tooltip("n:Q", title="Jobs", format=","),
+            alt.Tooltip(f"{quantile}:Q", title=f"{label} (ms)", format=",.0f"),
+            alt.Tooltip(f"{low}:Q", title="CI low (ms)", format=",.0f"),
+            alt.Tooltip(f"{high}:Q", title="CI high (ms)", format=",.0f"),
+        ],
+    )
+    return alt.LayerChart(
+        layer=[band, line],
+        title=alt.Title(text, subtitle="Line: the quantile; band: its bootstrap confidence interval"),
+        description=text,
+    )
+
+
+def status_time_breakdown(
+    status_times: pl.DataFrame, *, stat: Literal["total", "median", "mean"] = "total", title: str | None = None
+) -> alt.Chart:
+    """Stacked bars of the time spent in each status, per agent version: where the time goes.
+
+    ``stat="total"`` stacks the summed time (in hours) of all jobs; ``"median"``/``"mean"`` stack
+    the per-job median/mean time in each status (in ms) among jobs that had that status — these
+    describe a typical job per status, and their stack is not the typical job's total.
+
+    Args:
+        status_times: the frame of `roe_analysis.analysis.status_time_summary`, or of
+            `roe_analysis.analysis.status_time` (summarised by version first).
+        stat: ``"total"``, ``"median"`` or ``"mean"``.
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> import polars as pl
+        >>> summary = pl.DataFrame(
+        ...     {
+        ...         "agent_version_name": ["v1", "v1"],
+        ...         "status": ["PENDING", "STARTED"],
+        ...         "n_jobs": [2, 2],
+        ...         "total_ms": [3_600_000.0, 7_200_000.0],
+        ...         "mean_ms": [1_800_000.0, 3_600_000.0],
+        ...         "median_ms": [1_800_000.0, 3_600_000.0],
+        ...         "share": [1 / 3, 2 / 3],
+        ...     }
+        ... )
+        >>> spec = status_time_breakdown(summary).to_dict()
+        >>> spec["encoding"]["y"]["title"], [round(row["value"], 9) for row in next(iter(spec["datasets"].values()))]
+        ('Total time (hours)', [1.0, 2.0])
+    """
+    columns = {
+        "total": ("total_ms", 3_600_000.0, "Total time (hours)"),
+        "median": ("median_ms", 1.0, "Median time per job (ms)"),
+        "mean": ("mean_ms", 1.0, "Mean time per job (ms)"),
+    }
+    if stat not in columns:
+        raise ValueError(f"stat must be 'total', 'median' or 'mean'; got {stat!r}")
+    summary = status_times if "total_ms" in status_times.columns else status_time_summary(status_times, by=VERSION)
+    column, divisor, axis_title = columns[stat]
+    require_columns(summary, [VERSION, "status", "n_jobs", column, "share"], helper="status_time_breakdown")
+    data = summary.select(
+        VERSION,
+        pl.col("status").cast(pl.String),
+        "n_jobs",
+        (pl.col(column) / divisor).alias("value"),
+        "share",
+        pl.col("status")
+        .cast(pl.String)
+        .replace_strict(_STATUS_ORDER, list(range(len(_STATUS_ORDER))), default=len(_STATUS_ORDER))
+        .alias("order"),
+    )
+    present = [s for s in _STATUS_ORDER if s in set(data.get_column("status").to_list())]
+    text = title or (
+        "Where the time goes: total time in each status"
+        if stat == "total"
+        else f"{stat.capitalize()} time per job in each status"
+    )
+    subtitle = (
+        "Sum over all finished time in each status"
+        if stat == "total"
+        else "Among jobs that had the status; stacked values are not a typical job's total"
+    )
+    return (
+        alt.Chart(data, title=alt.Title(text, subtitle=subtitle), description=text)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                f"{VERSION}:N",
+                title="Agent version",
+                sort=sorted({v for v in data.get_column(VERSION).to_list() if v is not None}),
+            ),
+            y=alt.Y("value:Q", title=axis_title, stack="zero"),
+            color=alt.Color(
+                "status:N",
+                title="Status",
+                scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]),
+                sort=present,
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=[
+                alt.Tooltip(f"{VERSION}:N", title="Agent version"),
+                alt.Tooltip("status:N", title="Status"),
+                alt.Tooltip("value:Q", title=axis_title, format=",.2f"),
+                alt.Tooltip("n_jobs:Q", title="Jobs with this status", format=","),
+                alt.Tooltip("share:Q", title="Share of the version's time", format=".1%"),
+            ],
+        )
+    )

@@ -1,0 +1,160 @@
+"""Charts of grader scores: per-version means with intervals, and version-to-version differences.
+
+Each builder takes the frame of the matching helper in `roe_analysis.analysis` and returns an
+Altair chart; none fetches data or displays anything.
+"""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from roe_analysis.analysis._validate import require_columns
+from roe_analysis.charts._common import version_scale
+
+VERSION = "agent_version_name"
+
+
+def score_distribution(
+    summary: pl.DataFrame, *, metric_label: str = "Grader score", title: str | None = None
+) -> alt.LayerChart:
+    """Mean score per agent version with its bootstrap interval (error bar) and median (tick).
+
+    Scores have no fixed scale, so the y axis is the score's own, not 0–1.
+
+    Args:
+        summary: the frame `roe_analysis.analysis.score_summary` returns (by agent version).
+        metric_label: what the score is, for titles (e.g. ``"Human score"``).
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> import polars as pl
+        >>> summary = pl.DataFrame(
+        ...     {
+        ...         "agent_version_name": ["v1", "v2"],
+        ...         "n_scored": [40, 38],
+        ...         "mean": [0.61, 0.72],
+        ...         "mean_low": [0.55, 0.66],
+        ...         "mean_high": [0.67, 0.78],
+        ...         "median": [0.6, 0.75],
+        ...     }
+        ... )
+        >>> spec = score_distribution(summary).to_dict()
+        >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["title"]["text"]
+        (['rule', 'point', 'tick'], 'Grader score by agent version')
+    """
+    require_columns(
+        summary, [VERSION, "n_scored", "mean", "mean_low", "mean_high", "median"], helper="score_distribution"
+    )
+    data = summary.select(VERSION, "n_scored", "mean", "mean_low", "mean_high", "median")
+    versions = data.get_column(VERSION).to_list()
+    colour = alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions))
+    order = sorted({v for v in versions if v is not None})
+    x = alt.X(f"{VERSION}:N", title="Agent version", sort=order)
+    tooltip = [
+        alt.Tooltip(f"{VERSION}:N", title="Agent version"),
+        alt.Tooltip("n_scored:Q", title="Scored jobs", format=","),
+        alt.Tooltip("mean:Q", title="Mean", format=".3g"),
+        alt.Tooltip("mean_low:Q", title="CI low", format=".3g"),
+        alt.Tooltip("mean_high:Q", title="CI high", format=".3g"),
+        alt.Tooltip("median:Q", title="Median", format=".3g"),
+    ]
+    text = title or f"{metric_label} by agent version"
+    base = alt.Chart(data, description=text)
+    interval = base.mark_rule(strokeWidth=2).encode(
+        x=x, y=alt.Y("mean_low:Q", title=f"{metric_label} (mean, bootstrap CI)"), y2="mean_high:Q", color=colour
+    )
+    mean = base.mark_point(filled=True, size=80).encode(x=x, y="mean:Q", color=colour, tooltip=tooltip)
+    median = base.mark_tick(thickness=2, size=18, opacity=0.6).encode(x=x, y="median:Q", color=colour, tooltip=tooltip)
+    return alt.LayerChart(
+        layer=[interval, mean, median],
+        title=alt.Title(text, subtitle="Dot: mean, bar: its bootstrap confidence interval, tick: median"),
+        description=text,
+    )
+
+
+def version_comparison(comparison: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+    """Difference ``b - a`` of each comparison with its interval, against a rule at zero.
+
+    A bar that does not cross the zero rule is a difference the interval supports; the verdict
+    (with its p-value, Holm-adjusted when the frame has ``p_value_adjusted``) is in the tooltip.
+    Points are coloured by version ``b``.
+
+    Args:
+        comparison: the frame of `roe_analysis.analysis.compare_versions` or `compare_all_versions`
+            (one metric).
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> import polars as pl
+        >>> comparison = pl.DataFrame(
+        ...     {
+        ...         "a": ["v1"], "b": ["v2"], "metric": ["grader_score"], "statistic": ["mean"],
+        ...         "difference": [0.11], "diff_low": [0.02], "diff_high": [0.2],
+        ...         "p_value": [0.01], "verdict": ["v2 is higher than v1"],
+        ...     }
+        ... )
+        >>> spec = version_comparison(comparison).to_dict()
+        >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["datum"]
+        ('rule', 0)
+        >>> spec["layer"][2]["encoding"]["x"]["title"]
+        'Difference in mean grader_score (b − a)'
+    """
+    require_columns(
+        comparison,
+        ["a", "b", "metric", "statistic", "difference", "diff_low", "diff_high", "p_value", "verdict"],
+        helper="version_comparison",
+    )
+    metrics = comparison.get_column("metric").unique().to_list()
+    if len(metrics) > 1:
+        raise ValueError(f"version_comparison draws one metric at a time; the frame has {sorted(metrics)}")
+    metric = metrics[0] if metrics else "metric"
+    statistic = str(comparison.get_column("statistic").drop_nulls().first() or "mean")
+    if metric == "pass_rate":
+        axis = "Difference in pass rate (b − a)"
+    elif metric == "duration_ms":
+        axis = f"Difference in {statistic} duration, ms (b − a)"
+    else:
+        axis = f"Difference in {statistic} {metric} (b − a)"
+    p_column = "p_value_adjusted" if "p_value_adjusted" in comparison.columns else "p_value"
+    data = comparison.select(
+        pl.format("{} − {}", "b", "a").alias("comparison"),
+        "a",
+        "b",
+        "difference",
+        "diff_low",
+        "diff_high",
+        pl.col(p_column).alias("p"),
+        "verdict",
+    )
+    versions = [*comparison.get_column("a").to_list(), *comparison.get_column("b").to_list()]
+    y = alt.Y("comparison:N", title="Comparison", sort=data.get_column("comparison").to_list())
+    text = title or "Difference between agent versions"
+    base = alt.Chart(data, description=text)
+    zero = base.mark_rule(strokeDash=[4, 4], color="#666666").encode(x=alt.datum(0))
+    interval = base.mark_rule(strokeWidth=2).encode(
+        x=alt.X("diff_low:Q", title=axis),
+        x2="diff_high:Q",
+        y=y,
+        color=alt.Color("b:N", title="Version b", scale=version_scale(versions)),
+    )
+    point = base.mark_point(filled=True, size=80).encode(
+        x=alt.X("difference:Q", title=axis),
+        y=y,
+        color=alt.Color("b:N", title="Version b", scale=version_scale(versions)),
+        tooltip=[
+            alt.Tooltip("comparison:N", title="Comparison"),
+            alt.Tooltip("difference:Q", title="Difference", format=".3g"),
+            alt.Tooltip("diff_low:Q", title="CI low", format=".3g"),
+            alt.Tooltip("diff_high:Q", title="CI high", format=".3g"),
+            alt.Tooltip("p:Q", title="Holm-adjusted p" if p_column == "p_value_adjusted" else "p-value", format=".2g"),
+            alt.Tooltip("verdict:N", title="Verdict"),
+        ],
+    )
+    return alt.LayerChart(
+        layer=[zero, interval, point],
+        title=alt.Title(
+            text, subtitle="Dot: difference b − a; bar: its confidence interval; dashed line: no difference"
+        ),
+        description=text,
+    )
