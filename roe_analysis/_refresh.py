@@ -142,11 +142,13 @@ async def refresh_snapshot(
                     report.server_count = count
                     report.unique_jobs = candidate.jobs.height
                     report.server_time, report.watermark, report.window_end = first_meta
+                    changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(watermark))
                     entry["agents"].append(
                         {
                             "agent_id": agent,
                             "mode": "incremental",
-                            "changed_jobs": changed.jobs.height,
+                            "jobs_fetched": changed.jobs.height,
+                            "jobs_changed": changed_since.height,
                             "pages": report.pages,
                         }
                     )
