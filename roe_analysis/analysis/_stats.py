@@ -432,9 +432,13 @@ def newcombe_interval(
 def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
     """Holm step-down adjusted p-values, in the input order; ``None`` entries stay ``None``.
 
+    Tiny p-values stay tiny (``3e-25`` adjusts to ``9e-25``, never to ``0``).
+
     Examples:
-        >>> holm_adjust([0.01, 0.04, 0.03, None])
+        >>> [round(p, 12) if p is not None else None for p in holm_adjust([0.01, 0.04, 0.03, None])]
         [0.03, 0.06, 0.06, None]
+        >>> holm_adjust([3e-25, 0.5])
+        [6e-25, 0.5]
     """
     present = [(p, i) for i, p in enumerate(p_values) if p is not None]
     m = len(present)
@@ -442,7 +446,7 @@ def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
     running = 0.0
     for rank, (p, i) in enumerate(sorted(present)):
         running = max(running, min(1.0, (m - rank) * p))
-        adjusted[i] = round(running, 15)
+        adjusted[i] = running
     return adjusted
 
 

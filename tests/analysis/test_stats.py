@@ -337,3 +337,11 @@ def test_quantile_name(q: float, expected: str) -> None:
 def test_quantile_name_rejects_bad_values(q: object) -> None:
     with pytest.raises(ValueError, match="between 0 and 1"):
         quantile_name(q)  # type: ignore[arg-type]
+
+
+def test_holm_keeps_tiny_p_values_tiny() -> None:
+    # A rounded adjustment once turned 1e-24 into 0, which no test can ever reach.
+    p = [3.4638e-25, 2.081e-86, 1.5099e-54]
+    result = holm_adjust(p)
+    assert all(r is not None and r > 0 for r in result)
+    np.testing.assert_allclose(result, multipletests(p, method="holm")[1], rtol=1e-12)
