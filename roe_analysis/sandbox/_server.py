@@ -15,6 +15,7 @@ import contextlib
 import hmac
 import re
 import socket
+import sys
 import threading
 import time
 from collections.abc import Mapping
@@ -348,6 +349,13 @@ class SandboxHTTPServer(ThreadingHTTPServer):
         with self._connections_lock:
             self._connections.discard(request)
         super().shutdown_request(request)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that gives up (a timeout, a killed process) leaves a broken pipe behind; that is
+        # the client's business, not a server error worth a traceback on stderr.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
     def close_connections(self) -> None:
         """Shut down every open client connection (their threads then exit)."""
