@@ -44,7 +44,9 @@ def summary_text(frames: JobFrames, *, elapsed_seconds: float | None = None) -> 
         f"statuses:  {_counts(jobs, 'status')}",
     ]
     if jobs.height:
-        first, last = jobs.select(pl.col("created_at").min(), pl.col("created_at").max()).row(0)
+        first, last = jobs.select(
+            pl.col("created_at").min().alias("first"), pl.col("created_at").max().alias("last")
+        ).row(0)
         lines.append(f"created:   {first:%Y-%m-%d %H:%M} → {last:%Y-%m-%d %H:%M} UTC")
     else:
         lines.append("created:   —")

@@ -13,18 +13,43 @@ never a traceback and never the API key.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from roe_analysis._errors import RoeError
 from roe_analysis._version import __version__
 
+if TYPE_CHECKING:
+    from roe_analysis._frames import JobFrames
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """A command line that can never work; `main` prints it as one line and exits 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with errors raised as `UsageError` (one line, no usage dump, no `SystemExit`)."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see {self.prog} --help)")
+
+
+def _finite(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"must be a finite number, got {text!r}")
+    return value
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +77,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
         for pair in args.metadata:
             key, sep, value = pair.partition("=")
             if not sep or not key:
-                raise SystemExit(f"roe-analysis: --metadata needs KEY=VALUE, got {pair!r}")
+                raise UsageError(f"roe-analysis: --metadata needs KEY=VALUE, got {pair!r}")
             metadata[key] = value
     out: dict[str, Any] = {
         "created_from": args.created_from,
@@ -74,7 +99,7 @@ def _filters(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="roe-analysis",
         description="Load and analyse the jobs of Roe AI agents. The API key comes from ROE_API_KEY.",
     )
@@ -105,12 +130,37 @@ def _parser() -> argparse.ArgumentParser:
 
     info = sub.add_parser("info", help="print a snapshot's manifest and row counts")
     info.add_argument("path", type=Path)
+
+    report = sub.add_parser(
+        "report",
+        help="write the evaluation report as one self-contained HTML file (key from ROE_API_KEY)",
+        description="Load the agents' jobs (or read a snapshot) and write the evaluation report: one HTML "
+        "file with every chart inline, readable offline.",
+    )
+    report.add_argument("agent_ids", nargs="*", metavar="AGENT_ID", help="optional with --snapshot: keep these agents")
+    report.add_argument("--out", required=True, type=Path, help="the HTML file to write")
+    report.add_argument("--snapshot", type=Path, metavar="DIR", help="read this snapshot instead of the API")
+    report.add_argument("--threshold", type=_finite, help="pass mark of the grader score (score >= X passes)")
+    report.add_argument("--title", help="page title (default: 'Evaluation report: agent <id>')")
+    report.add_argument("--no-progress", action="store_true")
+    _add_filters(report)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the CLI; returns the exit code."""
-    args = _parser().parse_args(argv)
+    """Run the CLI; returns the exit code (0 ok, 1 failed, 2 bad usage, 130 interrupted).
+
+    Examples:
+        >>> main(["report", "--out"])
+        2
+    """
+    try:
+        args = _parser().parse_args(argv)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help and --version print, then exit 0
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
     try:
         if args.command == "sandbox":
             return _sandbox(args)
@@ -120,9 +170,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fetch(args)
         if args.command == "info":
             return _info(args)
+        if args.command == "report":
+            return _report(args)
+    except UsageError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_USAGE
     except RoeError as exc:
         print(f"roe-analysis: {exc}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, ValueError) else EXIT_ERROR
+    except OSError as exc:
+        print(f"roe-analysis: {exc.strerror or exc}: {exc.filename}", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("roe-analysis: interrupted", file=sys.stderr)
         return 130
@@ -137,7 +195,10 @@ def run() -> None:
 def _sandbox(args: argparse.Namespace) -> int:
     from roe_analysis.sandbox import Faults, serve
 
-    faults = Faults.parse(args.faults) if args.faults else None
+    try:
+        faults = Faults.parse(args.faults) if args.faults else None
+    except ValueError as exc:
+        raise UsageError(f"roe-analysis sandbox: --faults: {exc}") from None
     serve(
         host=args.host,
         port=args.port,
@@ -151,17 +212,25 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 def _demo(args: argparse.Namespace) -> int:
     from roe_analysis._client import RoeClient
-    from roe_analysis._summary import summary_text
+    from roe_analysis.report._figures import key_figures_text
+    from roe_analysis.report._render import render, write_text_atomically
     from roe_analysis.sandbox import Sandbox
 
     with Sandbox(seed=args.seed) as sb:
         print(f"sandbox Roe API at {sb.base_url} (seeded, seed={args.seed})")
-        with RoeClient(api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url) as client:
+        # environ={}: the demo talks to its own sandbox whatever ROE_* variables the shell has.
+        with RoeClient(
+            api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
+        ) as client:
             started = time.perf_counter()
             frames = client.load_jobs(sb.agents["demo"], progress=sys.stderr.isatty())
             elapsed = time.perf_counter() - started
-    print(f"demo agent {sb.agents['demo']}")
-    print(summary_text(frames, elapsed_seconds=elapsed))
+    requests = frames.query.get("requests", 0)
+    print(f"loaded {frames.jobs.height:,} jobs of the demo agent in {elapsed:.2f} s ({requests:,} requests)")
+    html, figures = render(frames, title="Evaluation report: the sandbox demo agent")
+    path = write_text_atomically(args.out, html)
+    print(key_figures_text(figures))
+    print(f"report:      {path}")
     return EXIT_OK
 
 
@@ -201,4 +270,66 @@ def _info(args: argparse.Namespace) -> int:
     from roe_analysis._snapshot import snapshot_info
 
     print(snapshot_info(args.path))
+    return EXIT_OK
+
+
+_FILTER_DEFAULTS = {"exclude_metadata": False, "page_size": 100}
+
+
+def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> JobFrames:
+    """The frames of ``agent_ids`` only, refusing an agent the snapshot does not hold."""
+    import polars as pl
+
+    from roe_analysis._frames import JobFrames
+
+    held = frames.query.get("agent_ids")
+    known = set(held) if isinstance(held, list) else set(frames.jobs.get_column("agent_id").unique().to_list())
+    missing = [a for a in agent_ids if a not in known]
+    if missing:
+        raise UsageError(
+            f"roe-analysis report: {', '.join(missing)} not in the snapshot {source} "
+            f"(it holds {', '.join(sorted(known)) or 'no agents'})"
+        )
+    jobs = frames.jobs.filter(pl.col("agent_id").is_in(list(agent_ids)))
+    ids = jobs.get_column("id")
+
+    def keep(frame: pl.DataFrame) -> pl.DataFrame:
+        return frame.filter(pl.col("job_id").is_in(ids.implode()))
+
+    query = {**frames.query, "agent_ids": list(agent_ids)}
+    return JobFrames(jobs, keep(frames.status_events), keep(frames.inputs), keep(frames.metadata), query)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from roe_analysis.report._figures import key_figures_text
+    from roe_analysis.report._render import render, write_text_atomically
+
+    if args.snapshot is not None:
+        from roe_analysis._frames import JobFrames
+
+        given = sorted(
+            f"--{name.replace('_', '-')}"
+            for name, value in _filters(args).items()
+            if value is not None and value != _FILTER_DEFAULTS.get(name)
+        )
+        if given:
+            raise UsageError(
+                f"roe-analysis report: {', '.join(given)} filter(s) the API load; a snapshot is read as it is "
+                "(drop them, or load from the API without --snapshot)"
+            )
+        frames = JobFrames.load(args.snapshot)
+        if args.agent_ids:
+            frames = _only_agents(frames, args.agent_ids, args.snapshot)
+    else:
+        if not args.agent_ids:
+            raise UsageError("roe-analysis report: give at least one AGENT_ID, or --snapshot DIR")
+        from roe_analysis._client import RoeClient
+
+        progress = not args.no_progress and sys.stderr.isatty()
+        with RoeClient() as client:
+            frames = client.load_jobs(args.agent_ids, progress=progress, **_filters(args))
+    html, figures = render(frames, title=args.title, threshold=args.threshold)
+    path = write_text_atomically(args.out, html)
+    print(key_figures_text(figures))
+    print(f"report:      {path}")
     return EXIT_OK

@@ -207,6 +207,8 @@ def duration_distribution(
             x=alt.X("bin_start:Q", title="Duration (ms)", scale=scale),
             x2="bin_end:Q",
             y=alt.Y("share:Q", title="Share of finished jobs", axis=alt.Axis(format="%"), stack=None),
+            # With x ranged by x2, Vega-Lite draws a bar only as tall as y2 says: anchor it at zero.
+            y2=alt.datum(0),
             color=_version_colour(data.get_column(VERSION)),
             tooltip=[
                 alt.Tooltip(f"{VERSION}:N", title="Agent version"),

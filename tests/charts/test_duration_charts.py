@@ -89,6 +89,8 @@ def test_histogram_chart_spec() -> None:
         "Duration (ms)",
         "bin_end",
     )
+    # Without a zero baseline a ranged bar is drawn as a flat dash at its share.
+    assert encoding["y2"] == {"datum": 0}
     assert (encoding["y"]["field"], encoding["y"]["title"], encoding["y"]["stack"]) == (
         "share",
         "Share of finished jobs",

@@ -1,0 +1,209 @@
+"""Run every library helper the report needs, once, and keep the frames they return.
+
+No statistics are computed here: each field is the output of one public helper of
+`roe_analysis.analysis` called with its defaults (seeded bootstrap, 95% intervals), so the report
+and `key_figures` show exactly what a notebook calling the same helper would see. The only choices
+made here are which helpers to call and the period of the trends, picked from the span of the data.
+
+Helpers warn when a coefficient is undefined or misleading (`AgreementWarning` and its
+subclasses); those warnings are collected as notes for the report rather than printed.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TypeVar
+
+import polars as pl
+
+from roe_analysis._frames import JobFrames
+from roe_analysis.analysis import (
+    AgreementWarning,
+    agreement_summary,
+    compare_all_versions,
+    confusion_matrix,
+    duration_summary,
+    duration_trend,
+    inter_reviewer_agreement,
+    job_durations,
+    review_outcomes,
+    reviewer_stats,
+    score_agreement,
+    score_disagreements,
+    score_drift,
+    score_summary,
+    slowest_jobs,
+    status_time_summary,
+)
+
+T = TypeVar("T")
+
+#: Duration quantiles shown in the key figures and tables.
+QUANTILES = (0.5, 0.9)
+#: Rows of the slowest-jobs and disagreement tables.
+TABLE_ROWS = 10
+
+VERSION = "agent_version_name"
+
+
+@dataclass(frozen=True)
+class Analyses:
+    """The helpers' outputs for one set of frames (see the module docstring).
+
+    Attributes:
+        frames: the frames analysed.
+        threshold: pass mark of the grader score, or ``None``.
+        durations: `job_durations`.
+        duration_overall: `duration_summary` over all jobs (``by=()``), p50 and p90.
+        duration_by_version: `duration_summary` per agent version, p50 and p90.
+        trend_every: the period of `duration_trend`.
+        duration_trend: `duration_trend` per version.
+        status_time: `status_time_summary` per version.
+        slowest: `slowest_jobs` (finished jobs).
+        duration_comparisons: `compare_all_versions` on ``duration_ms`` (medians).
+        score_by_version: `score_summary` per version.
+        score_comparisons: `compare_all_versions` on ``grader_score`` (means).
+        pass_comparisons: `compare_all_versions` on ``pass_rate`` (only with a threshold).
+        drift_every: the period of `score_drift`.
+        score_drift: `score_drift` per version.
+        outcomes: `review_outcomes`.
+        agreement: `agreement_summary` over all reviews (one row, or none without reviews).
+        agreement_by_version: `agreement_summary` per version.
+        confusion: `confusion_matrix`.
+        reviewers: `reviewer_stats`.
+        score_agreement: `score_agreement` (grader against human scores).
+        score_disagreements: `score_disagreements`.
+        inter_reviewer: `inter_reviewer_agreement`.
+        notes: the helpers' warnings, in the order they came, each once.
+    """
+
+    frames: JobFrames
+    threshold: float | None
+    durations: pl.DataFrame
+    duration_overall: pl.DataFrame
+    duration_by_version: pl.DataFrame
+    trend_every: str
+    duration_trend: pl.DataFrame
+    status_time: pl.DataFrame
+    slowest: pl.DataFrame
+    duration_comparisons: pl.DataFrame
+    score_by_version: pl.DataFrame
+    score_comparisons: pl.DataFrame
+    pass_comparisons: pl.DataFrame | None
+    drift_every: str
+    score_drift: pl.DataFrame
+    outcomes: pl.DataFrame
+    agreement: pl.DataFrame
+    agreement_by_version: pl.DataFrame
+    confusion: pl.DataFrame
+    reviewers: pl.DataFrame
+    score_agreement: pl.DataFrame
+    score_disagreements: pl.DataFrame
+    inter_reviewer: pl.DataFrame
+    notes: tuple[str, ...]
+
+
+def _span(jobs: pl.DataFrame) -> timedelta:
+    if jobs.height == 0:
+        return timedelta(0)
+    first, last = jobs.select(pl.col("created_at").min().alias("first"), pl.col("created_at").max().alias("last")).row(
+        0
+    )
+    return last - first if first is not None and last is not None else timedelta(0)
+
+
+def trend_period(span: timedelta) -> str:
+    """The period of the duration trend: hours for two days of data, days up to 90 days, else weeks.
+
+    Examples:
+        >>> trend_period(timedelta(hours=30)), trend_period(timedelta(days=60)), trend_period(timedelta(days=400))
+        ('1h', '1d', '1w')
+    """
+    if span <= timedelta(days=2):
+        return "1h"
+    return "1d" if span <= timedelta(days=90) else "1w"
+
+
+def drift_period(span: timedelta) -> str:
+    """The period of the score drift table, a few to a few dozen rows: hours, days, weeks or months.
+
+    Examples:
+        >>> drift_period(timedelta(hours=20)), drift_period(timedelta(days=10)), drift_period(timedelta(days=60))
+        ('1h', '1d', '1w')
+    """
+    if span <= timedelta(days=1):
+        return "1h"
+    if span <= timedelta(days=14):
+        return "1d"
+    return "1w" if span <= timedelta(days=180) else "1mo"
+
+
+class _Notes:
+    """Runs helpers, keeping their analysis warnings as notes and passing every other warning on."""
+
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def run(self, helper: Callable[[], T]) -> T:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            result = helper()
+        for warning in caught:
+            if issubclass(warning.category, AgreementWarning):
+                text = str(warning.message)
+                if text not in self.messages:
+                    self.messages.append(text)
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+        return result
+
+
+def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
+    """Call every helper the report uses on ``frames``; see `Analyses` for what each field holds.
+
+    Raises:
+        TypeError: ``frames`` is not a `JobFrames`.
+        ValueError: ``threshold`` is not a number.
+    """
+    if not isinstance(frames, JobFrames):
+        raise TypeError(f"the report needs a JobFrames (from a load or JobFrames.load); got {type(frames).__name__}")
+    notes = _Notes()
+    jobs = frames.jobs
+    span = _span(jobs)
+    durations = job_durations(frames)
+    trend_every = trend_period(span)
+    drift_every = drift_period(span)
+
+    def comparisons(metric: str) -> pl.DataFrame:
+        cut = threshold if metric == "pass_rate" else None
+        return notes.run(lambda: compare_all_versions(frames, metric=metric, threshold=cut))
+
+    return Analyses(
+        frames=frames,
+        threshold=threshold,
+        durations=durations,
+        duration_overall=duration_summary(durations, by=(), quantiles=QUANTILES),
+        duration_by_version=duration_summary(durations, by=VERSION, quantiles=QUANTILES),
+        trend_every=trend_every,
+        duration_trend=duration_trend(durations, every=trend_every, quantiles=QUANTILES),
+        status_time=status_time_summary(frames, by=VERSION),
+        slowest=slowest_jobs(durations, n=TABLE_ROWS),
+        duration_comparisons=comparisons("duration_ms"),
+        score_by_version=score_summary(frames, threshold=threshold),
+        score_comparisons=comparisons("grader_score"),
+        pass_comparisons=comparisons("pass_rate") if threshold is not None else None,
+        drift_every=drift_every,
+        score_drift=score_drift(frames, every=drift_every, threshold=threshold),
+        outcomes=review_outcomes(frames),
+        agreement=notes.run(lambda: agreement_summary(frames)),
+        agreement_by_version=notes.run(lambda: agreement_summary(frames, by=VERSION)),
+        confusion=confusion_matrix(frames),
+        reviewers=reviewer_stats(frames, grader_threshold=threshold),
+        score_agreement=notes.run(lambda: score_agreement(frames, threshold=threshold)),
+        score_disagreements=notes.run(lambda: score_disagreements(frames, n=TABLE_ROWS)),
+        inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames)),
+        notes=tuple(notes.messages),
+    )

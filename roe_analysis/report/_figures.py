@@ -1,0 +1,428 @@
+"""The key figures of an evaluation: a JSON-ready dict, and the short text the demo prints.
+
+Every number is copied from a library helper's output (see `roe_analysis.report._analyses`); the
+one thing assembled here is the success rate, jobs that delivered a result (SUCCESS, or CACHED:
+served from cache) over finished jobs, whose interval is the library's own `wilson_interval`.
+Numbers are kept exact in the dict; only `key_figures_text` (and the HTML report) round them for
+reading.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import polars as pl
+
+from roe_analysis._frames import JobFrames
+from roe_analysis._query import format_datetime
+from roe_analysis._schema import STATUS_NAMES
+from roe_analysis._version import __version__
+from roe_analysis.analysis._stats import wilson_interval
+from roe_analysis.report._analyses import VERSION, Analyses, analyse
+
+_DURATION_KEYS = ("n", "n_finished", "n_running", "n_measured", "mean_ms")
+_SCORE_KEYS = (
+    "n",
+    "n_scored",
+    "mean",
+    "mean_low",
+    "mean_high",
+    "median",
+    "n_passed",
+    "pass_rate",
+    "pass_low",
+    "pass_high",
+)
+_COMPARISON_KEYS = (
+    "a",
+    "b",
+    "statistic",
+    "paired",
+    "n_a",
+    "n_b",
+    "n_pairs",
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "diff_low",
+    "diff_high",
+    "p_value",
+    "p_value_adjusted",
+    "verdict",
+)
+_INTER_KEYS = (
+    "n_items",
+    "n_reviewers",
+    "n_values",
+    "krippendorff_alpha",
+    "alpha_low",
+    "alpha_high",
+    "fleiss_kappa",
+    "fleiss_note",
+)
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready scalar: ISO text for instants, ``None`` for NaN, enums as their text."""
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
+
+
+def _row(frame: pl.DataFrame, keys: Sequence[str], index: int = 0) -> dict[str, Any]:
+    row = frame.row(index, named=True)
+    return {k: _plain(row[k]) for k in keys}
+
+
+def _rows(frame: pl.DataFrame, keys: Sequence[str]) -> list[dict[str, Any]]:
+    return [_row(frame, keys, i) for i in range(frame.height)]
+
+
+def _duration_keys() -> list[str]:
+    keys = list(_DURATION_KEYS)
+    for name in ("p50", "p90"):
+        keys += [name, f"{name}_low", f"{name}_high"]
+    return keys
+
+
+def _agents(frames: JobFrames) -> list[str]:
+    asked = frames.query.get("agent_ids")
+    if isinstance(asked, list) and all(isinstance(a, str) for a in asked):
+        return list(asked)
+    return sorted(frames.jobs.get_column("agent_id").drop_nulls().unique().to_list())
+
+
+def _freshness(query: Mapping[str, Any]) -> dict[str, Any]:
+    snapshot = query.get("snapshot")
+    created = snapshot.get("created_at") if isinstance(snapshot, Mapping) else None
+    fetched = query.get("fetched_at")
+    return {
+        "fetched_at": fetched if isinstance(fetched, str) else None,
+        "snapshot_created_at": created if isinstance(created, str) else None,
+    }
+
+
+def _window(jobs: pl.DataFrame) -> dict[str, Any]:
+    if jobs.height == 0:
+        return {"first_created_at": None, "last_created_at": None}
+    first, last = jobs.select(pl.col("created_at").min().alias("first"), pl.col("created_at").max().alias("last")).row(
+        0
+    )
+    return {"first_created_at": _plain(first), "last_created_at": _plain(last)}
+
+
+def _statuses(jobs: pl.DataFrame) -> dict[str, int]:
+    counts = dict(jobs.get_column("status").cast(pl.String).value_counts().iter_rows())
+    order = [*STATUS_NAMES.values(), "UNKNOWN"]
+    return {s: int(counts[s]) for s in order if counts.get(s)}
+
+
+def _success(durations: pl.DataFrame) -> dict[str, Any]:
+    finished = durations.filter(~pl.col("is_running"))
+    # A job answered from cache delivered its result just as a SUCCESS did; counting it as a
+    # failure would understate the agent (the sandbox's demo agent serves ~8% from cache).
+    n_success = finished.filter(pl.col("terminal_status").is_in(["SUCCESS", "CACHED"])).height
+    n_cached = finished.filter(pl.col("terminal_status") == "CACHED").height
+    low, high = wilson_interval(pl.lit(n_success), pl.lit(finished.height))
+    low_value, high_value = pl.select(low.alias("low"), high.alias("high")).row(0)
+    return {
+        "n_success": n_success,
+        "n_cached": n_cached,
+        "n_finished": finished.height,
+        "rate": n_success / finished.height if finished.height else None,
+        "low": low_value,
+        "high": high_value,
+    }
+
+
+def _agreement(summary: pl.DataFrame) -> dict[str, Any] | None:
+    if summary.height == 0:
+        return None
+    return {k: _plain(v) for k, v in summary.row(0, named=True).items()}
+
+
+def figures_from(analyses: Analyses) -> dict[str, Any]:
+    """The key figures of already computed `Analyses` (what `key_figures` returns)."""
+    frames = analyses.frames
+    jobs = frames.jobs
+    comparisons = {
+        "grader_score": _rows(analyses.score_comparisons, _COMPARISON_KEYS),
+        "duration_ms": _rows(analyses.duration_comparisons, _COMPARISON_KEYS),
+    }
+    if analyses.pass_comparisons is not None:
+        comparisons["pass_rate"] = _rows(analyses.pass_comparisons, _COMPARISON_KEYS)
+    duration_keys = _duration_keys()
+    overall = analyses.duration_overall
+    return {
+        "library_version": __version__,
+        "agents": _agents(frames),
+        "versions": sorted(jobs.get_column(VERSION).drop_nulls().unique().to_list()),
+        "jobs": jobs.height,
+        "window": _window(jobs),
+        "freshness": _freshness(frames.query),
+        "statuses": _statuses(jobs),
+        "success": _success(analyses.durations),
+        "duration": _row(overall, duration_keys) if overall.height else None,
+        "duration_by_version": _rows(analyses.duration_by_version, ["agent_version_name", *duration_keys]),
+        "threshold": analyses.threshold,
+        "scores": _rows(analyses.score_by_version, ["agent_version_name", *_SCORE_KEYS]),
+        "comparisons": comparisons,
+        "agreement": _agreement(analyses.agreement),
+        "inter_reviewer": _row(analyses.inter_reviewer, _INTER_KEYS) if analyses.inter_reviewer.height else None,
+        "notes": list(analyses.notes),
+    }
+
+
+def key_figures(frames: JobFrames, *, threshold: float | None = None) -> dict[str, Any]:
+    """The headline numbers of an evaluation, as a JSON-ready dict (exact, not rounded).
+
+    Keys:
+
+    - ``library_version``, ``agents`` (ids asked for, else those in the jobs), ``versions`` (sorted),
+      ``jobs``, ``window`` (``first_created_at``/``last_created_at``), ``freshness``
+      (``fetched_at`` of the load, ``snapshot_created_at`` when read from a snapshot), ``statuses``
+      (jobs per status).
+    - ``success``: ``n_success`` jobs that delivered a result (SUCCESS, or CACHED: served from
+      cache; ``n_cached`` of them) among ``n_finished`` finished jobs (not PENDING, STARTED or
+      RETRY), ``rate`` and its Wilson interval ``low``/``high``.
+    - ``duration`` (all jobs) and ``duration_by_version``: the `duration_summary` columns ``n``,
+      ``n_finished``, ``n_running``, ``n_measured``, ``mean_ms`` and ``p50``/``p90`` (ms) with their
+      bootstrap intervals ``_low``/``_high``.
+    - ``threshold`` and ``scores``: `score_summary` per version (mean with bootstrap CI, median,
+      pass rate with Wilson CI when a threshold is given).
+    - ``comparisons``: `compare_all_versions` rows for ``grader_score`` and ``duration_ms`` (and
+      ``pass_rate`` with a threshold), each with its plain-language ``verdict``.
+    - ``agreement``: the overall `agreement_summary` row (approval, agreement rate, Cohen's kappa,
+      Gwet's AC1, PABAK, each with its interval), ``None`` without reviews.
+    - ``inter_reviewer``: the `inter_reviewer_agreement` row (Krippendorff's alpha with bootstrap
+      CI, Fleiss' kappa or why it is not computed), ``None`` without reviews.
+    - ``notes``: the helpers' warnings (e.g. kappa undefined or deflated by skewed prevalence).
+
+    Args:
+        frames: the loaded jobs.
+        threshold: pass mark of the grader score (a score passes when ``>= threshold``); scores
+            have no fixed scale, so there is no default and no pass rates without one.
+
+    Examples:
+        >>> import roe_analysis as ra
+        >>> figures = key_figures(ra.JobFrames.empty())
+        >>> figures["jobs"], figures["success"]["rate"], figures["duration"], figures["agreement"]
+        (0, None, None, None)
+    """
+    return figures_from(analyse(frames, threshold=threshold))
+
+
+# --- text -------------------------------------------------------------------------------------
+
+
+def fmt_ms(ms: float | None, unit_of: float | None = None) -> str:
+    """A duration in the unit that reads best for ``unit_of`` (default: ``ms`` itself).
+
+    Examples:
+        >>> fmt_ms(850), fmt_ms(24_312), fmt_ms(150_000), fmt_ms(5_400_000), fmt_ms(None)
+        ('850 ms', '24.3 s', '2.5 min', '1.5 h', '—')
+        >>> fmt_ms(23_100, unit_of=61_000)
+        '0.39 min'
+    """
+    if ms is None:
+        return "—"
+    ref = abs(ms if unit_of is None else unit_of)
+    if ref < 1_000:
+        return f"{ms:,.0f} ms"
+    for divisor, unit in ((1_000, "s"), (60_000, "min"), (3_600_000, "h")):
+        if ref < divisor * 60 or unit == "h":
+            value = ms / divisor
+            return f"{value:,.1f} {unit}" if abs(value) >= 1 or value == 0 else f"{value:.2g} {unit}"
+    raise AssertionError("unreachable")
+
+
+def fmt_pct(x: float | None, digits: int = 1) -> str:
+    """A share as a percentage.
+
+    Examples:
+        >>> fmt_pct(0.84215), fmt_pct(None)
+        ('84.2%', '—')
+    """
+    return "—" if x is None else f"{x * 100:.{digits}f}%"
+
+
+def fmt_num(x: float | None, digits: int = 3) -> str:
+    """A number with ``digits`` significant digits (scores have no fixed scale).
+
+    Examples:
+        >>> fmt_num(0.677337), fmt_num(0.77), fmt_num(0.005), fmt_num(95.25), fmt_num(100.0), fmt_num(None)
+        ('0.677', '0.770', '0.005', '95.2', '100', '—')
+    """
+    if x is None:
+        return "—"
+    if abs(x) < 0.1 or abs(x) >= 10**digits:
+        return f"{x:.{digits}g}"
+    return f"{x:#.{digits}g}".rstrip(".")
+
+
+def pct_with_ci(rate: float | None, low: float | None, high: float | None) -> str:
+    """A rate with its interval: ``"84.2% (95% CI 82.2–85.9%)"``.
+
+    Examples:
+        >>> pct_with_ci(0.8421, 0.8222, 0.8594), pct_with_ci(None, None, None)
+        ('84.2% (95% CI 82.2–85.9%)', '—')
+    """
+    return with_ci(fmt_pct(rate), fmt_pct(low).rstrip("%"), fmt_pct(high))
+
+
+def fmt_coef(x: float | None) -> str:
+    """An agreement coefficient to two decimals.
+
+    Examples:
+        >>> fmt_coef(0.62964), fmt_coef(-0.1), fmt_coef(None)
+        ('0.63', '-0.10', '—')
+    """
+    return "—" if x is None else f"{x:.2f}"
+
+
+def with_ci(estimate: str, low: str, high: str) -> str:
+    """``"estimate (95% CI low–high)"``, or the estimate alone when the interval is unknown.
+
+    Examples:
+        >>> with_ci("0.63", "0.57", "0.69"), with_ci("0.63", "—", "—")
+        ('0.63 (95% CI 0.57–0.69)', '0.63')
+    """
+    if low == "—" or high == "—":
+        return estimate
+    return f"{estimate} (95% CI {low}–{high})"
+
+
+def fmt_instant(text: str | None) -> str:
+    """An ISO instant from the figures as ``YYYY-MM-DD HH:MM UTC``.
+
+    Examples:
+        >>> fmt_instant("2026-06-01T11:59:40.123456Z"), fmt_instant(None)
+        ('2026-06-01 11:59 UTC', '—')
+    """
+    if not text:
+        return "—"
+    return datetime.fromisoformat(text.replace("Z", "+00:00")).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def duration_text(row: Mapping[str, Any], name: str) -> str:
+    """``pXX`` of a duration-summary row with its interval, in the estimate's unit.
+
+    Examples:
+        >>> duration_text({"p50": 24_312.0, "p50_low": 23_512.0, "p50_high": 25_101.0}, "p50")
+        '24.3 s (95% CI 23.5–25.1 s)'
+    """
+    value, low, high = row.get(name), row.get(f"{name}_low"), row.get(f"{name}_high")
+    if value is None:
+        return "—"
+    if low is None or high is None:
+        return fmt_ms(value)
+    return with_ci(fmt_ms(value), fmt_ms(low, value).rsplit(" ", 1)[0], fmt_ms(high, value))
+
+
+def freshness_text(freshness: Mapping[str, Any]) -> str:
+    """When the data was fetched (and the snapshot written), in words.
+
+    Examples:
+        >>> freshness_text({"fetched_at": "2026-06-01T12:00:00Z", "snapshot_created_at": None})
+        'fetched 2026-06-01 12:00 UTC'
+        >>> freshness_text({"fetched_at": None, "snapshot_created_at": None})
+        'unknown (built from records)'
+    """
+    parts = []
+    if freshness.get("fetched_at"):
+        parts.append(f"fetched {fmt_instant(freshness['fetched_at'])}")
+    if freshness.get("snapshot_created_at"):
+        parts.append(f"snapshot written {fmt_instant(freshness['snapshot_created_at'])}")
+    return "; ".join(parts) or "unknown (built from records)"
+
+
+def _label(name: str) -> str:
+    return f"{name + ':' if name else '':<13}"
+
+
+def key_figures_text(figures: Mapping[str, Any]) -> str:
+    """The key figures as a dozen lines of text, rounded for reading, with units.
+
+    Args:
+        figures: what `key_figures` returns.
+
+    Examples:
+        >>> import roe_analysis as ra
+        >>> print(key_figures_text(key_figures(ra.JobFrames.empty())))
+        agent:       —
+        jobs:        0
+        data:        unknown (built from records); roe-analysis 0.1.0
+    """
+    agents = figures["agents"]
+    versions = figures["versions"]
+    agent_text = ", ".join(agents) if agents else "—"
+    if versions:
+        agent_text += f" (version{'s' if len(versions) > 1 else ''} {', '.join(versions)})"
+    lines = [f"{_label('agent' if len(agents) <= 1 else 'agents')}{agent_text}"]
+    window = figures["window"]
+    jobs = f"{figures['jobs']:,}"
+    if window["first_created_at"]:
+        jobs += f" created {fmt_instant(window['first_created_at'])[:-4]} → {fmt_instant(window['last_created_at'])}"
+    lines.append(f"{_label('jobs')}{jobs}")
+    lines.append(f"{_label('data')}{freshness_text(figures['freshness'])}; roe-analysis {figures['library_version']}")
+    if not figures["jobs"]:
+        return "\n".join(lines)
+
+    success = figures["success"]
+    statuses = figures["statuses"]
+    if success["n_finished"]:
+        words = {"FAILURE": "failed", "CANCELLED": "cancelled", "UNKNOWN": "unknown status"}
+        others = [f"{statuses[s]:,} {w}" for s, w in words.items() if statuses.get(s)]
+        running = sum(statuses.get(s, 0) for s in ("PENDING", "STARTED", "RETRY"))
+        if running:
+            others.append(f"{running:,} still running")
+        rate = pct_with_ci(success["rate"], success["low"], success["high"])
+        cached = f" ({success['n_cached']:,} from cache)" if success["n_cached"] else ""
+        lines.append(
+            f"{_label('success')}{rate} of {success['n_finished']:,} finished jobs delivered a result{cached}"
+            + (f"; {', '.join(others)}" if others else "")
+        )
+    duration = figures["duration"]
+    if duration and duration["n_measured"]:
+        lines.append(f"{_label('duration')}p50 {duration_text(duration, 'p50')}, p90 {duration_text(duration, 'p90')}")
+        per_version = [r for r in figures["duration_by_version"] if r["p50"] is not None and r["agent_version_name"]]
+        if len(per_version) > 1:
+            medians = " · ".join(f"{r['agent_version_name']} {fmt_ms(r['p50'])}" for r in per_version)
+            lines.append(f"{_label('')}p50 by version: {medians}")
+
+    scored = [r for r in figures["scores"] if r["n_scored"]]
+    if scored:
+        means = " · ".join(
+            f"{r['agent_version_name'] or '(no version)'} "
+            + with_ci(fmt_num(r["mean"]), fmt_num(r["mean_low"]), fmt_num(r["mean_high"]))
+            for r in scored
+        )
+        lines.append(f"{_label('scores')}mean grader score {means}")
+        lines += [f"{_label('')}{c['verdict']}" for c in figures["comparisons"]["grader_score"]]
+
+    agreement = figures["agreement"]
+    if agreement and agreement["n_reviewed"]:
+        lines.append(
+            f"{_label('reviews')}{agreement['n_reviewed']:,} reviewed, {fmt_pct(agreement['approval_rate'])} approved; "
+            f"agent and reviewers agree on {fmt_pct(agreement['agreement_rate'])} of {agreement['n_pairs']:,} verdicts"
+        )
+        coefficients = " · ".join(
+            f"{name} "
+            + with_ci(fmt_coef(agreement[key]), fmt_coef(agreement[f"{key}_low"]), fmt_coef(agreement[f"{key}_high"]))
+            for name, key in (("kappa", "cohen_kappa"), ("AC1", "gwet_ac1"), ("PABAK", "pabak"))
+        )
+        lines.append(f"{_label('')}{coefficients}")
+    inter = figures["inter_reviewer"]
+    if inter and inter["n_items"]:
+        alpha = with_ci(
+            fmt_coef(inter["krippendorff_alpha"]), fmt_coef(inter["alpha_low"]), fmt_coef(inter["alpha_high"])
+        )
+        lines.append(
+            f"{_label('reviewers')}Krippendorff's alpha {alpha} on {inter['n_items']:,} inputs reviewed more than once"
+        )
+    return "\n".join(lines)

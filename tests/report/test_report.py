@@ -1,0 +1,474 @@
+"""The report: key figures equal the helpers' outputs, the HTML is self-contained, safe and stable."""
+
+from __future__ import annotations
+
+import difflib
+import html
+import json
+import re
+import warnings
+from collections.abc import Callable
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+from pathlib import Path
+
+import polars as pl
+import pytest
+from statsmodels.stats.proportion import proportion_confint
+
+import roe_analysis as ra
+from roe_analysis._frames import JobFrames
+from roe_analysis._schema import STATUS_NAMES
+from roe_analysis.analysis import AgreementWarning
+from roe_analysis.analysis._stats import wilson_interval
+from roe_analysis.report import _render, build_report, key_figures, key_figures_text, write_report
+from roe_analysis.report._svg import UnsafeSVGError, check_svg, inline_svg
+from roe_analysis.sandbox import Sandbox
+
+Loader = Callable[[Sandbox, str], JobFrames]
+
+#: The charts of a report on data with several versions, reviews and both scores, in page order.
+DEMO_CHARTS = [
+    "duration-histogram",
+    "duration-ecdf",
+    "duration-trend",
+    "status-time",
+    "duration-comparison",
+    "score-by-version",
+    "score-comparison",
+    "agreement-intervals",
+    "confusion-heatmap",
+    "reviewer-bars",
+    "grader-vs-human",
+]
+RUNNING = ["PENDING", "STARTED", "RETRY"]
+DURATION_KEYS = ["n", "n_finished", "n_running", "n_measured", "mean_ms"] + [
+    f"{q}{s}" for q in ("p50", "p90") for s in ("", "_low", "_high")
+]
+COMPARISON_KEYS = [
+    "a",
+    "b",
+    "statistic",
+    "paired",
+    "n_a",
+    "n_b",
+    "n_pairs",
+    "estimate_a",
+    "estimate_b",
+    "difference",
+    "diff_low",
+    "diff_high",
+    "p_value",
+    "p_value_adjusted",
+    "verdict",
+]
+
+
+class Elements(HTMLParser):
+    """Every start tag of a document with its attributes, as the browser's tokenizer sees them."""
+
+    def __init__(self, document: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.feed(document)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def chart_names(document: str) -> list[str]:
+    return re.findall(r'<figure class="chart[^"]*" id="chart-[^"]+" data-chart="([^"]+)">', document)
+
+
+def assert_self_contained_and_inert(document: str) -> None:
+    """No script, no handler, nothing fetched: every URL-bearing attribute stays inside the page."""
+    lowered = document.lower()
+    assert "<script" not in lowered
+    assert "http://" not in lowered and "https://" not in lowered
+    assert "@import" not in lowered and "@font-face" not in lowered
+    assert re.findall(r"url\((?!#)", lowered) == []
+    for tag, attrs in Elements(document).tags:
+        assert tag not in {"script", "img", "iframe", "object", "embed", "link", "foreignobject"}, tag
+        for name, value in attrs.items():
+            assert not name.startswith("on"), (tag, name)
+            if name in {"href", "xlink:href", "src", "action", "formaction"}:
+                assert value is not None and value.startswith("#"), (tag, name, value)
+
+
+# --- key figures --------------------------------------------------------------------------------
+
+
+def test_key_figures_equal_the_helpers_own_outputs(demo_frames: JobFrames) -> None:
+    frames = demo_frames
+    jobs = frames.jobs
+
+    result = key_figures(frames)
+
+    assert result["library_version"] == ra.__version__
+    assert result["agents"] == frames.query["agent_ids"]
+    assert result["versions"] == ["v1.0", "v1.1", "v2.0"]
+    assert result["jobs"] == jobs.height == 1500
+    first, last = jobs.select(pl.col("created_at").min().alias("a"), pl.col("created_at").max().alias("b")).row(0)
+    assert result["window"] == {
+        "first_created_at": first.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+        "last_created_at": last.strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
+    }
+    assert result["freshness"] == {"fetched_at": frames.query["fetched_at"], "snapshot_created_at": None}
+    assert result["statuses"] == dict(jobs.get_column("status").cast(pl.String).value_counts().iter_rows())
+    order = list(STATUS_NAMES.values())
+    assert list(result["statuses"]) == [s for s in order if s in result["statuses"]]
+
+    finished = jobs.filter(~pl.col("status").is_in(RUNNING))
+    # Served from cache counts as delivering a result.
+    n_success = finished.filter(pl.col("status").is_in(["SUCCESS", "CACHED"])).height
+    n_cached = finished.filter(pl.col("status") == "CACHED").height
+    assert (n_success, n_cached, finished.height) == (1381, 126, 1491)
+    low, high = wilson_interval(pl.lit(n_success), pl.lit(finished.height))
+    expected_low, expected_high = pl.select(low.alias("l"), high.alias("h")).row(0)
+    assert result["success"] == {
+        "n_success": n_success,
+        "n_cached": n_cached,
+        "n_finished": finished.height,
+        "rate": n_success / finished.height,
+        "low": expected_low,
+        "high": expected_high,
+    }
+    assert (expected_low, expected_high) == pytest.approx(
+        proportion_confint(n_success, finished.height, method="wilson"), abs=1e-12
+    )
+
+    overall = ra.duration_summary(frames, by=(), quantiles=(0.5, 0.9)).row(0, named=True)
+    assert result["duration"] == {k: overall[k] for k in DURATION_KEYS}
+    by_version = ra.duration_summary(frames, quantiles=(0.5, 0.9))
+    assert result["duration_by_version"] == by_version.select("agent_version_name", *DURATION_KEYS).to_dicts()
+
+    scores = ra.score_summary(frames).drop("median", "std").to_dicts()
+    assert [{k: r[k] for k in scores[0]} for r in result["scores"]] == scores
+    assert [r["median"] for r in result["scores"]] == ra.score_summary(frames).get_column("median").to_list()
+    assert result["threshold"] is None and "pass_rate" not in result["comparisons"]
+
+    assert result["comparisons"]["grader_score"] == ra.compare_all_versions(frames).select(COMPARISON_KEYS).to_dicts()
+    assert (
+        result["comparisons"]["duration_ms"]
+        == ra.compare_all_versions(frames, metric="duration_ms").select(COMPARISON_KEYS).to_dicts()
+    )
+    assert result["agreement"] == ra.agreement_summary(frames).row(0, named=True)
+    assert result["inter_reviewer"] == ra.inter_reviewer_agreement(frames).row(0, named=True)
+    assert result["notes"] == []
+    assert json.loads(json.dumps(result, allow_nan=False)) == result
+
+
+def test_a_threshold_adds_pass_rates_and_their_comparisons(demo_frames: JobFrames) -> None:
+    result = key_figures(demo_frames, threshold=0.8)
+
+    expected = ra.score_summary(demo_frames, threshold=0.8)
+    assert [r["pass_rate"] for r in result["scores"]] == expected.get_column("pass_rate").to_list()
+    assert [r["pass_low"] for r in result["scores"]] == expected.get_column("pass_low").to_list()
+    assert result["threshold"] == 0.8
+    assert (
+        result["comparisons"]["pass_rate"]
+        == ra.compare_all_versions(demo_frames, metric="pass_rate", threshold=0.8).select(COMPARISON_KEYS).to_dicts()
+    )
+
+
+def test_key_figures_text_is_a_dozen_rounded_lines_with_units(demo_frames: JobFrames) -> None:
+    figures = key_figures(demo_frames)
+
+    text = key_figures_text(figures)
+
+    lines = text.splitlines()
+    assert 10 <= len(lines) <= 16
+    assert lines[0] == f"agent:       {figures['agents'][0]} (versions v1.0, v1.1, v2.0)"
+    success = figures["success"]
+    assert f"{success['rate']:.1%} (95% CI {success['low'] * 100:.1f}–{success['high']:.1%})" in text
+    assert f"of {success['n_finished']:,} finished jobs" in text
+    assert f"p50 {figures['duration']['p50'] / 1000:.1f} s" in text
+    for comparison in figures["comparisons"]["grader_score"]:
+        assert comparison["verdict"] in text
+    agreement = figures["agreement"]
+    assert f"kappa {agreement['cohen_kappa']:.2f} (95% CI {agreement['cohen_kappa_low']:.2f}–" in text
+    assert f"AC1 {agreement['gwet_ac1']:.2f}" in text and f"PABAK {agreement['pabak']:.2f}" in text
+    assert f"Krippendorff's alpha {figures['inter_reviewer']['krippendorff_alpha']:.2f}" in text
+    assert f"roe-analysis {ra.__version__}" in text
+
+
+def test_an_agent_without_jobs_gives_empty_figures_and_a_report_that_says_so(
+    roe_sandbox: Sandbox, load_agent: Loader, generated_at: datetime
+) -> None:
+    frames = load_agent(roe_sandbox, "empty")
+
+    figures = key_figures(frames)
+    document = build_report(frames, generated_at=generated_at)
+
+    assert figures["agents"] == [roe_sandbox.agents["empty"]]
+    assert figures["jobs"] == 0 and figures["versions"] == [] and figures["statuses"] == {}
+    assert figures["window"] == {"first_created_at": None, "last_created_at": None}
+    assert figures["success"] == {
+        "n_success": 0,
+        "n_cached": 0,
+        "n_finished": 0,
+        "rate": None,
+        "low": None,
+        "high": None,
+    }
+    assert figures["duration"] is None and figures["duration_by_version"] == []
+    assert figures["scores"] == [] and figures["comparisons"] == {"grader_score": [], "duration_ms": []}
+    assert figures["agreement"] is None and figures["inter_reviewer"] is None
+    assert key_figures_text(figures).splitlines()[1] == "jobs:        0"
+    assert "<svg" not in document and chart_names(document) == []
+    for section in ("key-figures", "durations", "scores", "agreement"):
+        body = document.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
+        assert '<p class="empty">No jobs' in body, section
+    assert_self_contained_and_inert(document)
+
+
+def test_small_agents_get_the_sections_their_data_allows(
+    roe_sandbox: Sandbox, load_agent: Loader, demo_frames: JobFrames, generated_at: datetime
+) -> None:
+    single = load_agent(roe_sandbox, "single")
+    jobs = demo_frames.jobs.filter(pl.col("agent_version_name") == "v2.0")
+    one_version = JobFrames(
+        jobs,
+        *(
+            f.filter(pl.col("job_id").is_in(jobs.get_column("id").implode()))
+            for f in (demo_frames.status_events, demo_frames.inputs, demo_frames.metadata)
+        ),
+        demo_frames.query,
+    )
+
+    for frames in (single, one_version):
+        document = build_report(frames, generated_at=generated_at)
+        names = chart_names(document)
+        assert document.count("<svg") == len(names) > 0
+        assert "duration-comparison" not in names and "score-comparison" not in names
+        assert "Only one agent version: nothing to compare." in document
+        assert_self_contained_and_inert(document)
+
+
+def test_helper_warnings_become_escaped_notes_instead_of_leaking(
+    roe_sandbox: Sandbox, load_agent: Loader, generated_at: datetime
+) -> None:
+    frames = load_agent(roe_sandbox, "small")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figures = key_figures(frames)
+        document = build_report(frames, generated_at=generated_at)
+
+    assert [w for w in caught if issubclass(w.category, AgreementWarning)] == []
+    assert any("kappa is deflated by skewed prevalence" in note for note in figures["notes"])
+    notes = document.split('<section id="notes">', 1)[1]
+    for note in figures["notes"]:
+        assert f"<li>{html.escape(note)}</li>" in notes
+
+
+# --- the HTML -----------------------------------------------------------------------------------
+
+
+def test_the_demo_report_is_self_contained_with_one_inline_svg_per_chart(
+    demo_html: str, demo_frames: JobFrames, roe_sandbox: Sandbox
+) -> None:
+    assert demo_html.startswith("<!DOCTYPE html>\n")
+    assert_self_contained_and_inert(demo_html)
+    assert chart_names(demo_html) == DEMO_CHARTS
+    assert demo_html.count("<svg") == len(DEMO_CHARTS)
+    assert """<meta http-equiv="Content-Security-Policy" content="default-src 'none';""" in demo_html
+    assert roe_sandbox.api_key not in demo_html
+    assert "Bearer" not in demo_html and roe_sandbox.base_url not in demo_html
+
+
+def test_the_title_block_names_agent_window_freshness_and_library(demo_html: str, demo_frames: JobFrames) -> None:
+    header = demo_html.split("</header>", 1)[0]
+    agent = demo_frames.query["agent_ids"][0]
+    fetched = datetime.fromisoformat(demo_frames.query["fetched_at"].replace("Z", "+00:00"))
+
+    assert f"<h1>Evaluation report: agent {agent}</h1>" in header
+    assert f"<code>{agent}</code>" in header
+    assert "2026-04-02 05:00 UTC → 2026-06-01 11:59 UTC" in header
+    assert f"fetched {fetched:%Y-%m-%d %H:%M} UTC" in header
+    assert f"roe-analysis {ra.__version__}" in header
+    assert '<p class="generated">Report generated 2026-06-01 12:00:00 UTC</p>' in header
+    key_figures_section = demo_html.split('<section id="key-figures">', 1)[1].split("</section>", 1)[0]
+    assert "Success rate" in key_figures_section and "Krippendorff" in key_figures_section
+
+
+def test_every_section_is_there_in_order(demo_html: str) -> None:
+    positions = [
+        demo_html.index(f'<section id="{s}">')
+        for s in ("key-figures", "durations", "scores", "agreement", "disagreements", "notes")
+    ]
+    assert positions == sorted(positions)
+    for heading in ("The 10 slowest finished jobs", "Drift: mean grader score per period (1w)", "Reviewers"):
+        assert heading in demo_html
+    assert "Between reviewers: Krippendorff's alpha" in demo_html
+    assert "Grader and human scores furthest apart" in demo_html
+    assert "Verdicts reviewers corrected, highest grader score first" in demo_html
+
+
+def test_job_data_shows_as_text_and_never_runs(
+    roe_sandbox: Sandbox, load_agent: Loader, generated_at: datetime
+) -> None:
+    sb = roe_sandbox
+    job = sb.special_job_ids["html_injection"]
+    # Make the job the largest grader/human gap and a corrected verdict, so both disagreement tables
+    # show its inputs and agent output; hostile text also reaches the charts as a reviewer and a label.
+    sb.evaluate(job, human_score=0.0)
+    sb.review(
+        job,
+        status="rejected",
+        corrected_verdict="<b>Suspicious</b>",
+        reviewed_by='"><script>alert(2)</script>',
+        review_comment="<img src=x onerror=alert(3)>",
+    )
+    frames = load_agent(sb, "demo")
+
+    document = build_report(frames, generated_at=generated_at)
+
+    assert_self_contained_and_inert(document)
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "customer_note: Please review &lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "rationale: Input contained &lt;script&gt;alert(1)&lt;/script&gt;" in document
+    assert "&lt;img src=x onerror=alert(3)&gt;" in document
+    assert "&quot;&gt;&lt;script&gt;alert(2)&lt;/script&gt;" in document
+    assert "Not Suspicious → &lt;b&gt;Suspicious&lt;/b&gt;" in document
+    tags = {tag for tag, _ in Elements(document).tags}
+    assert {"b", "img", "script"}.isdisjoint(tags)
+    assert sb.api_key not in document
+
+
+def test_the_same_frames_give_the_same_bytes_but_for_the_generated_line(demo_frames: JobFrames, demo_html: str) -> None:
+    now = build_report(demo_frames)  # generated now, not at the fixed instant of demo_html
+
+    changed = [
+        line
+        for line in difflib.unified_diff(demo_html.splitlines(), now.splitlines(), lineterm="", n=0)
+        if line.startswith(("+", "-")) and not line.startswith(("+++", "---"))
+    ]
+    assert len(changed) == 2
+    assert all('<p class="generated">Report generated ' in line for line in changed)
+
+
+def test_generated_at_must_be_timezone_aware(demo_frames: JobFrames) -> None:
+    with pytest.raises(ValueError, match="timezone-aware"):
+        build_report(demo_frames, generated_at=datetime(2026, 6, 1))
+
+
+def test_a_threshold_and_a_title_show_in_the_page(
+    roe_sandbox: Sandbox, load_agent: Loader, generated_at: datetime
+) -> None:
+    frames = load_agent(roe_sandbox, "small")
+
+    document = build_report(frames, title="Q2 <review>", threshold=0.8, generated_at=generated_at)
+
+    assert "<title>Q2 &lt;review&gt;</title>" in document and "<h1>Q2 &lt;review&gt;</h1>" in document
+    assert '<th class="num">Pass rate</th>' in document
+    assert "a score passes at 0.800 or above" in document
+    assert "Pass/fail kappa" in document
+
+
+def test_a_snapshot_report_says_when_the_snapshot_was_written(
+    roe_sandbox: Sandbox, load_agent: Loader, tmp_path: Path, generated_at: datetime
+) -> None:
+    frames = load_agent(roe_sandbox, "small")
+    loaded = JobFrames.load(frames.save(tmp_path / "snap"))
+
+    figures = key_figures(loaded)
+    document = build_report(loaded, generated_at=generated_at)
+
+    written = loaded.query["snapshot"]["created_at"]
+    assert figures["freshness"] == {"fetched_at": frames.query["fetched_at"], "snapshot_created_at": written}
+    stamp = datetime.fromisoformat(written.replace("Z", "+00:00"))
+    assert f"snapshot written {stamp:%Y-%m-%d %H:%M} UTC" in document
+    assert str(tmp_path) not in document
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def test_write_report_creates_folders_and_replaces_the_file_whole(tmp_path: Path, generated_at: datetime) -> None:
+    frames = ra.JobFrames.empty()
+    target = tmp_path / "a" / "b" / "report.html"
+
+    written = write_report(frames, target, generated_at=generated_at)
+    target.write_text("old", encoding="utf-8")
+    again = write_report(frames, target, title="<new>", generated_at=generated_at)
+
+    assert written == again == target
+    assert target.read_text(encoding="utf-8") == build_report(frames, title="<new>", generated_at=generated_at)
+    assert sorted(p.name for p in target.parent.iterdir()) == ["report.html"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary_file(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    target = tmp_path / "report.html"
+    target.write_text("old", encoding="utf-8")
+
+    def fail(src: object, dst: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(_render.os, "replace", fail)
+    with pytest.raises(PermissionError) as info:
+        write_report(ra.JobFrames.empty(), target)
+
+    assert info.value.filename == str(target)
+    assert target.read_text(encoding="utf-8") == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["report.html"]
+
+
+# --- the SVG guard ------------------------------------------------------------------------------
+
+SVG = '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">{}</svg>'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        ("<script>alert(1)</script>", "<script>"),
+        ('<foreignObject><div xmlns="http://www.w3.org/1999/xhtml">x</div></foreignObject>', "<foreignObject>"),
+        ('<rect onload="alert(1)"/>', "event attribute 'onload'"),
+        ('<use href="https://example.com/a.svg#x"/>', "links outside the document"),
+        ('<rect fill="url(https://example.com/x)"/>', "refers to a resource"),
+        ("<style>@import url(x.css);</style>", "<style>"),
+        ("<g>", "not well-formed"),
+    ],
+)
+def test_check_svg_refuses_what_could_run_or_fetch(body: str, message: str) -> None:
+    with pytest.raises(UnsafeSVGError, match=re.escape(message)):
+        check_svg(SVG.format(body))
+
+
+def test_check_svg_accepts_escaped_hostile_text_and_local_references() -> None:
+    body = (
+        '<clipPath id="c"/><g clip-path="url(#c)" aria-label="x onerror=alert(1) url(http://x)">'
+        "<text>&lt;script&gt;alert(1)&lt;/script&gt;</text></g>"
+    )
+    check_svg(SVG.format(body))
+
+
+def test_inline_svg_renames_ids_so_charts_cannot_share_them_and_renders_repeat() -> None:
+    svg = SVG.format(
+        '<linearGradient id="gradient_7"/><clipPath id="clip1"/><g clip-path="url(#clip1)"/><use href="#gradient_7"/>'
+    )
+    later = svg.replace("gradient_7", "gradient_8")  # Vega's counter moved on in the same process
+
+    first, second = inline_svg(svg, "first"), inline_svg(svg, "second")
+
+    assert 'id="first-1"' in first and 'id="first-2"' in first
+    assert "url(#first-2)" in first and 'href="#first-1"' in first
+    assert second == first.replace("first-", "second-")
+    assert inline_svg(later, "first") == first
+    assert "xmlns" not in first
+    with pytest.raises(ValueError, match="chart name"):
+        inline_svg(svg, "Not A Name")
+
+
+def test_generated_at_defaults_to_now() -> None:
+    before = datetime.now(UTC).replace(microsecond=0)
+    document = build_report(ra.JobFrames.empty())
+    stamp = re.search(r"Report generated (\S+ \S+) UTC", document)
+    assert stamp is not None
+    assert datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC) >= before
