@@ -16,17 +16,23 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/roe-analysis demo
 
-test: lint typecheck unit
+test: lint typecheck unit notebooks
 
 lint: $(STAMP)
-	$(BIN)/ruff check roe_analysis tests benchmarks
-	$(BIN)/ruff format --check roe_analysis tests benchmarks
+	$(BIN)/ruff check roe_analysis tests benchmarks notebooks
+	$(BIN)/ruff format --check roe_analysis tests benchmarks notebooks
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
 unit: $(STAMP)
 	$(BIN)/pytest -n 2 roe_analysis tests
+
+# Strict nbval: every stored output is compared. The sandbox stands in for the API, so a real
+# key in the environment must not leak in; chart dates are drawn in UTC whatever TZ says.
+notebooks: $(STAMP)
+	env -u ROE_API_KEY TZ=UTC $(BIN)/pytest --nbval --nbval-current-env -p no:xdist notebooks/ \
+		--nbval-sanitize-with notebooks/nbval_sanitize.cfg
 
 lab: $(STAMP)
 	$(BIN)/jupyter lab notebooks/

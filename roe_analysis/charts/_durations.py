@@ -288,7 +288,8 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
     text = title or f"{label} job duration over time"
     data = trend.select("period_start", VERSION, "n", quantile, low, high)
     colour = _version_colour(data.get_column(VERSION))
-    x = alt.X("period_start:T", title="Jobs created (UTC period start)")
+    # A UTC scale, so the axis says what the title says whatever the viewer's time zone.
+    x = alt.X("period_start:T", title="Jobs created (UTC period start)", scale=alt.Scale(type="utc"))
     base = alt.Chart(data, description=text)
     band = base.mark_area(opacity=0.2).encode(x=x, y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"), color=colour)
     line = base.mark_line(point=True).encode(
@@ -296,7 +297,7 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
         y=alt.Y(f"{quantile}:Q", title=f"{label} duration (ms)"),
         color=colour,
         tooltip=[
-            alt.Tooltip("period_start:T", title="Period start"),
+            alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d %H:%M", formatType="utc"),
             alt.Tooltip(f"{VERSION}:N", title="Agent version"),
             alt.Tooltip("n:Q", title="Jobs", format=","),
             alt.Tooltip(f"{quantile}:Q", title=f"{label} (ms)", format=",.0f"),

@@ -205,6 +205,8 @@ def test_trend_chart_spec() -> None:
     )
     assert line["encoding"]["y"] == {"field": "p90", "title": "p90 duration (ms)", "type": "quantitative"}
     assert line["encoding"]["x"]["type"] == "temporal"
+    # Dates are drawn in UTC, as the axis title says, whatever the viewer's time zone.
+    assert line["encoding"]["x"]["scale"] == {"type": "utc"}
     assert line["encoding"]["color"]["scale"]["domain"] == ["v1", "v2"]
     assert [row["p90"] for row in values(spec)] == [1200.0, 1500.0]
 

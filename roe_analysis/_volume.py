@@ -1,0 +1,172 @@
+"""How many jobs: `job_volume` counts jobs per period and group; `volume_chart` draws the counts.
+
+The overview notebook's first question ("how much ran, when, on which version, with what outcome")
+has no helper in `roe_analysis.analysis`; these two answer it the way the other helpers and charts
+work: a pure function from `JobFrames` to a sorted frame, and a chart that only draws that frame.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import altair as alt
+import polars as pl
+
+from roe_analysis._frames import JobFrames
+from roe_analysis._schema import UTC
+from roe_analysis.analysis._validate import require_columns
+from roe_analysis.charts._common import version_scale
+from roe_analysis.charts._durations import STATUS_COLOURS
+
+
+def _keys(by: str | Sequence[str] | None) -> list[str]:
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    return list(by)
+
+
+def job_volume(
+    frames: JobFrames | pl.DataFrame,
+    *,
+    every: str | None = "1d",
+    by: str | Sequence[str] | None = "agent_version_name",
+    columns: str | None = None,
+) -> pl.DataFrame:
+    """Jobs per period of creation and group: ``period_start`` (unless ``every=None``), the ``by`` columns, ``n``.
+
+    Periods are ``created_at`` truncated in UTC (``every`` a Polars duration: ``"1h"``, ``"1d"``,
+    ``"1w"``); periods and groups without jobs have no row. Rows are sorted by period, then group
+    (an Enum column such as ``status`` in its own order), nulls last.
+
+    With ``columns`` (e.g. ``"status"``) the counts are spread into one column per value of that
+    column, zeros filled, plus ``n`` for the row's total: a cross-table.
+
+    Args:
+        frames: `JobFrames`, or its ``jobs`` frame (e.g. filtered).
+        every: period length, or None for totals over the whole window.
+        by: column(s) of ``jobs`` to count within.
+        columns: a column of ``jobs`` to spread into columns.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> import polars as pl
+        >>> day = lambda d, h: datetime(2026, 5, d, h, tzinfo=timezone.utc)
+        >>> jobs = pl.DataFrame(
+        ...     {
+        ...         "created_at": [day(1, 9), day(1, 17), day(2, 9), day(2, 10)],
+        ...         "agent_version_name": ["v1", "v2", "v2", "v2"],
+        ...         "status": ["SUCCESS", "SUCCESS", "FAILURE", "SUCCESS"],
+        ...     }
+        ... )
+        >>> job_volume(jobs)
+        shape: (3, 3)
+        ┌─────────────────────────┬────────────────────┬─────┐
+        │ period_start            ┆ agent_version_name ┆ n   │
+        │ ---                     ┆ ---                ┆ --- │
+        │ datetime[μs, UTC]       ┆ str                ┆ u32 │
+        ╞═════════════════════════╪════════════════════╪═════╡
+        │ 2026-05-01 00:00:00 UTC ┆ v1                 ┆ 1   │
+        │ 2026-05-01 00:00:00 UTC ┆ v2                 ┆ 1   │
+        │ 2026-05-02 00:00:00 UTC ┆ v2                 ┆ 2   │
+        └─────────────────────────┴────────────────────┴─────┘
+        >>> job_volume(jobs, every=None, columns="status")
+        shape: (2, 4)
+        ┌────────────────────┬─────────┬─────────┬─────┐
+        │ agent_version_name ┆ FAILURE ┆ SUCCESS ┆ n   │
+        │ ---                ┆ ---     ┆ ---     ┆ --- │
+        │ str                ┆ u32     ┆ u32     ┆ u32 │
+        ╞════════════════════╪═════════╪═════════╪═════╡
+        │ v1                 ┆ 0       ┆ 1       ┆ 1   │
+        │ v2                 ┆ 1       ┆ 2       ┆ 3   │
+        └────────────────────┴─────────┴─────────┴─────┘
+    """
+    jobs = frames.jobs if isinstance(frames, JobFrames) else frames
+    if not isinstance(jobs, pl.DataFrame):
+        raise TypeError(f"job_volume takes JobFrames or a jobs frame; got {type(frames).__name__}")
+    keys = _keys(by)
+    if columns is not None and columns in keys:
+        raise ValueError(f"job_volume: columns={columns!r} is also in by={keys}")
+    require_columns(
+        jobs, [*keys, *([columns] if columns else []), *(["created_at"] if every else [])], helper="job_volume"
+    )
+    groups = [*keys, *([columns] if columns else [])]
+    if every is not None:
+        try:
+            period = pl.col("created_at").cast(UTC).dt.truncate(every).alias("period_start")
+            jobs.head(0).select(period)
+        except Exception as exc:
+            raise ValueError(
+                f"job_volume: every must be a Polars duration such as '1d' or '1w'; got {every!r}"
+            ) from exc
+        jobs = jobs.with_columns(period)
+        groups = ["period_start", *groups]
+    counts = (
+        jobs.group_by(groups).agg(pl.len().cast(pl.UInt32).alias("n")).sort(groups, nulls_last=True)
+        if groups
+        else jobs.select(pl.len().cast(pl.UInt32).alias("n"))
+    )
+    if columns is None:
+        return counts
+    index = [g for g in groups if g != columns]
+    # In the column's own order: an Enum (status) by its categories, text alphabetically.
+    values = counts.get_column(columns).drop_nulls().unique().sort().cast(pl.String).to_list()
+    spread = counts.with_columns(pl.col(columns).cast(pl.String)).pivot(
+        on=columns, index=index or None, values="n", aggregate_function="sum"
+    )
+    if not index:
+        spread = spread.drop("index", strict=False)
+    filled = spread.with_columns(pl.col(values).fill_null(0).cast(pl.UInt32))
+    return filled.select(*index, *values).with_columns(pl.sum_horizontal(values).cast(pl.UInt32).alias("n"))
+
+
+def volume_chart(volume: pl.DataFrame, *, color: str = "agent_version_name", title: str | None = None) -> alt.Chart:
+    """Stacked bars of jobs per period, one colour per value of ``color``.
+
+    Args:
+        volume: the frame `job_volume` returns (with ``period_start``, not spread into columns).
+        color: the ``by`` column to stack and colour by: versions get the colours every other chart
+            gives them, statuses their fixed status colours.
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> import polars as pl
+        >>> volume = pl.DataFrame(
+        ...     {"period_start": [datetime(2026, 5, 1, tzinfo=timezone.utc)] * 2, "status": ["SUCCESS", "FAILURE"],
+        ...      "n": [40, 3]}
+        ... )
+        >>> spec = volume_chart(volume, color="status").to_dict()
+        >>> spec["mark"]["type"], spec["encoding"]["color"]["scale"]["domain"]
+        ('bar', ['SUCCESS', 'FAILURE'])
+    """
+    require_columns(volume, ["period_start", color, "n"], helper="volume_chart")
+    data = volume.select("period_start", pl.col(color).cast(pl.String), "n")
+    present = data.get_column(color).drop_nulls().unique().to_list()
+    if color == "status":
+        order = [s for s in STATUS_COLOURS if s in present]
+        scale = alt.Scale(domain=order, range=[STATUS_COLOURS[s] for s in order])
+        legend = "Status"
+    else:
+        order = sorted(present)
+        scale = version_scale(present) if color == "agent_version_name" else alt.Scale(domain=order)
+        legend = "Agent version" if color == "agent_version_name" else color
+    text = title or f"Jobs created per period, by {legend.lower()}"
+    return (
+        alt.Chart(data, title=text, description=text)
+        .mark_bar()
+        .encode(
+            # A UTC time scale: the axis reads the same whatever the viewer's time zone.
+            x=alt.X("period_start:T", title="Created (UTC)", scale=alt.Scale(type="utc")),
+            y=alt.Y("n:Q", title="Jobs", stack="zero"),
+            color=alt.Color(f"{color}:N", title=legend, scale=scale, sort=order),
+            order=alt.Order(f"{color}:N", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d %H:%M", formatType="utc"),
+                alt.Tooltip(f"{color}:N", title=legend),
+                alt.Tooltip("n:Q", title="Jobs", format=","),
+            ],
+        )
+        .properties(width=560, height=220)
+    )
