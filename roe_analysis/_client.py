@@ -301,7 +301,9 @@ class AsyncRoeClient:
         await self.aclose()
 
     def _request(self, agent_id: str, query: JobQuery, page: int) -> httpx.Request:
-        url = self._settings.base_url.copy_with(path=f"{self._settings.base_url.path}/v1/agents/{agent_id}/jobs/")
+        base = self._settings.base_url
+        # httpx spells an empty path "/": strip it, or the request would go to "//v1/...".
+        url = base.copy_with(path=f"{base.path.rstrip('/')}/v1/agents/{agent_id}/jobs/")
         params = {**query.params(self._settings.organization_id), "page": str(page)}
         return self._client().build_request("GET", url, params=params)
 

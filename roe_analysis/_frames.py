@@ -226,17 +226,28 @@ def _meta_text(value: MetaValue) -> str | None:
     return msgspec.json.encode(value).decode()
 
 
-def _parse_timestamps(col: str) -> pl.Expr:
-    text = pl.col(col).str.replace(" ", "T", literal=True, n=1)
-    return pl.coalesce(
-        text.str.to_datetime(_TS_WITH_ZONE, time_unit="us", time_zone="UTC", strict=False),
-        text.str.to_datetime(_TS_NAIVE, time_unit="us", strict=False).dt.replace_time_zone("UTC"),
-    ).alias(col)
+def _parse_timestamps(raw: pl.DataFrame, columns: list[str], what: str, id_col: str) -> pl.DataFrame:
+    """Parse ISO 8601 text columns to UTC datetimes; a value that is not one raises, naming job and page.
 
-
-def _check_parsed(raw: pl.DataFrame, parsed: pl.DataFrame, columns: list[str], what: str, id_col: str) -> None:
+    The API's own spelling (``T``, fraction optional, ``Z`` or an offset) is parsed in one pass;
+    only the rare other spellings (a space for ``T``, no zone, read as UTC) pay for a second one.
+    """
+    parsed = raw.with_columns(
+        pl.col(c).str.to_datetime(_TS_WITH_ZONE, time_unit="us", time_zone="UTC", strict=False) for c in columns
+    )
     for col in columns:
-        bad = raw.select(id_col, "_page", col).filter(pl.col(col).is_not_null() & parsed.get_column(col).is_null())
+        failed = raw.get_column(col).is_not_null() & parsed.get_column(col).is_null()
+        if not failed.any():
+            continue
+        text = raw.get_column(col).str.replace(" ", "T", literal=True, n=1)
+        retried = pl.select(
+            pl.coalesce(
+                text.str.to_datetime(_TS_WITH_ZONE, time_unit="us", time_zone="UTC", strict=False),
+                text.str.to_datetime(_TS_NAIVE, time_unit="us", strict=False).dt.replace_time_zone("UTC"),
+            )
+        ).to_series()
+        column = pl.select(pl.when(failed).then(retried).otherwise(parsed.get_column(col))).to_series().alias(col)
+        bad = raw.select(id_col, "_page", col).filter(failed & column.is_null())
         if bad.height:
             job_id, page, value = bad.row(0)
             raise MalformedResponseError(
@@ -244,6 +255,8 @@ def _check_parsed(raw: pl.DataFrame, parsed: pl.DataFrame, columns: list[str], w
                 f"({bad.height} value(s) like it)",
                 page=page,
             )
+        parsed = parsed.with_columns(column)
+    return parsed
 
 
 def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.DataType, id_col: str) -> pl.Series:
@@ -382,8 +395,7 @@ def _build_frames(chunks: Sequence[PageChunk], query: Mapping[str, Any] | None) 
         "evaluation_updated_at",
         "reviewed_at",
     ]
-    parsed = raw_jobs.with_columns(*[_parse_timestamps(c) for c in ts_cols])
-    _check_parsed(raw_jobs, parsed, ts_cols, "field", "id")
+    parsed = _parse_timestamps(raw_jobs, ts_cols, "field", "id")
     parsed = _status_columns(parsed, "id").with_columns(
         _to_enum(parsed, "review_status", ReviewStatus, "id"),
         _to_enum(parsed, "review_state", ReviewState, "id"),
@@ -401,19 +413,23 @@ def _build_frames(chunks: Sequence[PageChunk], query: Mapping[str, Any] | None) 
         pl.Series("timestamp", [e.timestamp for e in events], pl.String),
         pl.Series("status_code", [e.status_code for e in events], pl.Int64),
         pl.Series("error_message", [e.error_message for e in events], pl.String),
-        pl.Series("error_details", [_json_text(e.error_details) for e in events], pl.String),
+        pl.Series(
+            "error_details", [_json_text(e.error_details) if e.error_details else None for e in events], pl.String
+        ),
         pl.Series("count", [e.count for e in events], pl.Int64),
     )
-    events_parsed = raw_events.with_columns(_parse_timestamps("timestamp"))
-    _check_parsed(raw_events, events_parsed, ["timestamp"], "status event", "job_id")
+    events_parsed = _parse_timestamps(raw_events, ["timestamp"], "status event", "job_id")
     events_frame = _status_columns(events_parsed, "job_id").select(STATUS_EVENTS_SCHEMA.names())
 
     inputs = [x for j in jobs for x in (j.job_inputs or ())]
     inputs_frame = (
         _children(parents, "n_inputs", "input_index")
         .with_columns(
-            pl.Series(name, [getattr(x, name) for x in inputs], pl.String)
-            for name in ("key", "description", "data_type", "value", "file_name")
+            pl.Series("key", [x.key for x in inputs], pl.String),
+            pl.Series("description", [x.description for x in inputs], pl.String),
+            pl.Series("data_type", [x.data_type for x in inputs], pl.String),
+            pl.Series("value", [x.value for x in inputs], pl.String),
+            pl.Series("file_name", [x.file_name for x in inputs], pl.String),
         )
         .select(INPUTS_SCHEMA.names())
     )

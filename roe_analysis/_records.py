@@ -4,10 +4,15 @@ msgspec decodes each page straight into these structs: it checks every type as i
 type fails with the JSON path, e.g. ``$.results[3].status_code``), ignores unknown fields, fills
 missing optional fields with None, and keeps the free-form fields (`ui_fields`, evaluation
 `reference`, event `error_details`) as the exact raw JSON bytes the server sent, so they reach the
-frames losslessly. It is also several times faster than `json.loads`.
+frames losslessly. It is also several times faster than `json.loads`. The structs are
+declared ``gc=False``: they hold only JSON data, so they can never be part of a reference cycle,
+and leaving millions of them out of the cyclic collector's walks is most of a large load's
+decoding time.
 """
 
 from __future__ import annotations
+
+import gc
 
 import msgspec
 from msgspec import Raw, Struct
@@ -16,7 +21,7 @@ from msgspec import Raw, Struct
 MetaValue = str | int | float | bool | None
 
 
-class Event(Struct):
+class Event(Struct, gc=False):
     """One entry of `status_events`."""
 
     status_code: int
@@ -26,7 +31,7 @@ class Event(Struct):
     count: int | None = None
 
 
-class JobInput(Struct):
+class JobInput(Struct, gc=False):
     """One entry of `job_inputs`."""
 
     key: str | None = None
@@ -36,7 +41,7 @@ class JobInput(Struct):
     file_name: str | None = None
 
 
-class Evaluation(Struct):
+class Evaluation(Struct, gc=False):
     """A job's `evaluation` (the LLM grader's and a human's scores)."""
 
     reference: Raw = Raw()
@@ -47,7 +52,7 @@ class Evaluation(Struct):
     updated_at: str | None = None
 
 
-class Review(Struct):
+class Review(Struct, gc=False):
     """A job's `feedback_review` (the human reviewer's verdict)."""
 
     review_status: str | None = None
@@ -57,7 +62,7 @@ class Review(Struct):
     reviewed_by: str | None = None
 
 
-class Creator(Struct):
+class Creator(Struct, gc=False):
     """A job's `creator` (current API only)."""
 
     id: int | str | None = None
@@ -67,7 +72,7 @@ class Creator(Struct):
     display_name: str | None = None
 
 
-class Job(Struct):
+class Job(Struct, gc=False):
     """One job as the list endpoint returns it."""
 
     id: str
@@ -86,7 +91,7 @@ class Job(Struct):
     creator: Creator | None = None
 
 
-class Page(Struct):
+class Page(Struct, gc=False):
     """One page of `PaginatedListAgentJobList`."""
 
     count: int
@@ -101,7 +106,15 @@ _jobs_decoder = msgspec.json.Decoder(list[Job])
 
 def decode_page(body: bytes) -> Page:
     """Decode one page body; raises `msgspec.DecodeError` (with the JSON path) when it is malformed."""
-    return _page_decoder.decode(body)
+    # The lists inside a page are new containers the collector would walk again and again while a
+    # large load accumulates; none can form a cycle, so collection waits until the page is built.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _page_decoder.decode(body)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def decode_jobs(body: bytes) -> list[Job]:

@@ -220,18 +220,19 @@ async def _changed_since(
     client: AsyncRoeClient, agent: str, query: JobQuery, watermark: datetime, report: LoadReport
 ) -> tuple[JobFrames, int, tuple[str | None, str, str | None]]:
     """Pages of jobs ordered by ``-last_updated_at`` until one reaches back past the watermark."""
-    from roe_analysis._client import _pin_time, _updated_at, _watermark
+    from roe_analysis._client import _updated_at, _watermark
 
     by_update = replace(query, ordering=("-last_updated_at",))
     first = await client._fetch(agent, by_update, 1)
     count = first.page.count
     per_page = len(first.page.results)
-    pinned = by_update if query.created_to is not None else by_update.with_window_end(_pin_time(first))
-    meta = (
-        format_datetime(first.server_date) if first.server_date else None,
-        format_datetime(_watermark(first)),
-        format_datetime(pinned.created_to) if query.created_to is None and pinned.created_to else None,
-    )
+    # No pinned window here: the merged result is checked against page 1's `count`, which counts
+    # every job that existed then. A job created later lands on the front page, already read, and
+    # is simply after this refresh; one updated while paging moves forward too, and the next
+    # refresh (whose watermark is before page 1) fetches it.
+    served_at = format_datetime(first.server_date) if first.server_date else None
+    # The refreshed snapshot holds the jobs that existed when page 1 was served.
+    meta = (served_at, format_datetime(_watermark(first)), served_at)
     best: dict[str, tuple[Job, int]] = {}
 
     def keep(number: int, jobs: list[Job]) -> None:
@@ -249,7 +250,7 @@ async def _changed_since(
     while page.results and min(_updated_at(j) for j in page.results) >= watermark and number < total:
         number += 1
         try:
-            got = await client._fetch(agent, pinned, number)
+            got = await client._fetch(agent, by_update, number)
         except InvalidPageError:
             break
         page = got.page

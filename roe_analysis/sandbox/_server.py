@@ -330,6 +330,9 @@ class SandboxHTTPServer(ThreadingHTTPServer):
     """A threaded HTTP/1.1 server that can close its keep-alive connections when stopped."""
 
     daemon_threads = True
+    # socketserver's default listen backlog of 5 drops connections when a client opens eight at
+    # once, and the client's retry then stalls the load for a second.
+    request_queue_size = 128
     # Idle keep-alive connections would otherwise make server_close() wait for their threads.
     block_on_close = False
     allow_reuse_address = True
