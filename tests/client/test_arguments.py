@@ -171,6 +171,8 @@ def test_key_only_travels_in_the_authorization_header(client: ra.RoeClient, reco
     client.load_jobs(AGENT, progress=False)
     (request,) = recorder.requests
     assert request.headers["authorization"] == "Bearer sk-test-SECRET"
+    # One slash: a base URL without a path once produced "//v1/...".
+    assert request.url.raw_path.startswith(f"/v1/agents/{AGENT}/jobs/?".encode())
     assert "SECRET" not in str(request.url)
     assert request.url.params["organization_id"] == ORG
     assert "SECRET" not in repr(client) and "SECRET" not in str(client.async_client._settings)
