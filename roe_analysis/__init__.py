@@ -25,6 +25,7 @@ from roe_analysis._errors import (
     TransportError,
 )
 from roe_analysis._expressions import metadata_wide, ui_field
+from roe_analysis._filtering import filter_frames
 from roe_analysis._frames import JobFrames, SchemaMismatchError, UnknownValueWarning
 from roe_analysis._refresh import RefreshWarning
 from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
@@ -53,6 +54,7 @@ from roe_analysis.analysis import (
     duration_trend,
     inter_reviewer_agreement,
     job_durations,
+    job_volume,
     per_class_metrics,
     review_outcomes,
     reviewer_drift,
@@ -116,8 +118,10 @@ __all__ = [
     "duration_mismatches",
     "duration_summary",
     "duration_trend",
+    "filter_frames",
     "inter_reviewer_agreement",
     "job_durations",
+    "job_volume",
     "metadata_wide",
     "per_class_metrics",
     "review_outcomes",

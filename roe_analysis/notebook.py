@@ -6,8 +6,9 @@
 - `Connection.load` fetches the agent's jobs, or opens a snapshot folder instead of fetching.
 - `setup` makes what a notebook prints reproducible: charts as SVG (`use_deterministic_charts`),
   warnings as one line without file paths, tables with a fixed width and float precision.
-- `job_volume` and `volume_chart` (jobs per day, version, status) are re-exported here for the
-  overview notebook; `pick_versions` chooses the two versions to compare.
+- `job_volume` and `volume_chart` (jobs per day, version, status; they live in `roe_analysis.analysis`
+  and `roe_analysis.charts`) are re-exported here for the overview notebook; `pick_versions`
+  chooses the two versions to compare.
 - `clean_notebook` strips what changes from run to run (timings, widget model ids and state, kernel
   versions) from an executed notebook before it is committed.
 
@@ -38,7 +39,8 @@ from roe_analysis._config import _is_loopback
 from roe_analysis._errors import ConfigurationError
 from roe_analysis._filtering import filter_frames, versions_in_order
 from roe_analysis._frames import JobFrames
-from roe_analysis._volume import job_volume, volume_chart
+from roe_analysis.analysis._volume import job_volume
+from roe_analysis.charts._volume import volume_chart
 
 if TYPE_CHECKING:
     from roe_analysis.sandbox import Sandbox

@@ -10,7 +10,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from roe_analysis import JobFrames, MissingColumnsError
-from roe_analysis._volume import job_volume, volume_chart
+from roe_analysis.analysis import job_volume
+from roe_analysis.charts import volume_chart
 from roe_analysis.charts._common import version_scale
 
 AGENT = "00000000-0000-4000-8000-0000000000aa"

@@ -25,6 +25,7 @@ from roe_analysis.analysis._scores import (
     score_vs_duration,
 )
 from roe_analysis.analysis._validate import MissingColumnsError
+from roe_analysis.analysis._volume import job_volume
 
 # --- end durations and scores ---
 
@@ -77,6 +78,7 @@ __all__: list[str] = [
     "gwet_ac1",
     "inter_reviewer_agreement",
     "job_durations",
+    "job_volume",
     "krippendorff_alpha_nominal",
     "pabak",
     "per_class_metrics",

@@ -14,6 +14,7 @@ from roe_analysis.charts._durations import (
     status_time_breakdown,
 )
 from roe_analysis.charts._scores import score_distribution, version_comparison
+from roe_analysis.charts._volume import volume_chart
 
 # --- end durations and scores charts ---
 
@@ -39,4 +40,5 @@ __all__: list[str] = [
     "score_distribution",
     "status_time_breakdown",
     "version_comparison",
+    "volume_chart",
 ]

@@ -1,0 +1,61 @@
+"""`volume_chart`: stacked bars of jobs per period, from `roe_analysis.analysis.job_volume`."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from roe_analysis.analysis._validate import require_columns
+from roe_analysis.charts._common import version_scale
+from roe_analysis.charts._durations import STATUS_COLOURS
+
+
+def volume_chart(volume: pl.DataFrame, *, color: str = "agent_version_name", title: str | None = None) -> alt.Chart:
+    """Stacked bars of jobs per period, one colour per value of ``color``.
+
+    Args:
+        volume: the frame `job_volume` returns (with ``period_start``, not spread into columns).
+        color: the ``by`` column to stack and colour by: versions get the colours every other chart
+            gives them, statuses their fixed status colours.
+        title: chart title; a descriptive default otherwise.
+
+    Examples:
+        >>> from datetime import datetime, timezone
+        >>> import polars as pl
+        >>> volume = pl.DataFrame(
+        ...     {"period_start": [datetime(2026, 5, 1, tzinfo=timezone.utc)] * 2, "status": ["SUCCESS", "FAILURE"],
+        ...      "n": [40, 3]}
+        ... )
+        >>> spec = volume_chart(volume, color="status").to_dict()
+        >>> spec["mark"]["type"], spec["encoding"]["color"]["scale"]["domain"]
+        ('bar', ['SUCCESS', 'FAILURE'])
+    """
+    require_columns(volume, ["period_start", color, "n"], helper="volume_chart")
+    data = volume.select("period_start", pl.col(color).cast(pl.String), "n")
+    present = data.get_column(color).drop_nulls().unique().to_list()
+    if color == "status":
+        order = [s for s in STATUS_COLOURS if s in present]
+        scale = alt.Scale(domain=order, range=[STATUS_COLOURS[s] for s in order])
+        legend = "Status"
+    else:
+        order = sorted(present)
+        scale = version_scale(present) if color == "agent_version_name" else alt.Scale(domain=order)
+        legend = "Agent version" if color == "agent_version_name" else color
+    text = title or f"Jobs created per period, by {legend.lower()}"
+    return (
+        alt.Chart(data, title=text, description=text)
+        .mark_bar()
+        .encode(
+            # A UTC time scale: the axis reads the same whatever the viewer's time zone.
+            x=alt.X("period_start:T", title="Created (UTC)", scale=alt.Scale(type="utc")),
+            y=alt.Y("n:Q", title="Jobs", stack="zero"),
+            color=alt.Color(f"{color}:N", title=legend, scale=scale, sort=order),
+            order=alt.Order(f"{color}:N", sort="ascending"),
+            tooltip=[
+                alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d %H:%M", formatType="utc"),
+                alt.Tooltip(f"{color}:N", title=legend),
+                alt.Tooltip("n:Q", title="Jobs", format=","),
+            ],
+        )
+        .properties(width=560, height=220)
+    )
