@@ -88,7 +88,7 @@ def test_killing_the_cli_mid_load_and_resuming_gives_the_same_frames(roe_sandbox
     with make_client(sb) as c:
         reference = c.load_jobs(agent, progress=False)
     # Slow pages, fetched two at a time, so the process is surely killed mid-way.
-    sb.set_faults("latency=150ms")
+    sb.set_faults("latency=400ms")
     env = {
         **os.environ,
         "ROE_API_KEY": sb.api_key,
