@@ -87,7 +87,7 @@ def test_killing_the_cli_mid_load_and_resuming_gives_the_same_frames(roe_sandbox
     snap = tmp_path / "snap"
     with make_client(sb) as c:
         reference = c.load_jobs(agent, progress=False)
-    # Slow pages, fetched two at a time, so the process is surely killed mid-way.
+    # Slow pages, eight in flight per wave: the poller kills the process between two waves.
     sb.set_faults("latency=400ms")
     env = {
         **os.environ,
