@@ -27,6 +27,8 @@ followed, so a response cannot redirect the API key to another origin.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
+import contextlib
 import math
 import os
 import threading
@@ -413,6 +415,10 @@ class AsyncRoeClient:
         )
         store = None
         if checkpoint is not None:
+            from roe_analysis._snapshot import check_writable
+
+            # Refuse a target that could never be written before fetching anything into it.
+            check_writable(checkpoint)
             store = PageStore(
                 checkpoint,
                 {
@@ -579,18 +585,11 @@ class AsyncRoeClient:
             report.window_end = format_datetime(pinned.created_to)
         bar.set_total(1)
         bar.advance(len(first_page.results))
-        first_count_before_window = len(first_page.results)
-        if query.created_to is None and pinned.created_to is not None:
-            # Page 1 was fetched before the pin existed: jobs created after it are outside the window.
-            first_page = Page(
-                count=first_page.count,
-                results=[j for j in first_page.results if _created_at(j) <= pinned.created_to],
-            )
-        # A consistent pinned count is page 1's count less the jobs just dropped as outside the window.
-        dropped = first_count_before_window - len(first_page.results)
+        # Page 1 was fetched before the pin existed, but needs no trimming: the pin is never earlier
+        # than the newest job on it (see `_pin_time`).
         passes = [_Pass()]
-        passes[0].keep(1, first_page.results, count - dropped)
-        union.keep(1, first_page.results, count - dropped)
+        passes[0].keep(1, first_page.results, count)
+        union.keep(1, first_page.results, count)
 
         async def fetch(number: int, current: _Pass, *, fresh: bool) -> None:
             body = None if fresh or store is None else store.get(agent, number)
@@ -625,7 +624,7 @@ class AsyncRoeClient:
 
         result = passes[0]
         if per_page and count > per_page:
-            await run_pass(passes[0], 2, count - dropped, fresh=False)
+            await run_pass(passes[0], 2, count, fresh=False)
             while not result.consistent() and len(passes) <= RECONCILE_PASSES:
                 # The agent changed while paging (deletions, or an ordering key that moves): fetch
                 # every pinned page again and use a pass that saw one unchanging result set.
@@ -639,7 +638,7 @@ class AsyncRoeClient:
         report.chunks = chosen.chunks(agent)
         report.server_count = max(result.counts) if result.counts else count
         report.unique_jobs = len(chosen.best)
-        report.duplicates_dropped = union.seen - len(union.best)
+        report.duplicates_dropped = chosen.seen - len(chosen.best)
         report.missing = 0 if consistent else max(0, report.server_count - len(chosen.best))
         report.consistent = consistent
 
@@ -703,7 +702,21 @@ class _LoopThread:
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
         if threading.current_thread() is self._thread:
             raise RuntimeError("RoeClient was called from its own loop thread; use AsyncRoeClient there.")
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            # Wait in short slices: a signal that lands on another thread only raises
+            # KeyboardInterrupt here once this thread runs Python again.
+            while True:
+                try:
+                    return future.result(timeout=0.1)
+                except concurrent.futures.TimeoutError:
+                    continue
+        except BaseException:
+            # Ctrl-C (or a kernel interrupt) must stop the load, not leave it fetching in the background.
+            future.cancel()
+            with contextlib.suppress(BaseException):
+                future.exception(timeout=5)
+            raise
 
     def stop(self) -> None:
         if self.loop.is_running():

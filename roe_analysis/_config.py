@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 import ipaddress
+import math
 import os
 import uuid
 from collections.abc import Mapping
@@ -133,8 +134,8 @@ def resolve_settings(
     url = url.copy_with(path=url.path.rstrip("/") or "")
 
     t = _number(timeout, env.get("ROE_TIMEOUT"), DEFAULT_TIMEOUT, "timeout", "ROE_TIMEOUT", kind=float)
-    if t <= 0:
-        raise ConfigurationError(f"timeout must be a positive number of seconds; got {t}.")
+    if not math.isfinite(t) or t <= 0:
+        raise ConfigurationError(f"timeout must be a positive, finite number of seconds; got {t}.")
     r = _number(
         max_retries, env.get("ROE_MAX_RETRIES"), DEFAULT_MAX_RETRIES, "max_retries", "ROE_MAX_RETRIES", kind=int
     )

@@ -213,7 +213,13 @@ def status_error(response: httpx.Response, *, page: int | None = None, attempts:
     elif status == 403:
         cls = PermissionDeniedError
     elif status == 404:
-        cls = InvalidPageError if message.strip().lower() == "invalid page." else AgentNotFoundError
+        if message.strip().lower() == "invalid page.":
+            cls = InvalidPageError
+        elif isinstance(body, Mapping):
+            cls = AgentNotFoundError
+        else:
+            # Not the API's JSON: a wrong base URL path or a proxy's page, not a missing agent.
+            cls = NotFoundError
     elif status == 429:
         cls = RateLimitError
     elif status >= 500:

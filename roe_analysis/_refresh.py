@@ -138,7 +138,7 @@ async def refresh_snapshot(
                         f"the filtered set, which only a full reload can tell"
                     )
                 else:
-                    merged = merge_changes(merged, changed)
+                    merged = _replace_agent(merged, agent, candidate)
                     report.server_count = count
                     report.unique_jobs = candidate.jobs.height
                     report.server_time, report.watermark, report.window_end = first_meta
@@ -157,12 +157,12 @@ async def refresh_snapshot(
                     warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=3)
                 semaphore = asyncio.Semaphore(client.concurrency)
                 await client._load_agent(agent, query, semaphore, bar, report)
-                fresh = build_frames(report.chunks)
-                merged = _canonical_order(_replace_agent(merged, agent, fresh))
+                merged = _replace_agent(merged, agent, build_frames(report.chunks))
                 entry["agents"].append({"agent_id": agent, "mode": "full", "reason": reason, "pages": report.pages})
             reports.append(report)
     finally:
         bar.close()
+    merged = _canonical_order(merged)
 
     entry["requests"] = client.stats.requests - requests_before
     entry["retries"] = client.stats.retries - retries_before
@@ -172,21 +172,32 @@ async def refresh_snapshot(
     for agent in recorded["agent_ids"]:
         r = next(r for r in reports if r.agent_id == agent)
         prior = agents_before.get(agent, {})
+        # Everything recorded about the agent now describes this refresh, not the original load.
         new_agents.append(
             {
                 **prior,
                 "agent_id": agent,
                 "server_count": r.server_count,
-                "unique_jobs": r.unique_jobs or int((merged.jobs.get_column("agent_id") == agent).sum()),
+                "unique_jobs": int((merged.jobs.get_column("agent_id") == agent).sum()),
+                "pages": r.pages,
+                "page_size_used": r.page_size_used or prior.get("page_size_used"),
                 "window_end": r.window_end or prior.get("window_end"),
                 "server_time": r.server_time,
                 "watermark": r.watermark,
+                "reconcile_passes": r.reconcile_passes,
+                "duplicates_dropped": r.duplicates_dropped,
+                "missing": r.missing,
+                "consistent": r.consistent,
             }
         )
     new_query = {
         **{k: v for k, v in recorded.items() if k != "snapshot"},
         "agents": new_agents,
+        "started_at": format_datetime(started),
         "fetched_at": format_datetime(datetime.now(UTC)),
+        "requests": entry["requests"],
+        "retries": entry["retries"],
+        "resumed_pages": 0,
         "complete": True,
     }
     result = JobFrames(merged.jobs, merged.status_events, merged.inputs, merged.metadata, new_query)

@@ -168,6 +168,11 @@ def _peek_format(manifest: Path) -> tuple[object, str | None]:
     return data.get("format"), None
 
 
+def check_writable(path: str | os.PathLike[str], *, overwrite: bool = True) -> None:
+    """Raise `SnapshotOverwriteError` now if a snapshot could never be saved at ``path``."""
+    _check_replaceable(_target_path(path), overwrite=overwrite)
+
+
 def _check_replaceable(target: Path, *, overwrite: bool) -> None:
     """Refuse to replace anything but an empty folder or a roe-analysis snapshot."""
     if target.is_symlink():

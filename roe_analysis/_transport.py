@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import httpx
@@ -67,6 +67,10 @@ class RequestStats:
     statuses: dict[int, int] = field(default_factory=dict)
 
 
+def _forget_key(request: httpx.Request) -> None:
+    request.headers.pop("Authorization", None)
+
+
 def _retryable(exc: BaseException) -> bool:
     if isinstance(exc, TransportError):
         return True
@@ -106,7 +110,6 @@ async def send(
     decode: Callable[[httpx.Response], object] | None = None,
     backoff_base: float = 0.25,
     backoff_cap: float = 20.0,
-    sleep: Callable[[float], Awaitable[None]] | None = None,
 ) -> tuple[httpx.Response, object]:
     """Send ``request`` with retries; return the response and ``decode(response)``.
 
@@ -126,14 +129,19 @@ async def send(
         try:
             response = await client.send(request)
         except httpx.TimeoutException as exc:
+            _forget_key(request)
             raise RoeTimeoutError(
                 f"timed out after {client.timeout.read}s: {request.method} {request.url}", request=request
             ) from exc
         except httpx.TransportError as exc:
+            _forget_key(request)
             raise RoeConnectionError(
                 f"connection failed ({type(exc).__name__}: {exc}) for {request.method} {request.url}",
                 request=request,
             ) from exc
+        # The auth flow wrote the key into this request object, which errors and pages hand to the
+        # caller (and which pickles, logs and error reporters copy): take it out again at once.
+        _forget_key(request)
         stats.statuses[response.status_code] = stats.statuses.get(response.status_code, 0) + 1
         logger.debug(
             "%s %s -> %s in %.0f ms (attempt %d)",
@@ -173,16 +181,12 @@ async def send(
         before_sleep=before_sleep,
         reraise=True,
     )
-    if sleep is not None:
-        retrying.sleep = sleep  # type: ignore[assignment]
     try:
         return await retrying(attempt)
     except _TruncatedBodyError as exc:
         exc.error.args = (f"{exc.error.args[0]} (after {attempts} attempts)",)
         raise exc.error from exc.__cause__
-    except APIStatusError as exc:
-        exc.attempts = attempts
-        exc.args = (str(exc),)
+    except APIStatusError:
         raise
     except TransportError as exc:
         page_note = f" (page {page}, after {attempts} attempt{'s' * (attempts != 1)})" if page is not None else ""

@@ -242,6 +242,9 @@ def _fetch(args: argparse.Namespace) -> int:
     progress = not args.no_progress and sys.stderr.isatty()
     started = time.perf_counter()
     with RoeClient() as client:
+        if args.full and not args.refresh:
+            print("roe-analysis: --full only applies with --refresh", file=sys.stderr)
+            return EXIT_USAGE
         if args.refresh:
             if args.agent_ids:
                 print(
@@ -256,6 +259,14 @@ def _fetch(args: argparse.Namespace) -> int:
                 return EXIT_USAGE
             if args.resume and not checkpoint_dir(args.out).exists():
                 print(f"roe-analysis: nothing to resume: no checkpoint beside {args.out}", file=sys.stderr)
+                return EXIT_USAGE
+            if not args.resume and checkpoint_dir(args.out).exists():
+                # Silently resuming would return the old load's window as if it were fetched now.
+                print(
+                    f"roe-analysis: an interrupted fetch left {checkpoint_dir(args.out)}; continue it with "
+                    f"--resume, or delete that folder to start over",
+                    file=sys.stderr,
+                )
                 return EXIT_USAGE
             frames = client.load_jobs(args.agent_ids, progress=progress, checkpoint=args.out, **_filters(args))
         elapsed = time.perf_counter() - started

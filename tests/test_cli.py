@@ -139,6 +139,7 @@ def load_two(sb: Sandbox) -> ra.JobFrames:
         (["fetch", "a", "--out", "s", "--metadata", "novalue"], "--metadata needs KEY=VALUE, got 'novalue'"),
         (["fetch", "--out", "s"], "fetch needs at least one AGENT_ID"),
         (["fetch", "a", "--out", "s", "--refresh", "--resume"], "not allowed with argument"),
+        (["fetch", "a", "--out", "s", "--full"], "--full only applies with --refresh"),
         (["info"], "the following arguments are required: path"),
         (["sandbox", "--port", "eighty"], "argument --port: invalid int value: 'eighty'"),
         (["sandbox", "--error-style", "xml"], "argument --error-style: invalid choice: 'xml'"),
@@ -234,3 +235,34 @@ def test_version_and_help_exit_0(capsys: pytest.CaptureFixture[str]) -> None:
     assert capsys.readouterr().out == f"roe-analysis {ra.__version__}\n"
     assert cli.main(["report", "--help"]) == 0
     assert "--snapshot DIR" in capsys.readouterr().out
+
+
+def test_fetch_refuses_to_silently_resume_an_old_checkpoint(
+    api_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = api_env
+    out = tmp_path / "snap"
+    sb.set_faults("500:after=3")
+    assert cli.main(["fetch", sb.agents["demo"], "--out", str(out), "--no-progress"]) == 1
+    capsys.readouterr()
+    sb.set_faults(None)
+    sb.clear_requests()
+    # Without --resume the same command would return the old load's window as if fetched now.
+    assert cli.main(["fetch", sb.agents["demo"], "--out", str(out), "--no-progress"]) == 2
+    assert "continue it with --resume, or delete that folder" in one_line_error(capsys)
+    assert sb.requests == []
+    assert cli.main(["fetch", sb.agents["demo"], "--out", str(out), "--no-progress", "--resume"]) == 0
+    assert "resumed:" in capsys.readouterr().out
+    assert ra.JobFrames.load(out).jobs.height == 1500
+
+
+def test_an_unwritable_out_is_refused_before_any_request(
+    api_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = api_env
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "mine.txt").write_text("not a snapshot")
+    assert cli.main(["fetch", sb.agents["small"], "--out", str(tmp_path / "notes"), "--no-progress"]) == 1
+    err = one_line_error(capsys)
+    assert "refusing to replace" in err and "Save to a new folder" in err
+    assert sb.requests == []

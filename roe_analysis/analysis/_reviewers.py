@@ -568,7 +568,8 @@ def reviewer_drift(
         frames, helper=helper, verdict_field=verdict_field, columns=("reviewed_by", "review_status", "reviewed_at")
     )
     try:
-        period = pl.col("reviewed_at").dt.truncate(every)
+        # Periods are cut in UTC, whatever zone the frame's datetimes are in.
+        period = pl.col("reviewed_at").dt.convert_time_zone("UTC").dt.truncate(every)
         pl.select(pl.lit(None, UTC).dt.truncate(every))
     except (pl.exceptions.InvalidOperationError, pl.exceptions.ComputeError, ValueError) as exc:
         raise ValueError(f"{helper}: every={every!r} is not a Polars duration string (e.g. '1d', '1w', '1mo')") from exc

@@ -432,7 +432,7 @@ def newcombe_interval(
 def holm_adjust(p_values: Sequence[float | None]) -> list[float | None]:
     """Holm step-down adjusted p-values, in the input order; ``None`` entries stay ``None``.
 
-    Tiny p-values stay tiny (``3e-25`` adjusts to ``9e-25``, never to ``0``).
+    Tiny p-values stay tiny (``3e-25`` of two adjusts to ``6e-25``, never to ``0``).
 
     Examples:
         >>> [round(p, 12) if p is not None else None for p in holm_adjust([0.01, 0.04, 0.03, None])]

@@ -15,6 +15,9 @@ from roe_analysis._frames import JobFrames
 from roe_analysis._schema import UTC
 from roe_analysis.analysis._validate import require_columns
 
+#: The column label of jobs whose `columns` value is missing.
+NO_VALUE = "(none)"
+
 
 def _keys(by: str | Sequence[str] | None) -> list[str]:
     if by is None:
@@ -107,9 +110,12 @@ def job_volume(
     if columns is None:
         return counts
     index = [g for g in groups if g != columns]
-    # In the column's own order: an Enum (status) by its categories, text alphabetically.
+    # In the column's own order: an Enum (status) by its categories, text alphabetically; a missing
+    # value gets its own "(none)" column last, so the columns always add up to `n`.
     values = counts.get_column(columns).drop_nulls().unique().sort().cast(pl.String).to_list()
-    spread = counts.with_columns(pl.col(columns).cast(pl.String)).pivot(
+    if counts.get_column(columns).null_count():
+        values.append(NO_VALUE)
+    spread = counts.with_columns(pl.col(columns).cast(pl.String).fill_null(NO_VALUE)).pivot(
         on=columns, index=index or None, values="n", aggregate_function="sum"
     )
     if not index:

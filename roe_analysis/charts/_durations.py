@@ -297,7 +297,13 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
         y=alt.Y(f"{quantile}:Q", title=f"{label} duration (ms)"),
         color=colour,
         tooltip=[
-            alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d %H:%M", formatType="utc"),
+            alt.Tooltip(
+                "period_start:T",
+                title="Period start (UTC)",
+                # formatType="utc" would call Vega's utc(), which builds a date and shows NaN.
+                timeUnit="utcyearmonthdatehoursminutes",
+                format="%Y-%m-%d %H:%M",
+            ),
             alt.Tooltip(f"{VERSION}:N", title="Agent version"),
             alt.Tooltip("n:Q", title="Jobs", format=","),
             alt.Tooltip(f"{quantile}:Q", title=f"{label} (ms)", format=",.0f"),

@@ -52,7 +52,13 @@ def volume_chart(volume: pl.DataFrame, *, color: str = "agent_version_name", tit
             color=alt.Color(f"{color}:N", title=legend, scale=scale, sort=order),
             order=alt.Order(f"{color}:N", sort="ascending"),
             tooltip=[
-                alt.Tooltip("period_start:T", title="Period start", format="%Y-%m-%d %H:%M", formatType="utc"),
+                alt.Tooltip(
+                    "period_start:T",
+                    title="Period start (UTC)",
+                    # formatType="utc" would call Vega's utc(), which builds a date and shows NaN.
+                    timeUnit="utcyearmonthdatehoursminutes",
+                    format="%Y-%m-%d %H:%M",
+                ),
                 alt.Tooltip(f"{color}:N", title=legend),
                 alt.Tooltip("n:Q", title="Jobs", format=","),
             ],

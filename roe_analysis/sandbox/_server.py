@@ -121,6 +121,9 @@ class JobsApi:
         self.forbidden_agent_ids = forbidden_agent_ids
         self.error_style = error_style
         self._log: list[RequestRecord] = []
+        # Requests that arrived before the last clear are not logged when they finish later (a
+        # slow or abandoned request from an earlier test must not count in the next one).
+        self._generation = 0
         self._log_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -138,6 +141,7 @@ class JobsApi:
         """Empty the request log."""
         with self._log_lock:
             self._log.clear()
+            self._generation += 1
 
     # -- responses --------------------------------------------------------------------------------
 
@@ -168,6 +172,7 @@ class JobsApi:
             headers: the request headers (any capitalisation).
         """
         arrived = datetime.now(UTC)
+        generation = self._generation
         headers = {name.lower(): value for name, value in headers.items()}
         raw_path, _, query_string = target.partition("?")
         path = unquote(raw_path)
@@ -189,7 +194,8 @@ class JobsApi:
         status = None if response.drop else response.status
         record = RequestRecord(method, raw_path, params, query_string, arrived, status, rule.spec() if rule else None)
         with self._log_lock:
-            self._log.append(record)
+            if generation == self._generation:
+                self._log.append(record)
         return response
 
     def _route(

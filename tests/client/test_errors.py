@@ -147,3 +147,17 @@ def test_progress_is_text_in_a_terminal(roe_sandbox: Sandbox, capsys: pytest.Cap
         assert "Loading jobs" in err and "4/4" in err and "40 jobs" in err
         c.load_jobs(sb.agents["small"], page_size=10, progress=False)
         assert capsys.readouterr().err == ""
+
+
+def test_a_404_that_is_not_the_apis_json_is_not_a_missing_agent() -> None:
+    # A wrong base-URL path or a proxy page: the agent id is not the problem.
+    html = "<html><body>Not Found</body></html>"
+    with client_for(Scripted(lambda r: httpx.Response(404, text=html))) as c, pytest.raises(ra.NotFoundError) as info:
+        c.load_jobs(AGENT, progress=False)
+    assert type(info.value) is ra.NotFoundError
+
+
+@pytest.mark.parametrize("value", ["nan", "inf"])
+def test_timeout_must_be_finite(value: str) -> None:
+    with pytest.raises(ra.ConfigurationError, match="positive, finite number of seconds"):
+        ra.RoeClient(environ={"ROE_API_KEY": "k", "ROE_ORGANIZATION_ID": ORG, "ROE_TIMEOUT": value})

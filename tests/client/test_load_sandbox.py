@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import pickle
 import traceback
 import warnings
 from collections.abc import Iterator
@@ -271,15 +272,15 @@ def test_deletes_while_paging_never_lose_a_surviving_job(sb: Sandbox, client: ra
     assert set(ids) == survivors
     assert frames.query["agents"][0]["reconcile_passes"] >= 1
     assert frames.query["agents"][0]["missing"] == 0
+    # The chosen pass saw each job once; re-fetched pages are not "duplicates".
+    assert frames.query["agents"][0]["duplicates_dropped"] == 0
 
 
 def test_a_page_that_keeps_failing_raises_naming_it_and_keeps_what_was_fetched(sb: Sandbox) -> None:
     client = make_client(sb, max_retries=2)
     sb.set_faults("500:after=3")
     with pytest.raises(ra.ServerError) as info:
-        client.load_jobs(sb.agents["demo"], progress=False, concurrency=None) if False else client.load_jobs(
-            sb.agents["demo"], progress=False
-        )
+        client.load_jobs(sb.agents["demo"], progress=False)
     err = info.value
     assert err.status_code == 500 and err.attempts == 3 and err.page is not None
     assert f"(page {err.page}, after 3 attempts)" in str(err)
@@ -368,7 +369,13 @@ def test_the_key_never_appears_in_repr_logs_errors_or_tracebacks(sb: Sandbox, ca
     assert key not in repr(client) and key not in str(client)
     assert key not in caplog.text
     assert any("GET" in r.getMessage() for r in caplog.records)
-    assert key not in json.dumps(info.value.partial.query) if info.value.partial else True
+    assert info.value.partial is not None and key not in json.dumps(info.value.partial.query)
+    # The request handed to the caller no longer carries the header (pickles, reporters, dict(headers)).
+    assert "authorization" not in info.value.request.headers
+    assert key.encode() not in pickle.dumps(info.value.request)
+    sb.set_faults(None)
+    pages = list(make_client(sb).iter_pages(sb.agents["small"], page_size=20))
+    assert all("authorization" not in page.request.headers for page in pages)
     client.close()
 
 
@@ -403,3 +410,24 @@ def test_sync_client_works_inside_a_running_event_loop(sb: Sandbox, client: ra.R
         return client.load_jobs(sb.agents["small"], progress=False).jobs.height
 
     assert asyncio.run(inside()) == 40
+
+
+def test_interrupting_a_sync_load_stops_its_requests(sb: Sandbox, client: ra.RoeClient) -> None:
+    import os
+    import signal
+    import threading
+    import time
+
+    # 600 pages at 300 ms each, eight at a time, would take over 20 s: Ctrl-C lands mid-load.
+    sb.set_faults("latency=300ms")
+    timer = threading.Timer(0.45, os.kill, args=(os.getpid(), signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        client.load_jobs(sb.agents["large"], page_size=10, progress=False)
+    timer.cancel()
+    settled = len(sb.requests)
+    time.sleep(0.8)  # longer than two more waves of requests would take
+    assert len(sb.requests) <= settled + client.async_client.concurrency
+    after = len(sb.requests)
+    time.sleep(0.8)
+    assert len(sb.requests) == after < 600

@@ -252,3 +252,19 @@ def test_jobs_deleted_while_paging_are_skipped_over(sb: Sandbox, fetch: Fetch) -
     never_served = set(truth[:30]) - {job_id for page in expected for job_id in page}
     assert never_served == {truth[10], truth[11], truth[22], truth[23]}
     assert [job["id"] for job in sb.jobs("small")] == remaining
+
+
+def test_a_request_still_in_flight_when_the_log_is_cleared_is_not_logged(sb: Sandbox, fetch: Fetch) -> None:
+    # Otherwise a slow request abandoned by one test would be counted in the next.
+    import threading
+
+    sb.set_faults("latency=300ms")
+    slow = threading.Thread(target=lambda: fetch("single"))
+    slow.start()
+    time.sleep(0.1)
+    sb.clear_requests()
+    slow.join()
+    assert sb.requests == []
+    sb.set_faults(None)
+    assert fetch("single").status_code == 200
+    assert [r.status for r in sb.requests] == [200]

@@ -68,6 +68,11 @@ def test_refresh_requests_grow_with_changes_not_with_the_agent(
     refreshed = client.refresh(snap, progress=False)
     # The changed jobs fill ceil(n / 100) pages; one more page shows where the unchanged ones start.
     assert jobs_requests(sb) <= math.ceil(n_changes / 100) + 1
+    # The manifest describes this refresh, not the original load.
+    recorded = ra.JobFrames.load(snap).query
+    assert recorded["requests"] == jobs_requests(sb)
+    assert recorded["agents"][0]["pages"] == jobs_requests(sb)
+    assert recorded["agents"][0]["consistent"] is True
     assert jobs_requests(sb) < math.ceil(len(jobs) / 100)
     assert_same_frames(refreshed, client.load_jobs(sb.agents["large"], progress=False))
 

@@ -1,0 +1,59 @@
+"""Every chart builder's output, rendered for real: `to_dict()` tests cannot see what Vega draws."""
+
+from __future__ import annotations
+
+import warnings
+
+import polars as pl
+import pytest
+import vl_convert
+
+import roe_analysis as ra
+from roe_analysis.sandbox import Sandbox
+
+
+@pytest.fixture(scope="module")
+def frames() -> ra.JobFrames:
+    with Sandbox(seed=0) as sb, ra.RoeClient(
+        api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
+    ) as client:
+        return client.load_jobs(sb.agents["demo"], progress=False)
+
+
+def charts(frames: ra.JobFrames) -> dict[str, object]:
+    durations = ra.job_durations(frames)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return {
+            "duration_distribution": ra.charts.duration_distribution(durations),
+            "duration_ecdf": ra.charts.duration_ecdf(durations),
+            "duration_trend": ra.charts.duration_trend(ra.duration_trend(durations, every="1w")),
+            "status_time_breakdown": ra.charts.status_time_breakdown(
+                ra.status_time_summary(ra.status_time(frames), by=["agent_version_name"])
+            ),
+            "score_distribution": ra.charts.score_distribution(ra.score_summary(frames)),
+            "version_comparison": ra.charts.version_comparison(ra.compare_all_versions(frames)),
+            "confusion_heatmap": ra.charts.confusion_heatmap(ra.confusion_matrix(frames)),
+            "reviewer_bars": ra.charts.reviewer_bars(ra.reviewer_stats(frames)),
+            "grader_vs_human": ra.charts.grader_vs_human(frames.jobs),
+            "agreement_intervals": ra.charts.agreement_intervals(
+                ra.agreement_summary(frames, by="agent_version_name")
+            ),
+            "volume_chart": ra.charts.volume_chart(ra.job_volume(frames, every="1d", by="agent_version_name")),
+        }
+
+
+def test_every_chart_renders_without_nan_labels(frames: ra.JobFrames) -> None:
+    # A tooltip formatted with Vega's utc() once showed "Period start: NaN" in every stored notebook.
+    for name, chart in charts(frames).items():
+        svg = vl_convert.vegalite_to_svg(chart.to_json())  # type: ignore[attr-defined]
+        assert svg.startswith("<svg"), name
+        assert "NaN" not in svg, name
+        assert "Infinity" not in svg, name
+
+
+def test_period_tooltips_show_utc_dates(frames: ra.JobFrames) -> None:
+    chart = ra.charts.volume_chart(ra.job_volume(frames, every="1d", by="agent_version_name"))
+    svg = vl_convert.vegalite_to_svg(chart.to_json())
+    assert "Period start (UTC): 2026-04-02 00:00" in svg
+    assert pl.__version__  # polars imported for the frames above
