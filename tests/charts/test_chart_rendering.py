@@ -14,9 +14,12 @@ from roe_analysis.sandbox import Sandbox
 
 @pytest.fixture(scope="module")
 def frames() -> ra.JobFrames:
-    with Sandbox(seed=0) as sb, ra.RoeClient(
-        api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
-    ) as client:
+    with (
+        Sandbox(seed=0) as sb,
+        ra.RoeClient(
+            api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
+        ) as client,
+    ):
         return client.load_jobs(sb.agents["demo"], progress=False)
 
 
@@ -36,9 +39,7 @@ def charts(frames: ra.JobFrames) -> dict[str, object]:
             "confusion_heatmap": ra.charts.confusion_heatmap(ra.confusion_matrix(frames)),
             "reviewer_bars": ra.charts.reviewer_bars(ra.reviewer_stats(frames)),
             "grader_vs_human": ra.charts.grader_vs_human(frames.jobs),
-            "agreement_intervals": ra.charts.agreement_intervals(
-                ra.agreement_summary(frames, by="agent_version_name")
-            ),
+            "agreement_intervals": ra.charts.agreement_intervals(ra.agreement_summary(frames, by="agent_version_name")),
             "volume_chart": ra.charts.volume_chart(ra.job_volume(frames, every="1d", by="agent_version_name")),
         }
 
