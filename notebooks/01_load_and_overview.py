@@ -134,7 +134,7 @@ display(nb.volume_chart(nb.job_volume(frames, every="1d", by="status"), color="s
 # same number of jobs. In the sandbox the newest version (`v2.0`) fails least, and it is the only one
 # with running jobs, because it is the one serving traffic now. `CACHED` jobs were answered from the
 # cache of an identical earlier input; they take no time and are worth keeping apart from real runs
-# (the next notebooks do).
+# (`ra.duration_summary(..., include_cached=False)`, as the durations notebook does).
 
 # %%
 display(nb.job_volume(frames, every=None, by="agent_version_name", columns="status"))

@@ -401,6 +401,13 @@ def _durations_input(frames_or_durations: JobFrames | pl.DataFrame, now: datetim
     )
 
 
+def _without_cached(frame: pl.DataFrame, include_cached: bool, helper: str) -> pl.DataFrame:
+    if include_cached:
+        return frame
+    require_columns(frame, ["terminal_status"], helper=helper)
+    return frame.filter(pl.col("terminal_status").is_null() | (pl.col("terminal_status") != "CACHED"))
+
+
 def _quantile_columns(quantiles: Sequence[float]) -> list[tuple[float, str]]:
     named = [(float(q), quantile_name(q)) for q in quantiles]
     names = [name for _, name in named]
@@ -447,8 +454,12 @@ def duration_summary(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
+    include_cached: bool = True,
 ) -> pl.DataFrame:
     """Duration statistics per group, still-running jobs reported rather than dropped.
+
+    Jobs answered from cache (PENDING → CACHED) last 0 ms by the API's rule and pull every
+    quantile down; ``include_cached=False`` leaves them out entirely, to measure real runs.
 
     Columns: the ``by`` columns, then
 
@@ -500,7 +511,9 @@ def duration_summary(
     check_confidence(confidence)
     keys = _keys(by)
     named = _quantile_columns(quantiles)
-    frame = _durations_input(frames_or_durations, now, "duration_summary")
+    frame = _without_cached(
+        _durations_input(frames_or_durations, now, "duration_summary"), include_cached, "duration_summary"
+    )
     require_columns(frame, [*keys, *_DURATION_COLUMNS], helper="duration_summary")
     schema = duration_summary_schema(keys, quantiles, frame.schema)
     if frame.height == 0:
@@ -569,8 +582,11 @@ def duration_trend(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
+    include_cached: bool = True,
 ) -> pl.DataFrame:
     """`duration_summary` per period of job creation: ``period_start`` then the summary's columns.
+
+    ``include_cached=False`` leaves out jobs answered from cache, as in `duration_summary`.
 
     Jobs fall in the period (``every``, a Polars duration string: ``"1h"``, ``"1d"``, ``"1w"``) in
     which they were created (``created_at`` truncated, UTC). Periods without jobs have no row.
@@ -602,7 +618,9 @@ def duration_trend(
     """
     _check_every(every, "duration_trend")
     keys = _keys(by)
-    frame = _durations_input(frames_or_durations, now, "duration_trend")
+    frame = _without_cached(
+        _durations_input(frames_or_durations, now, "duration_trend"), include_cached, "duration_trend"
+    )
     require_columns(frame, [*keys, "created_at", *_DURATION_COLUMNS], helper="duration_trend")
     if "period_start" in keys:
         raise ValueError("duration_trend: by must not contain 'period_start', the column it adds")

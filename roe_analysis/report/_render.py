@@ -105,7 +105,8 @@ _METHOD = (
     "agreement rate; items resampled for Krippendorff's alpha. Version comparisons use Mann–Whitney U "
     "(or Wilcoxon signed-rank when both versions ran the same inputs), with Holm's adjustment across "
     "the comparisons. Durations are recomputed from status events by the API's rule; running jobs have "
-    "no duration yet and are counted, not measured. The success rate is the share of finished jobs that "
+    "no duration yet and are counted, not measured; jobs answered from cache (0 ms by that rule) are left "
+    "out of duration statistics. The success rate is the share of finished jobs that "
     "delivered a result: SUCCESS, or CACHED (served from cache); FAILURE, CANCELLED and unknown statuses "
     "count as finished without one."
 )

@@ -858,3 +858,24 @@ def test_status_time_summary_overall() -> None:
         ("PENDING", 1, 1000.0, 0.25),
         ("STARTED", 1, 3000.0, 0.75),
     ]
+
+
+def test_include_cached_false_leaves_cache_hits_out_of_every_statistic() -> None:
+    # Cache hits last 0 ms by the API's rule; counted as runs they pull every quantile down.
+    durations = pl.DataFrame(
+        {
+            "agent_version_name": ["v1"] * 4,
+            "created_at": [datetime(2026, 5, 1, tzinfo=UTC)] * 4,
+            "terminal_status": ["SUCCESS", "SUCCESS", "CACHED", None],
+            "duration_ms": [1000, 3000, 0, None],
+            "is_running": [False, False, False, True],
+            "running_for_ms": [None, None, None, None],
+        },
+        schema_overrides={"running_for_ms": pl.Int64, "terminal_status": pl.String},
+    )
+    with_cache = duration_summary(durations, quantiles=(0.5,)).row(0, named=True)
+    without = duration_summary(durations, quantiles=(0.5,), include_cached=False).row(0, named=True)
+    assert (with_cache["n"], with_cache["n_measured"], with_cache["p50"]) == (4, 3, 1000.0)
+    assert (without["n"], without["n_measured"], without["p50"], without["n_running"]) == (3, 2, 2000.0, 1)
+    trend = duration_trend(durations, quantiles=(0.5,), include_cached=False)
+    assert trend.select("n", "p50").row(0) == (3, 2000.0)
