@@ -67,6 +67,7 @@ from roe_analysis.analysis import (
     slowest_jobs,
     status_time,
     status_time_summary,
+    verdict_disagreements,
 )
 
 __all__ = [
@@ -136,4 +137,5 @@ __all__ = [
     "status_time",
     "status_time_summary",
     "ui_field",
+    "verdict_disagreements",
 ]

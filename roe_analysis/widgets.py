@@ -38,7 +38,7 @@ from roe_analysis._errors import InvalidArgumentError
 from roe_analysis._expressions import ui_field
 from roe_analysis._filtering import STATUSES, filter_frames, versions_in_order
 from roe_analysis._frames import JobFrames
-from roe_analysis.analysis import compare_versions, review_outcomes, score_disagreements
+from roe_analysis.analysis import compare_versions, score_disagreements, verdict_disagreements
 
 #: Longest text shown in a table cell before it is cut with "…" (a job input can be 100 KB).
 MAX_CHARS = 240
@@ -170,31 +170,13 @@ def jobs_table(frames: JobFrames, job_ids: Iterable[str], *, caption: str | None
 def disagreement_rows(frames: JobFrames, kind: Kind = "verdict") -> pl.DataFrame:
     """The disagreements a reader should look at, with each job's inputs.
 
-    - ``"verdict"``: reviews whose final verdict differs from the agent's (``agrees`` false in
-      `review_outcomes`), the agent's most confident verdicts first (then by job id): a confident
-      verdict a reviewer corrected is the most informative to read.
+    - ``"verdict"``: `verdict_disagreements` (reviews whose final verdict differs from the agent's,
+      the agent's most confident verdicts first).
     - ``"score"``: jobs with both a grader and a human score, largest ``|grader - human|`` first
       (`score_disagreements`).
     """
     if kind == "verdict":
-        outcomes = review_outcomes(frames).filter(pl.col("agrees").not_())
-        confidence = frames.jobs.select(pl.col("id").alias("job_id"), ui_field("confidence", pl.Float64))
-        rows = (
-            outcomes.join(confidence, on="job_id", how="left")
-            .sort(["confidence", "job_id"], descending=[True, False], nulls_last=True)
-            .select(
-                "job_id",
-                "agent_version_name",
-                "agent_verdict",
-                "final_verdict",
-                "confidence",
-                "reviewed_by",
-                "grader_score",
-                "human_score",
-            )
-        )
-        comments = frames.jobs.select(pl.col("id").alias("job_id"), "review_comment")
-        rows = rows.join(comments, on="job_id", how="left", maintain_order="left")
+        rows = verdict_disagreements(frames)
     elif kind == "score":
         rows = score_disagreements(frames, n=frames.jobs.height).select(
             "job_id",

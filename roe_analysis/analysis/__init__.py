@@ -40,6 +40,7 @@ from roe_analysis.analysis._agreement import (
     confusion_matrix,
     per_class_metrics,
     review_outcomes,
+    verdict_disagreements,
 )
 from roe_analysis.analysis._reliability import (
     Estimate,
@@ -93,4 +94,5 @@ __all__: list[str] = [
     "slowest_jobs",
     "status_time",
     "status_time_summary",
+    "verdict_disagreements",
 ]

@@ -221,6 +221,58 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
     )
 
 
+def verdict_disagreements(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
+    """The reviews worth reading first: the reviewer's final verdict differs from the agent's.
+
+    One row per such review (``agrees`` false in `review_outcomes`), with the agent's
+    ``confidence`` from ``ui_fields`` and the reviewer's comment, the agent's most confident
+    verdicts first (then by job id): a confident verdict a reviewer corrected says the most.
+
+    Examples:
+        >>> import roe_analysis as ra
+        >>> def job(i, verdict, confidence, corrected):
+        ...     return {"id": f"00000000-0000-4000-8000-00000000000{i}", "status_code": 3,
+        ...             "created_at": "2026-05-01T10:00:00Z",
+        ...             "ui_fields": {"verdict": verdict, "confidence": confidence},
+        ...             "feedback_review": {"review_status": "rejected" if corrected else "approved",
+        ...                                 "corrected_verdict": corrected, "reviewed_by": "r@x.example"}}
+        >>> frames = ra.JobFrames.from_records(
+        ...     [job(1, "Suspicious", 0.6, "Not Suspicious"), job(2, "Suspicious", 0.9, "Needs Escalation"),
+        ...      job(3, "Suspicious", 0.99, None)],
+        ...     agent_id="00000000-0000-4000-8000-0000000000aa",
+        ... )
+        >>> ra.verdict_disagreements(frames).select("agent_verdict", "final_verdict", "confidence")
+        shape: (2, 3)
+        ┌───────────────┬──────────────────┬────────────┐
+        │ agent_verdict ┆ final_verdict    ┆ confidence │
+        │ ---           ┆ ---              ┆ ---        │
+        │ str           ┆ str              ┆ f64        │
+        ╞═══════════════╪══════════════════╪════════════╡
+        │ Suspicious    ┆ Needs Escalation ┆ 0.9        │
+        │ Suspicious    ┆ Not Suspicious   ┆ 0.6        │
+        └───────────────┴──────────────────┴────────────┘
+    """
+    from roe_analysis._expressions import ui_field
+
+    outcomes = review_outcomes(frames, verdict_field=verdict_field).filter(pl.col("agrees").not_())
+    extra = frames.jobs.select(pl.col("id").alias("job_id"), ui_field("confidence", pl.Float64), "review_comment")
+    return (
+        outcomes.join(extra, on="job_id", how="left", maintain_order="left")
+        .sort(["confidence", "job_id"], descending=[True, False], nulls_last=True)
+        .select(
+            "job_id",
+            "agent_version_name",
+            "agent_verdict",
+            "final_verdict",
+            "confidence",
+            "reviewed_by",
+            "grader_score",
+            "human_score",
+            "review_comment",
+        )
+    )
+
+
 def outcomes_from(
     source: JobFrames | pl.DataFrame, *, helper: str, verdict_field: str, columns: Sequence[str]
 ) -> pl.DataFrame:
