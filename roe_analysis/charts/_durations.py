@@ -14,7 +14,6 @@ import numpy as np
 import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES
-from roe_analysis.analysis._durations import status_time_summary
 from roe_analysis.analysis._validate import require_columns
 from roe_analysis.charts._common import version_scale
 
@@ -328,8 +327,7 @@ def status_time_breakdown(
     describe a typical job per status, and their stack is not the typical job's total.
 
     Args:
-        status_times: the frame of `roe_analysis.analysis.status_time_summary`, or of
-            `roe_analysis.analysis.status_time` (summarised by version first).
+        status_times: the frame of `roe_analysis.analysis.status_time_summary` (by version).
         stat: ``"total"``, ``"median"`` or ``"mean"``.
         title: chart title; a descriptive default otherwise.
 
@@ -357,7 +355,13 @@ def status_time_breakdown(
     }
     if stat not in columns:
         raise ValueError(f"stat must be 'total', 'median' or 'mean'; got {stat!r}")
-    summary = status_times if "total_ms" in status_times.columns else status_time_summary(status_times, by=VERSION)
+    if "total_ms" not in status_times.columns and "time_ms" in status_times.columns:
+        # Charts only draw; the statistics come from the helper.
+        raise ValueError(
+            "status_time_breakdown draws a summary: pass ra.status_time_summary(...) of these rows, "
+            "not ra.status_time(...) itself"
+        )
+    summary = status_times
     column, divisor, axis_title = columns[stat]
     require_columns(summary, [VERSION, "status", "n_jobs", column, "share"], helper="status_time_breakdown")
     data = summary.select(

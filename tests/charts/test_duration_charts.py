@@ -11,7 +11,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
-from roe_analysis.analysis import MissingColumnsError
+from roe_analysis.analysis import MissingColumnsError, status_time_summary
 from roe_analysis.charts import duration_distribution, duration_ecdf, duration_trend, status_time_breakdown
 from roe_analysis.charts._common import PALETTE
 from roe_analysis.charts._durations import STATUS_COLOURS, duration_ecdf_data, duration_histogram_data
@@ -257,7 +257,10 @@ def test_status_breakdown_median_and_from_status_time() -> None:
         }
     )
 
-    spec = status_time_breakdown(status_times, stat="median").to_dict()
+    # Charts only draw: per-event rows must be summarised by the helper first.
+    with pytest.raises(ValueError, match=r"pass ra\.status_time_summary\(\.\.\.\)"):
+        status_time_breakdown(status_times)
+    spec = status_time_breakdown(status_time_summary(status_times, by="agent_version_name"), stat="median").to_dict()
 
     assert spec["encoding"]["y"]["title"] == "Median time per job (ms)"
     assert [(r["status"], r["value"]) for r in values(spec)] == [("PENDING", 200.0)]
