@@ -31,10 +31,9 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from roe_analysis._errors import InvalidArgumentError, InvalidPageError
-from roe_analysis._frames import JobFrames, PageChunk, build_frames
+from roe_analysis._frames import JobFrames, build_frames
 from roe_analysis._progress import make_progress
 from roe_analysis._query import JobQuery, format_datetime
-from roe_analysis._records import Job
 
 if TYPE_CHECKING:
     from roe_analysis._client import AsyncRoeClient, LoadReport
@@ -231,7 +230,7 @@ async def _changed_since(
     client: AsyncRoeClient, agent: str, query: JobQuery, watermark: datetime, report: LoadReport
 ) -> tuple[JobFrames, int, tuple[str | None, str, str | None]]:
     """Pages of jobs ordered by ``-last_updated_at`` until one reaches back past the watermark."""
-    from roe_analysis._client import _updated_at, _watermark
+    from roe_analysis._client import _Pass, _updated_at, _watermark
 
     by_update = replace(query, ordering=("-last_updated_at",))
     first = await client._fetch(agent, by_update, 1)
@@ -244,16 +243,9 @@ async def _changed_since(
     served_at = format_datetime(first.server_date) if first.server_date else None
     # The refreshed snapshot holds the jobs that existed when page 1 was served.
     meta = (served_at, format_datetime(_watermark(first)), served_at)
-    best: dict[str, tuple[Job, int]] = {}
-
-    def keep(number: int, jobs: list[Job]) -> None:
-        # A job updated while paging can sit on two pages; keep its newest copy.
-        for job in jobs:
-            seen = best.get(job.id)
-            if seen is None or _updated_at(job) >= _updated_at(seen[0]):
-                best[job.id] = (job, number)
-
-    keep(1, first.page.results)
+    # A job updated while paging can sit on two pages; the loader's pass keeps its newest copy.
+    seen = _Pass()
+    seen.keep(1, first.page.results, count)
     report.pages = 1
     page = first.page
     number = 1
@@ -266,10 +258,7 @@ async def _changed_since(
             break
         page = got.page
         report.pages += 1
-        keep(number, page.results)
+        seen.keep(number, page.results, page.count)
     # Jobs past the watermark on the last page are unchanged; their current copy is just as right.
-    by_page: dict[int, list[Job]] = {}
-    for job, n in best.values():
-        by_page.setdefault(n, []).append(job)
-    frames = build_frames([PageChunk(agent, n, by_page[n]) for n in sorted(by_page)])
+    frames = build_frames(seen.chunks(agent))
     return frames, count, meta
