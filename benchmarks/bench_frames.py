@@ -120,8 +120,8 @@ def json_loads(bodies: list[bytes]) -> Outcome:
 
 
 def _ours(bodies: list[bytes], *, gc_off: bool) -> Outcome:
-    from roe_analysis._frames import PageChunk, build_frames
-    from roe_analysis._records import decode_page
+    from roe_analysis.api import decode_page
+    from roe_analysis.frames import PageChunk, build_frames
 
     started = time.perf_counter()
     if gc_off:

@@ -1,50 +1,17 @@
-"""roe-analysis: load every job of a Roe AI agent into typed Polars frames and analyse them."""
+"""roe-analysis: load every job of a Roe AI agent into typed Polars frames and analyse them.
+
+The public face: every name in ``__all__``. Charts (``ra.charts``), the report (``ra.report``) and
+the widgets (``ra.widgets``) are imported on first use, so ``import roe_analysis`` stays as quick
+as its runtime core (polars, httpx, msgspec, numpy, tenacity) and never loads altair.
+"""
 
 from __future__ import annotations
 
-from roe_analysis import charts
-from roe_analysis._client import AsyncRoeClient, FetchedPage, RoeClient
-from roe_analysis._errors import (
-    AgentNotFoundError,
-    APIStatusError,
-    AuthenticationError,
-    BadRequestError,
-    ConfigurationError,
-    IncompleteLoadWarning,
-    InvalidArgumentError,
-    InvalidPageError,
-    LimitReachedWarning,
-    MalformedResponseError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RoeConnectionError,
-    RoeError,
-    RoeTimeoutError,
-    ServerError,
-    TransportError,
-)
-from roe_analysis._expressions import metadata_wide, ui_field
-from roe_analysis._filtering import filter_frames
-from roe_analysis._frames import JobFrames, SchemaMismatchError, UnknownValueWarning
-from roe_analysis._refresh import RefreshWarning
+import typing
+
 from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
-from roe_analysis._snapshot import (
-    LazySnapshot,
-    SnapshotCorruptedError,
-    SnapshotError,
-    SnapshotFormatError,
-    SnapshotNotFoundError,
-    SnapshotOverwriteError,
-    SnapshotVersionError,
-)
 from roe_analysis._version import __version__
 from roe_analysis.analysis import (
-    AgreementWarning,
-    MissingColumnsError,
-    PrevalenceSkewWarning,
-    ScaleMismatchWarning,
-    UndefinedCoefficientWarning,
     agreement_summary,
     compare_all_versions,
     compare_versions,
@@ -69,11 +36,50 @@ from roe_analysis.analysis import (
     status_time_summary,
     verdict_disagreements,
 )
+from roe_analysis.client import AsyncRoeClient, FetchedPage, RoeClient
+from roe_analysis.errors import (
+    AgentNotFoundError,
+    AgreementWarning,
+    APIStatusError,
+    ArgumentTypeError,
+    AuthenticationError,
+    BadRequestError,
+    ConfigurationError,
+    IncompleteLoadWarning,
+    InvalidArgumentError,
+    InvalidPageError,
+    LimitReachedWarning,
+    MalformedResponseError,
+    MissingColumnsError,
+    NotFoundError,
+    PermissionDeniedError,
+    PrevalenceSkewWarning,
+    RateLimitError,
+    RefreshWarning,
+    RoeConnectionError,
+    RoeError,
+    RoeTimeoutError,
+    RoeWarning,
+    ScaleMismatchWarning,
+    SchemaMismatchError,
+    ServerError,
+    SnapshotCorruptedError,
+    SnapshotError,
+    SnapshotFormatError,
+    SnapshotNotFoundError,
+    SnapshotOverwriteError,
+    SnapshotVersionError,
+    TransportError,
+    UndefinedCoefficientWarning,
+    UnknownValueWarning,
+)
+from roe_analysis.frames import JobFrames, LazySnapshot, filter_frames, metadata_wide, ui_field
 
 __all__ = [
     "APIStatusError",
     "AgentNotFoundError",
     "AgreementWarning",
+    "ArgumentTypeError",
     "AsyncRoeClient",
     "AuthenticationError",
     "BadRequestError",
@@ -97,6 +103,7 @@ __all__ = [
     "RoeConnectionError",
     "RoeError",
     "RoeTimeoutError",
+    "RoeWarning",
     "SCHEMA_VERSION",
     "ScaleMismatchWarning",
     "SchemaMismatchError",
@@ -139,3 +146,19 @@ __all__ = [
     "ui_field",
     "verdict_disagreements",
 ]
+
+#: Subpackages imported on first attribute access: they pull in altair, ipywidgets or vl-convert.
+_LAZY_MODULES = frozenset({"charts", "report", "widgets", "notebook"})
+
+if typing.TYPE_CHECKING:
+    from roe_analysis import charts, notebook, report, widgets  # noqa: F401
+
+
+def __getattr__(name: str) -> typing.Any:
+    if name in _LAZY_MODULES:
+        import importlib
+
+        module = importlib.import_module(f"roe_analysis.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'roe_analysis' has no attribute {name!r}")

@@ -1,10 +1,13 @@
-"""The fixed schema of every frame the library builds.
+"""The fixed schema of every frame the library builds, and the datetime helpers every layer shares.
 
 Each frame has the same columns and dtypes whatever the data, an empty load included, so that code
 written against one agent runs unchanged against another. All datetimes are ``Datetime("us", "UTC")``.
 """
 
 from __future__ import annotations
+
+from datetime import UTC as _UTC
+from datetime import datetime
 
 import polars as pl
 
@@ -101,3 +104,42 @@ FRAME_SCHEMAS: dict[str, pl.Schema] = {
     "inputs": INPUTS_SCHEMA,
     "metadata": METADATA_SCHEMA,
 }
+
+
+def empty_tables() -> dict[str, pl.DataFrame]:
+    """One empty frame per name of `FRAME_SCHEMAS`, each with its fixed schema.
+
+    Examples:
+        >>> {name: frame.width for name, frame in empty_tables().items()}
+        {'jobs': 27, 'status_events': 8, 'inputs': 7, 'metadata': 3}
+    """
+    return {name: pl.DataFrame(schema=schema) for name, schema in FRAME_SCHEMAS.items()}
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a `Z`, the form the API and snapshots use.
+
+    Examples:
+        >>> from datetime import timedelta, timezone
+        >>> format_datetime(datetime(2026, 5, 1, 12, 0, tzinfo=timezone(timedelta(hours=2))))
+        '2026-05-01T10:00:00.000000Z'
+    """
+    return value.astimezone(_UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str | None) -> datetime:
+    """An ISO 8601 text as an aware UTC datetime (naive = UTC); `datetime.min` (UTC) if unreadable.
+
+    For choosing between two copies of one job, where an unreadable time must lose, not fail.
+
+    Examples:
+        >>> parse_utc("2026-05-01T10:00:00+02:00").isoformat()
+        '2026-05-01T08:00:00+00:00'
+        >>> parse_utc("yesterday") == datetime.min.replace(tzinfo=_UTC)
+        True
+    """
+    try:
+        when = datetime.fromisoformat(text or "")
+    except ValueError:
+        return datetime.min.replace(tzinfo=_UTC)
+    return when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)

@@ -20,11 +20,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from roe_analysis._errors import RoeError
 from roe_analysis._version import __version__
+from roe_analysis.errors import RoeError
 
 if TYPE_CHECKING:
-    from roe_analysis._frames import JobFrames
+    from roe_analysis.frames import JobFrames
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -211,7 +211,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    from roe_analysis._client import RoeClient
+    from roe_analysis.client import RoeClient
     from roe_analysis.report._figures import key_figures_text
     from roe_analysis.report._render import render, write_text_atomically
     from roe_analysis.sandbox import Sandbox
@@ -235,9 +235,9 @@ def _demo(args: argparse.Namespace) -> int:
 
 
 def _fetch(args: argparse.Namespace) -> int:
-    from roe_analysis._checkpoint import checkpoint_dir
-    from roe_analysis._client import RoeClient
-    from roe_analysis._summary import summary_text
+    from roe_analysis.client import RoeClient
+    from roe_analysis.frames import summary_text
+    from roe_analysis.storage import checkpoint_dir
 
     progress = not args.no_progress and sys.stderr.isatty()
     started = time.perf_counter()
@@ -278,7 +278,7 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def _info(args: argparse.Namespace) -> int:
-    from roe_analysis._snapshot import snapshot_info
+    from roe_analysis.storage import snapshot_info
 
     print(snapshot_info(args.path))
     return EXIT_OK
@@ -291,7 +291,7 @@ def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> J
     """The frames of ``agent_ids`` only, refusing an agent the snapshot does not hold."""
     import polars as pl
 
-    from roe_analysis._frames import JobFrames
+    from roe_analysis.frames import JobFrames
 
     held = frames.query.get("agent_ids")
     known = set(held) if isinstance(held, list) else set(frames.jobs.get_column("agent_id").unique().to_list())
@@ -316,7 +316,7 @@ def _report(args: argparse.Namespace) -> int:
     from roe_analysis.report._render import render, write_text_atomically
 
     if args.snapshot is not None:
-        from roe_analysis._frames import JobFrames
+        from roe_analysis.frames import JobFrames
 
         given = sorted(
             f"--{name.replace('_', '-')}"
@@ -334,7 +334,7 @@ def _report(args: argparse.Namespace) -> int:
     else:
         if not args.agent_ids:
             raise UsageError("roe-analysis report: give at least one AGENT_ID, or --snapshot DIR")
-        from roe_analysis._client import RoeClient
+        from roe_analysis.client import RoeClient
 
         progress = not args.no_progress and sys.stderr.isatty()
         with RoeClient() as client:

@@ -34,13 +34,12 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from roe_analysis._client import RoeClient
-from roe_analysis._config import _is_loopback
-from roe_analysis._errors import ConfigurationError
-from roe_analysis._filtering import filter_frames, versions_in_order
-from roe_analysis._frames import JobFrames
 from roe_analysis.analysis._volume import job_volume
+from roe_analysis.api import is_loopback
 from roe_analysis.charts._volume import volume_chart
+from roe_analysis.client import RoeClient
+from roe_analysis.errors import ConfigurationError
+from roe_analysis.frames import JobFrames, filter_frames, versions_in_order
 
 if TYPE_CHECKING:
     from roe_analysis.sandbox import Sandbox
@@ -129,7 +128,7 @@ class Connection:
     def _observed_at(self, frames: JobFrames) -> datetime | None:
         host = str(frames.query.get("base_url") or frames.query.get("host") or "")
         hostname = urlsplit(host if "//" in host else f"//{host}").hostname or ""
-        if self.is_sandbox and (not hostname or _is_loopback(hostname)):
+        if self.is_sandbox and (not hostname or is_loopback(hostname)):
             from roe_analysis.sandbox import REFERENCE_TIME
 
             return REFERENCE_TIME
@@ -243,7 +242,7 @@ def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None)
 
 def describe(frames: JobFrames) -> str:
     """Jobs, versions, statuses and the creation window of ``frames``, in a few lines."""
-    from roe_analysis._summary import summary_text
+    from roe_analysis.frames import summary_text
 
     return summary_text(frames)
 

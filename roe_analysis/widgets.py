@@ -34,11 +34,9 @@ from typing import Any, Literal
 import ipywidgets as widgets
 import polars as pl
 
-from roe_analysis._errors import InvalidArgumentError
-from roe_analysis._expressions import ui_field
-from roe_analysis._filtering import STATUSES, filter_frames, versions_in_order
-from roe_analysis._frames import JobFrames
 from roe_analysis.analysis import compare_versions, score_disagreements, verdict_disagreements
+from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.frames import STATUSES, JobFrames, filter_frames, ui_field, versions_in_order
 
 #: Longest text shown in a table cell before it is cut with "…" (a job input can be 100 KB).
 MAX_CHARS = 240

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from roe_analysis import InvalidArgumentError, JobFrames
-from roe_analysis._filtering import filter_frames, versions_in_order
+from roe_analysis.frames import filter_frames, versions_in_order
 
 AGENT = "00000000-0000-4000-8000-0000000000aa"
 

@@ -16,7 +16,7 @@ import pytest
 
 import roe_analysis as ra
 from roe_analysis import JobFrames
-from roe_analysis._filtering import filter_frames
+from roe_analysis.frames import filter_frames
 from roe_analysis.sandbox import Sandbox
 from roe_analysis.widgets import (
     DisagreementTable,

@@ -24,7 +24,6 @@ from roe_analysis.analysis._scores import (
     score_summary,
     score_vs_duration,
 )
-from roe_analysis.analysis._validate import MissingColumnsError
 from roe_analysis.analysis._volume import job_volume
 
 # --- end durations and scores ---
@@ -32,10 +31,6 @@ from roe_analysis.analysis._volume import job_volume
 # --- agreement (block owned by the agreement engineer) ---
 # isort: split
 from roe_analysis.analysis._agreement import (
-    AgreementWarning,
-    PrevalenceSkewWarning,
-    ScaleMismatchWarning,
-    UndefinedCoefficientWarning,
     agreement_summary,
     confusion_matrix,
     per_class_metrics,
@@ -59,6 +54,13 @@ from roe_analysis.analysis._reviewers import (
 )
 
 # --- end agreement ---
+from roe_analysis.errors import (
+    AgreementWarning,
+    MissingColumnsError,
+    PrevalenceSkewWarning,
+    ScaleMismatchWarning,
+    UndefinedCoefficientWarning,
+)
 
 __all__: list[str] = [
     "AgreementWarning",

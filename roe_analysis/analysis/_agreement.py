@@ -21,8 +21,8 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._reliability import (
     ac1_arrays,
     contingency_tables,
@@ -31,24 +31,11 @@ from roe_analysis.analysis._reliability import (
     wald_bounds,
 )
 from roe_analysis.analysis._stats import check_confidence, wilson_interval
-from roe_analysis.analysis._validate import require_columns
-
-
-class AgreementWarning(UserWarning):
-    """Base class of every warning the agreement helpers emit."""
-
-
-class UndefinedCoefficientWarning(AgreementWarning):
-    """A coefficient is mathematically undefined for some group and was left null."""
-
-
-class PrevalenceSkewWarning(AgreementWarning):
-    """One label dominates a group, so Cohen's kappa is deflated (the "kappa paradox")."""
-
-
-class ScaleMismatchWarning(AgreementWarning):
-    """Grader and human scores look like they are on different scales (e.g. 0–1 against 0–100)."""
-
+from roe_analysis.errors import (
+    PrevalenceSkewWarning,
+    UndefinedCoefficientWarning,
+)
+from roe_analysis.frames import JobFrames
 
 #: The columns and dtypes of `review_outcomes`.
 OUTCOMES_SCHEMA = pl.Schema(
@@ -252,7 +239,7 @@ def verdict_disagreements(frames: JobFrames, *, verdict_field: str = "verdict") 
         │ Suspicious    ┆ Not Suspicious   ┆ 0.6        │
         └───────────────┴──────────────────┴────────────┘
     """
-    from roe_analysis._expressions import ui_field
+    from roe_analysis.frames import ui_field
 
     outcomes = review_outcomes(frames, verdict_field=verdict_field).filter(pl.col("agrees").not_())
     extra = frames.jobs.select(pl.col("id").alias("job_id"), ui_field("confidence", pl.Float64), "review_comment")

@@ -21,8 +21,8 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import RUNNING_STATUSES, UTC, Status
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -31,7 +31,7 @@ from roe_analysis.analysis._stats import (
     kaplan_meier_median,
     quantile_name,
 )
-from roe_analysis.analysis._validate import require_columns
+from roe_analysis.frames import JobFrames
 
 #: Columns and dtypes of `job_durations` (one row per job).
 DURATIONS_SCHEMA = pl.Schema(
@@ -152,7 +152,7 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
     Examples:
         >>> from datetime import datetime, timezone
         >>> import polars as pl
-        >>> from roe_analysis._frames import JobFrames
+        >>> from roe_analysis.frames import JobFrames
         >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
         >>> jobs = pl.DataFrame(
@@ -266,7 +266,7 @@ def status_time(frames: JobFrames) -> pl.DataFrame:
     Examples:
         >>> from datetime import datetime, timezone
         >>> import polars as pl
-        >>> from roe_analysis._frames import JobFrames
+        >>> from roe_analysis.frames import JobFrames
         >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
         >>> jobs = pl.DataFrame([{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS"}], schema=JOBS_SCHEMA)

@@ -18,12 +18,9 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import UTC, ReviewStatus
 from roe_analysis.analysis._agreement import (
     DECIDED,
-    ScaleMismatchWarning,
-    UndefinedCoefficientWarning,
     by_columns,
     describe_groups,
     group_aggregate,
@@ -31,6 +28,7 @@ from roe_analysis.analysis._agreement import (
     outcomes_from,
     review_outcomes,
 )
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._reliability import (
     alpha_bootstrap,
     fleiss_kappa,
@@ -44,7 +42,8 @@ from roe_analysis.analysis._stats import (
     wilson_interval,
     z_value,
 )
-from roe_analysis.analysis._validate import require_columns
+from roe_analysis.errors import ScaleMismatchWarning, UndefinedCoefficientWarning
+from roe_analysis.frames import JobFrames
 
 _SCORE_STATS = pl.Schema(
     {

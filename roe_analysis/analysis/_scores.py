@@ -25,8 +25,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import UTC, Status
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._durations import _check_every, _keys, job_durations
 from roe_analysis.analysis._stats import (
     DEFAULT_RESAMPLES,
@@ -41,7 +41,8 @@ from roe_analysis.analysis._stats import (
     wilcoxon_signed_rank,
     wilson_interval,
 )
-from roe_analysis.analysis._validate import closest_match, require_columns
+from roe_analysis.errors import closest_match
+from roe_analysis.frames import JobFrames
 
 #: Fewer values than this on a side (or pairs, when paired) and a comparison says it cannot tell.
 MIN_PER_SIDE = 10
@@ -310,7 +311,7 @@ def score_vs_duration(frames: JobFrames) -> pl.DataFrame:
     Examples:
         >>> from datetime import datetime, timezone
         >>> import polars as pl
-        >>> from roe_analysis._frames import JobFrames
+        >>> from roe_analysis.frames import JobFrames
         >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
         >>> jobs = pl.DataFrame(

@@ -11,9 +11,9 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import UTC
-from roe_analysis.analysis._validate import require_columns
+from roe_analysis.analysis._common import require_columns
+from roe_analysis.frames import JobFrames
 
 #: The column label of jobs whose `columns` value is missing.
 NO_VALUE = "(none)"

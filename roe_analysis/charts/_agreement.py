@@ -12,8 +12,8 @@ import altair as alt
 import polars as pl
 
 from roe_analysis.analysis._agreement import CONFUSION_STATS, SUMMARY_STATS
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._reviewers import SCORE_COLUMNS, both_scores
-from roe_analysis.analysis._validate import require_columns
 from roe_analysis.charts._common import version_scale
 
 #: Above this many jobs, `grader_vs_human` draws counts in a grid of bins instead of one mark per job.

@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES
-from roe_analysis.analysis._validate import require_columns
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.charts._common import version_scale
 
 VERSION = "agent_version_name"

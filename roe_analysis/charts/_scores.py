@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from roe_analysis.analysis._validate import require_columns
+from roe_analysis.analysis._common import require_columns
 from roe_analysis.charts._common import version_scale
 
 VERSION = "agent_version_name"

@@ -19,7 +19,6 @@ from typing import TypeVar
 
 import polars as pl
 
-from roe_analysis._frames import JobFrames
 from roe_analysis.analysis import (
     AgreementWarning,
     agreement_summary,
@@ -38,6 +37,7 @@ from roe_analysis.analysis import (
     slowest_jobs,
     status_time_summary,
 )
+from roe_analysis.frames import JobFrames
 
 T = TypeVar("T")
 

@@ -16,11 +16,10 @@ from typing import Any
 
 import polars as pl
 
-from roe_analysis._frames import JobFrames
-from roe_analysis._query import format_datetime
-from roe_analysis._schema import STATUS_NAMES
+from roe_analysis._schema import STATUS_NAMES, format_datetime
 from roe_analysis._version import __version__
 from roe_analysis.analysis._stats import wilson_interval
+from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses, analyse
 
 _DURATION_KEYS = ("n", "n_finished", "n_running", "n_measured", "mean_ms")

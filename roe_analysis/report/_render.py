@@ -26,8 +26,8 @@ from typing import Any
 import polars as pl
 
 from roe_analysis import charts
-from roe_analysis._frames import JobFrames
 from roe_analysis._version import __version__
+from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses, analyse
 from roe_analysis.report._figures import (
     figures_from,

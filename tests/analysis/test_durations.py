@@ -13,7 +13,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import INPUTS_SCHEMA, JOBS_SCHEMA, METADATA_SCHEMA, STATUS_EVENTS_SCHEMA, Status
 from roe_analysis.analysis import (
     MissingColumnsError,
@@ -26,6 +25,7 @@ from roe_analysis.analysis import (
     status_time_summary,
 )
 from roe_analysis.analysis._durations import DURATIONS_SCHEMA, STATUS_TIME_SCHEMA, duration_summary_schema
+from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC)
 

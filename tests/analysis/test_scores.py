@@ -14,7 +14,6 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import INPUTS_SCHEMA, JOBS_SCHEMA, METADATA_SCHEMA, STATUS_EVENTS_SCHEMA
 from roe_analysis.analysis import (
     MissingColumnsError,
@@ -25,6 +24,7 @@ from roe_analysis.analysis import (
     score_vs_duration,
 )
 from roe_analysis.analysis._scores import COMPARISON_SCHEMA, SCORE_VS_DURATION_SCHEMA
+from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 

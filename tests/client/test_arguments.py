@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 import roe_analysis as ra
-from roe_analysis._query import JobQuery
+from roe_analysis.api import JobQuery
 
 AGENT = "8b0c3f9e-2a54-4c52-9a5e-1f0d6a7e9b11"
 ORG = "3f2b7c1d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"

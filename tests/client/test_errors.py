@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 import roe_analysis as ra
-from roe_analysis._errors import parse_retry_after
+from roe_analysis.api import parse_retry_after
 from roe_analysis.sandbox import Sandbox
 
 AGENT = "8b0c3f9e-2a54-4c52-9a5e-1f0d6a7e9b11"

@@ -10,9 +10,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
-from roe_analysis._frames import PageChunk, build_frames
-from roe_analysis._records import decode_page
 from roe_analysis._schema import FRAME_SCHEMAS
+from roe_analysis.api import decode_page
+from roe_analysis.frames import PageChunk, build_frames
 
 AGENT = "2c1d6a4e-0000-4000-8000-00000000a9e7"
 

@@ -17,10 +17,10 @@ import pytest
 from statsmodels.stats.proportion import proportion_confint
 
 import roe_analysis as ra
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import STATUS_NAMES
 from roe_analysis.analysis import AgreementWarning
 from roe_analysis.analysis._stats import wilson_interval
+from roe_analysis.frames import JobFrames
 from roe_analysis.report import _render, build_report, key_figures, key_figures_text, write_report
 from roe_analysis.report._svg import UnsafeSVGError, check_svg, inline_svg
 from roe_analysis.sandbox import Sandbox

@@ -13,9 +13,9 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
-from roe_analysis._checkpoint import checkpoint_dir
 from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.sandbox import Sandbox
+from roe_analysis.storage import checkpoint_dir
 
 
 def make_client(sb: Sandbox, **kwargs: object) -> ra.RoeClient:

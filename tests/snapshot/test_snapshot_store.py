@@ -16,25 +16,26 @@ import pytest
 from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
-from roe_analysis import _snapshot
-from roe_analysis._config import Secret
 from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
-from roe_analysis._snapshot import (
-    FRAME_FILES,
-    LazySnapshot,
+from roe_analysis.api import Secret
+from roe_analysis.errors import (
     SnapshotCorruptedError,
     SnapshotError,
     SnapshotFormatError,
     SnapshotNotFoundError,
     SnapshotOverwriteError,
     SnapshotVersionError,
-    atomic_folder,
-    load_snapshot,
-    read_manifest,
-    save_snapshot,
-    scan_snapshot,
-    snapshot_info,
 )
+from roe_analysis.frames import LazySnapshot
+from roe_analysis.storage import FRAME_FILES, _atomic, _manifest, _snapshot, atomic_folder, read_manifest, snapshot_info
+
+
+def save_snapshot(frames: ra.JobFrames, path: str | os.PathLike[str], **options: Any) -> Path:
+    return frames.save(path, **options)
+
+
+load_snapshot = ra.JobFrames.load
+scan_snapshot = ra.JobFrames.scan
 
 AGENT = "2c1d6a4e-0000-4000-8000-00000000a9e7"
 AGENT_2 = "7f3e9b10-0000-4000-8000-0000000000b2"
@@ -199,7 +200,7 @@ def rewrite_manifest(folder: Path, edit: Callable[[dict[str, Any]], None], *, re
     data = json.loads(path.read_text("utf-8"))
     edit(data)
     if reseal:
-        data["checksum"] = _snapshot._checksum(data)
+        data["checksum"] = _manifest._checksum(data)
     path.write_text(json.dumps(data, indent=2, ensure_ascii=False), "utf-8")
 
 
@@ -330,13 +331,22 @@ def test_parquet_files_are_zstd_with_statistics(tmp_path: Path) -> None:
 
 def test_the_query_the_client_records_survives_a_save(tmp_path: Path) -> None:
     # If the loader starts recording a new key, it must be allow-listed here or it is silently dropped.
-    from roe_analysis._client import AsyncRoeClient, LoadReport
-    from roe_analysis._query import JobQuery
+    from roe_analysis.api import JobQuery
+    from roe_analysis.client import AgentLoad, LoadReport, describe_load
 
-    client = AsyncRoeClient(api_key=FAKE_KEY, organization_id=ORG, base_url="http://127.0.0.1:8123", environ={})
     report = LoadReport(agent_id=AGENT, server_count=0, window_end="2026-05-07T12:00:01.000000Z")
     query = JobQuery.build(created_from="2026-05-01T00:00:00Z", metadata={"customer": "acme"})
-    frames = client._frames([report], query, datetime.now(UTC), 0, 0, complete=True)
+    description = describe_load(
+        [AgentLoad(report)],
+        query,
+        base_url="http://127.0.0.1:8123",
+        organization_id=ORG,
+        started=datetime.now(UTC),
+        requests=0,
+        retries=0,
+        complete=True,
+    )
+    frames = ra.JobFrames.from_tables(query=description)
     manifest = read_manifest(save_snapshot(frames, tmp_path / "snap"))
     expected = {k: v for k, v in frames.query.items() if k != "base_url"} | {"host": "127.0.0.1:8123"}
     assert manifest["query"] == expected
@@ -556,18 +566,19 @@ def fail_on_call(n: int, exc: BaseException, real: Callable[..., Any]) -> Callab
 @pytest.mark.parametrize(
     ("target", "call", "exc"),
     [
-        ("_write_frame", 2, OSError(28, "No space left on device")),
-        ("_write_frame", 4, KeyboardInterrupt()),
-        ("_write_manifest", 1, KeyboardInterrupt()),
-        ("_fsync_tree", 1, OSError(5, "Input/output error")),
+        ((_snapshot, "_write_frame"), 2, OSError(28, "No space left on device")),
+        ((_snapshot, "_write_frame"), 4, KeyboardInterrupt()),
+        ((_snapshot, "write_manifest"), 1, KeyboardInterrupt()),
+        ((_atomic, "_fsync_tree"), 1, OSError(5, "Input/output error")),
     ],
 )
 def test_a_crash_mid_save_leaves_the_old_snapshot(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: str, call: int, exc: BaseException
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, target: tuple[Any, str], call: int, exc: BaseException
 ) -> None:
     old = rich_frames()
     folder = save_snapshot(old, tmp_path / "snap")
-    monkeypatch.setattr(_snapshot, target, fail_on_call(call, exc, getattr(_snapshot, target)))
+    module, name = target
+    monkeypatch.setattr(module, name, fail_on_call(call, exc, getattr(module, name)))
     with pytest.raises(type(exc)):
         save_snapshot(ra.JobFrames.empty(), folder)
     assert entries(tmp_path) == ["snap"]
@@ -623,8 +634,8 @@ def test_a_hard_crash_before_the_manifest_leaves_nothing_that_loads(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A killed process cleans nothing up: what it leaves behind must not load.
-    monkeypatch.setattr(_snapshot.shutil, "rmtree", lambda *a, **k: None)
-    monkeypatch.setattr(_snapshot, "_write_manifest", fail_on_call(1, SystemExit(), _snapshot._write_manifest))
+    monkeypatch.setattr(_atomic.shutil, "rmtree", lambda *a, **k: None)
+    monkeypatch.setattr(_snapshot, "write_manifest", fail_on_call(1, SystemExit(), _manifest.write_manifest))
     with pytest.raises(SystemExit):
         save_snapshot(rich_frames(), tmp_path / "snap")
     monkeypatch.undo()
@@ -701,8 +712,8 @@ def test_a_snapshot_is_as_readable_as_any_new_folder(tmp_path: Path) -> None:
 
 
 def test_leftover_names_with_glob_characters_are_found(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(_snapshot, "_fsync_tree", fail_on_call(1, SystemExit(), _snapshot._fsync_tree))
-    monkeypatch.setattr(_snapshot.shutil, "rmtree", lambda *a, **k: None)
+    monkeypatch.setattr(_atomic, "_fsync_tree", fail_on_call(1, SystemExit(), _atomic._fsync_tree))
+    monkeypatch.setattr(_atomic.shutil, "rmtree", lambda *a, **k: None)
     with pytest.raises(SystemExit):
         save_snapshot(ra.JobFrames.empty(), tmp_path / "snap[1]")
     monkeypatch.undo()

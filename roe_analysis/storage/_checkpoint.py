@@ -15,7 +15,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from roe_analysis._errors import InvalidArgumentError
+from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.storage._atomic import write_file_atomically
 
 STATE_FILE = "state.json"
 
@@ -24,15 +25,6 @@ def checkpoint_dir(snapshot: str | os.PathLike[str]) -> Path:
     """Where the checkpoint of a snapshot folder lives."""
     path = Path(snapshot)
     return path.parent / f".{path.name}.checkpoint"
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
 
 
 class PageStore:
@@ -72,7 +64,7 @@ class PageStore:
         """Record what a resume must reuse for this agent."""
         self._state["agents"][agent] = state
         self.folder.mkdir(parents=True, exist_ok=True)
-        _write_atomic(self.folder / STATE_FILE, json.dumps(self._state, indent=1, sort_keys=True).encode())
+        write_file_atomically(self.folder / STATE_FILE, json.dumps(self._state, indent=1, sort_keys=True).encode())
 
     def _page_path(self, agent: str, number: int) -> Path:
         return self.folder / agent / f"page-{number:07d}.json"
@@ -89,7 +81,7 @@ class PageStore:
         """Store a page body as soon as it arrives."""
         path = self._page_path(agent, number)
         path.parent.mkdir(parents=True, exist_ok=True)
-        _write_atomic(path, body)
+        write_file_atomically(path, body)
 
     def remove(self) -> None:
         """Delete the checkpoint (after the snapshot is safely written)."""

@@ -7,7 +7,7 @@ from typing import Any
 
 import polars as pl
 
-from roe_analysis._frames import JobFrames
+from roe_analysis.frames._job_frames import JobFrames
 
 
 def _counts(frame: pl.DataFrame, column: str) -> str:

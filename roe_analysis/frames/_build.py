@@ -1,23 +1,23 @@
-"""`JobFrames`: the four typed frames a load produces, and how they are built from job records."""
+"""Building the four frames from decoded pages, once, in columns.
+
+Every job of every page is read once into flat Python lists (one per column) and handed to Polars;
+child rows (events, inputs, metadata) are repeated from per-job counts rather than built as a tuple
+per row. Free-form JSON (`ui_fields`, `reference`, `error_details`) is kept exact. A value that
+does not fit the schema raises `MalformedResponseError` naming the job and the page.
+"""
 
 from __future__ import annotations
 
 import gc
-import os
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import msgspec
 import polars as pl
 from msgspec import Raw
 
-from roe_analysis._errors import InvalidArgumentError, MalformedResponseError
-from roe_analysis._query import validate_agent_id
-from roe_analysis._records import Job, MetaValue, decode_jobs, encode
 from roe_analysis._schema import (
-    FRAME_SCHEMAS,
     INPUTS_SCHEMA,
     JOBS_SCHEMA,
     METADATA_SCHEMA,
@@ -26,180 +26,13 @@ from roe_analysis._schema import (
     ReviewState,
     ReviewStatus,
     Status,
+    empty_tables,
 )
-
-if TYPE_CHECKING:
-    from roe_analysis._snapshot import LazySnapshot
-
-
-class SchemaMismatchError(ValueError):
-    """A frame given to `JobFrames` does not have the library's fixed schema."""
-
-
-def _check_schema(name: str, frame: pl.DataFrame) -> None:
-    expected = FRAME_SCHEMAS[name]
-    if frame.schema == expected:
-        return
-    missing = [c for c in expected if c not in frame.schema]
-    extra = [c for c in frame.schema if c not in expected]
-    wrong = [
-        f"{c}: {frame.schema[c]} (expected {expected[c]})"
-        for c in expected
-        if c in frame.schema and frame.schema[c] != expected[c]
-    ]
-    parts = []
-    if missing:
-        parts.append(f"missing columns {missing}")
-    if extra:
-        parts.append(f"unexpected columns {extra}")
-    if wrong:
-        parts.append(f"wrong dtypes {wrong}")
-    if not parts:
-        parts.append(f"columns out of order: {list(frame.schema)} (expected {list(expected)})")
-    raise SchemaMismatchError(
-        f"`{name}` frame does not match the roe-analysis schema: {'; '.join(parts)}. "
-        f"Build frames with `JobFrames.from_records(...)` or `JobFrames.empty()` rather than by hand."
-    )
-
-
-@dataclass(frozen=True)
-class JobFrames:
-    """Every job of one or more agents as four typed Polars frames.
-
-    Attributes:
-        jobs: one row per job.
-        status_events: one row per status event (``job_id``, ``event_index`` in the order returned).
-        inputs: one row per job input.
-        metadata: one row per metadata key/value pair.
-        query: what was asked for (agent ids, filters, window); empty for frames built from records.
-    """
-
-    jobs: pl.DataFrame
-    status_events: pl.DataFrame
-    inputs: pl.DataFrame
-    metadata: pl.DataFrame
-    query: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        for name in FRAME_SCHEMAS:
-            _check_schema(name, getattr(self, name))
-
-    @classmethod
-    def empty(cls) -> JobFrames:
-        """Frames with the fixed schema and no rows.
-
-        Examples:
-            >>> import roe_analysis as ra
-            >>> ra.JobFrames.empty().jobs.height
-            0
-        """
-        return cls(
-            jobs=pl.DataFrame(schema=JOBS_SCHEMA),
-            status_events=pl.DataFrame(schema=STATUS_EVENTS_SCHEMA),
-            inputs=pl.DataFrame(schema=INPUTS_SCHEMA),
-            metadata=pl.DataFrame(schema=METADATA_SCHEMA),
-        )
-
-    @classmethod
-    def from_records(cls, records: Iterable[Mapping[str, Any]], *, agent_id: str) -> JobFrames:
-        """Frames from job dicts you already have (e.g. JSON saved from the API).
-
-        Gives exactly the frames `RoeClient.load_jobs` gives for the same jobs: the records go
-        through the same typed decoding and the same builder.
-
-        Args:
-            records: job objects as the jobs endpoint returns them (the items of `results`).
-            agent_id: the agent they belong to (a UUID); fills the `agent_id` column.
-
-        Raises:
-            MalformedResponseError: a record is not a job (the message gives its JSON path).
-
-        Examples:
-            >>> import roe_analysis as ra
-            >>> job = {"id": "9a1f2c3e-0000-4000-8000-000000000001", "agent_version_name": "v1",
-            ...        "status_code": 3, "created_at": "2026-05-01T10:00:00Z",
-            ...        "last_updated_at": "2026-05-01T10:00:02Z", "duration_ms": 1500,
-            ...        "status_events": [{"timestamp": "2026-05-01T10:00:00Z", "status_code": 0},
-            ...                          {"timestamp": "2026-05-01T10:00:01.5Z", "status_code": 3}],
-            ...        "job_inputs": [], "metadata": {"customer": "acme"}, "ui_fields": {"verdict": "Suspicious"},
-            ...        "evaluation": None, "feedback_review": None}
-            >>> frames = ra.JobFrames.from_records([job], agent_id="2c1d6a4e-0000-4000-8000-00000000a9e7")
-            >>> frames.jobs.select("status", "duration_ms", "ui_fields", "n_status_events")
-            shape: (1, 4)
-            ┌─────────┬─────────────┬──────────────────────────┬─────────────────┐
-            │ status  ┆ duration_ms ┆ ui_fields                ┆ n_status_events │
-            │ ---     ┆ ---         ┆ ---                      ┆ ---             │
-            │ enum    ┆ i64         ┆ str                      ┆ u32             │
-            ╞═════════╪═════════════╪══════════════════════════╪═════════════════╡
-            │ SUCCESS ┆ 1500        ┆ {"verdict":"Suspicious"} ┆ 2               │
-            └─────────┴─────────────┴──────────────────────────┴─────────────────┘
-            >>> frames.status_events.select("event_index", "timestamp", "status")
-            shape: (2, 3)
-            ┌─────────────┬─────────────────────────────┬─────────┐
-            │ event_index ┆ timestamp                   ┆ status  │
-            │ ---         ┆ ---                         ┆ ---     │
-            │ u32         ┆ datetime[μs, UTC]           ┆ enum    │
-            ╞═════════════╪═════════════════════════════╪═════════╡
-            │ 0           ┆ 2026-05-01 10:00:00 UTC     ┆ PENDING │
-            │ 1           ┆ 2026-05-01 10:00:01.500 UTC ┆ SUCCESS │
-            └─────────────┴─────────────────────────────┴─────────┘
-        """
-        agent = validate_agent_id(agent_id)
-        records = list(records)
-        if not all(isinstance(r, Mapping) for r in records):
-            bad = next(i for i, r in enumerate(records) if not isinstance(r, Mapping))
-            raise InvalidArgumentError(
-                f"records[{bad}] is a {type(records[bad]).__name__}, not a job dict; pass the items of a page's "
-                f"`results` list."
-            )
-        try:
-            jobs = decode_jobs(encode(records))
-        except (msgspec.ValidationError, msgspec.EncodeError) as exc:
-            raise MalformedResponseError(f"records are not jobs of the API: {exc}") from exc
-        return build_frames([PageChunk(agent, None, jobs)])
-
-    def save(self, path: str | os.PathLike[str], *, overwrite: bool = True) -> Path:
-        """Write these frames as a snapshot folder (Parquet + manifest with hashes), atomically.
-
-        Everyone who loads the folder sees exactly these frames; the API key is never written.
-        See `roe_analysis._snapshot` for the layout.
-        """
-        from roe_analysis._snapshot import save_snapshot
-
-        return save_snapshot(self, path, overwrite=overwrite)
-
-    @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> JobFrames:
-        """Read a snapshot folder back with the exact schema, refusing one that is corrupted or foreign."""
-        from roe_analysis._snapshot import load_snapshot
-
-        return load_snapshot(path)
-
-    @classmethod
-    def scan(cls, path: str | os.PathLike[str], *, verify_hashes: bool = True) -> LazySnapshot:
-        """Open a snapshot lazily (`pl.LazyFrame` per frame) for data too large to read at once."""
-        from roe_analysis._snapshot import scan_snapshot
-
-        return scan_snapshot(path, verify_hashes=verify_hashes)
-
-    def __repr__(self) -> str:
-        agents = self.jobs.get_column("agent_id").n_unique() if self.jobs.height else 0
-        return (
-            f"JobFrames(jobs={self.jobs.height}, status_events={self.status_events.height}, "
-            f"inputs={self.inputs.height}, metadata={self.metadata.height}, agents={agents})"
-        )
-
-
-# ---------------------------------------------------------------------------------------------
-# Building frames from decoded pages
-# ---------------------------------------------------------------------------------------------
+from roe_analysis.api import Job, MetaValue
+from roe_analysis.errors import MalformedResponseError, UnknownValueWarning
 
 _TS_WITH_ZONE = "%Y-%m-%dT%H:%M:%S%.f%#z"
 _TS_NAIVE = "%Y-%m-%dT%H:%M:%S%.f"
-
-
-class UnknownValueWarning(UserWarning):
-    """The server sent an enum value this version of roe-analysis does not know; it became null."""
 
 
 @dataclass(frozen=True)
@@ -264,8 +97,6 @@ def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.DataType, id_col: str) -> 
     cast = values.cast(dtype, strict=False)
     unknown = frame.filter(values.is_not_null() & cast.is_null())
     if unknown.height:
-        import warnings
-
         seen = sorted(set(unknown.get_column(col).to_list()))
         warnings.warn(
             f"{unknown.height} job(s) have a `{col}` this version of roe-analysis does not know "
@@ -303,24 +134,23 @@ def _children(parents: pl.DataFrame, count_col: str, index_col: str | None) -> p
     return repeated.filter(pl.col("job_id").is_not_null())
 
 
-def build_frames(chunks: Sequence[PageChunk], *, query: Mapping[str, Any] | None = None) -> JobFrames:
-    """Build the four frames once from every decoded page (not page by page)."""
+def build_tables(chunks: Sequence[PageChunk]) -> dict[str, pl.DataFrame]:
+    """The four frames (by name) of every job of every decoded page, built once, not page by page."""
     # Hundreds of thousands of short-lived lists would trigger the cyclic collector over and over;
     # nothing built here forms a cycle.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build_frames(chunks, query)
+        return _build_tables(chunks)
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _build_frames(chunks: Sequence[PageChunk], query: Mapping[str, Any] | None) -> JobFrames:
+def _build_tables(chunks: Sequence[PageChunk]) -> dict[str, pl.DataFrame]:
     jobs: list[Job] = [job for chunk in chunks for job in chunk.jobs]
     if not jobs:
-        empty = JobFrames.empty()
-        return JobFrames(empty.jobs, empty.status_events, empty.inputs, empty.metadata, dict(query or {}))
+        return empty_tables()
     agent_col = [chunk.agent_id for chunk in chunks for _ in chunk.jobs]
     page_col = [chunk.page for chunk in chunks for _ in chunk.jobs]
     ev = [j.evaluation for j in jobs]
@@ -442,4 +272,4 @@ def _build_frames(chunks: Sequence[PageChunk], query: Mapping[str, Any] | None) 
         )
         .select(METADATA_SCHEMA.names())
     )
-    return JobFrames(jobs_frame, events_frame, inputs_frame, metadata_frame, dict(query or {}))
+    return {"jobs": jobs_frame, "status_events": events_frame, "inputs": inputs_frame, "metadata": metadata_frame}

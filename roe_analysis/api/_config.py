@@ -16,7 +16,7 @@ from typing import TypeVar
 
 import httpx
 
-from roe_analysis._errors import ConfigurationError
+from roe_analysis.errors import ConfigurationError
 
 T = TypeVar("T", int, float)
 
@@ -69,7 +69,8 @@ class Settings:
         )
 
 
-def _is_loopback(host: str) -> bool:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine (``localhost``, ``*.localhost`` or a loopback address)."""
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
@@ -126,7 +127,7 @@ def resolve_settings(
         raise ConfigurationError("base_url must not contain a user name or password; pass api_key=... instead.")
     if url.query or url.fragment:
         raise ConfigurationError(f"base_url must not have a query or fragment; got {url_text!r}.")
-    if url.scheme == "http" and not _is_loopback(url.host) and not allow_insecure:
+    if url.scheme == "http" and not is_loopback(url.host) and not allow_insecure:
         raise ConfigurationError(
             f"Refusing to send the API key over plain http to {url.host}: use https, or pass "
             "allow_insecure=True if you really mean it (only loopback hosts are allowed by default)."

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import httpx
 import msgspec
@@ -24,8 +25,9 @@ from tenacity import (
     wait_random_exponential,
 )
 
-from roe_analysis._config import Secret
-from roe_analysis._errors import (
+from roe_analysis.api._config import Secret
+from roe_analysis.api._responses import status_error
+from roe_analysis.errors import (
     APIStatusError,
     MalformedResponseError,
     RateLimitError,
@@ -33,10 +35,11 @@ from roe_analysis._errors import (
     RoeError,
     RoeTimeoutError,
     TransportError,
-    status_error,
 )
 
 logger = logging.getLogger("roe_analysis")
+
+T = TypeVar("T")
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 #: Longest wait honoured from a server's Retry-After, so a bad header cannot stall a load for hours.
@@ -107,10 +110,10 @@ async def send(
     max_retries: int,
     stats: RequestStats,
     page: int | None,
-    decode: Callable[[httpx.Response], object] | None = None,
+    decode: Callable[[httpx.Response], T],
     backoff_base: float = 0.25,
     backoff_cap: float = 20.0,
-) -> tuple[httpx.Response, object]:
+) -> tuple[httpx.Response, T]:
     """Send ``request`` with retries; return the response and ``decode(response)``.
 
     ``decode`` runs inside the retry loop so that a truncated body is retried like a dropped
@@ -119,7 +122,7 @@ async def send(
     """
     attempts = 0
 
-    async def attempt() -> tuple[httpx.Response, object]:
+    async def attempt() -> tuple[httpx.Response, T]:
         nonlocal attempts
         attempts += 1
         stats.requests += 1
@@ -153,8 +156,6 @@ async def send(
         )
         if response.status_code >= 400:
             raise status_error(response, page=page, attempts=attempts)
-        if decode is None:
-            return response, None
         try:
             return response, decode(response)
         except msgspec.ValidationError as exc:

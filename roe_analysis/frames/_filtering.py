@@ -11,10 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import polars as pl
 
-from roe_analysis._errors import InvalidArgumentError
-from roe_analysis._frames import JobFrames
 from roe_analysis._schema import STATUS_NAMES
-from roe_analysis.analysis._validate import closest_match
+from roe_analysis.errors import InvalidArgumentError, closest_match
+from roe_analysis.frames._job_frames import JobFrames
 
 #: Every status name a job can have (``UNKNOWN`` is a code outside the API's 0..6).
 STATUSES: tuple[str, ...] = (*STATUS_NAMES.values(), "UNKNOWN")

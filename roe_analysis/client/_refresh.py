@@ -21,26 +21,37 @@ default load, so a refreshed snapshot equals a fresh full load.
 from __future__ import annotations
 
 import asyncio
-import math
 import os
 import warnings
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import polars as pl
 
-from roe_analysis._errors import InvalidArgumentError, InvalidPageError
-from roe_analysis._frames import JobFrames, build_frames
-from roe_analysis._progress import make_progress
-from roe_analysis._query import JobQuery, format_datetime
+from roe_analysis._schema import format_datetime
+from roe_analysis.api import JobQuery, RequestStats
+from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
+from roe_analysis.client._progress import make_progress
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, RefreshWarning
+from roe_analysis.frames import JobFrames, build_frames
+from roe_analysis.storage import api_host
 
-if TYPE_CHECKING:
-    from roe_analysis._client import AsyncRoeClient, LoadReport
 
+class RefreshingClient(PageFetcher, Protocol):
+    """What a refresh needs of a client: pages, where they come from, and its request counters."""
 
-class RefreshWarning(UserWarning):
-    """A refresh had to reload an agent in full (jobs were deleted or left the filtered set)."""
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        ...
+
+    @property
+    def concurrency(self) -> int:
+        """How many pages are fetched at once."""
+        ...
+
+    stats: RequestStats
 
 
 def _canonical_order(frames: JobFrames) -> JobFrames:
@@ -80,22 +91,19 @@ def _query_from_manifest(query: dict[str, Any]) -> JobQuery:
     filters = dict(query.get("filters") or {})
     try:
         return JobQuery.build(**filters)
-    except TypeError as exc:
+    except ArgumentTypeError as exc:
         raise InvalidArgumentError(f"the snapshot's query has filters this version does not know: {exc}") from exc
 
 
 async def refresh_snapshot(
-    client: AsyncRoeClient,
+    client: RefreshingClient,
     path: str | os.PathLike[str],
     *,
     progress: bool = True,
     full: bool = False,
 ) -> JobFrames:
     """Bring the snapshot at ``path`` up to date and rewrite it atomically; returns the new frames."""
-    from roe_analysis._client import LoadReport
-    from roe_analysis._snapshot import api_host, load_snapshot, save_snapshot
-
-    old = load_snapshot(path)
+    old = JobFrames.load(path)
     recorded: dict[str, Any] = dict(old.query)
     if not recorded.get("agent_ids"):
         raise InvalidArgumentError(
@@ -112,6 +120,7 @@ async def refresh_snapshot(
     requests_before, retries_before = client.stats.requests, client.stats.retries
     agents_before = {a["agent_id"]: a for a in recorded.get("agents", [])}
     bar = make_progress(progress, "Refreshing")
+    semaphore = asyncio.Semaphore(client.concurrency)
     reports: list[LoadReport] = []
     previous_extra = dict((recorded.get("snapshot") or {}).get("extra") or {})
     history: list[dict[str, Any]] = list(previous_extra.get("refresh_history", []))
@@ -120,15 +129,14 @@ async def refresh_snapshot(
     try:
         for agent in recorded["agent_ids"]:
             before = agents_before.get(agent, {})
-            watermark = before.get("watermark")
-            report = LoadReport(agent_id=agent)
+            since = before.get("watermark")
+            pages = AgentPages(client, agent, query, semaphore=semaphore, progress=bar)
             reason = None
-            if full or watermark is None:
+            if full or since is None:
                 reason = "full refresh requested" if full else "the snapshot has no watermark"
             else:
-                changed, count, first_meta = await _changed_since(
-                    client, agent, query, datetime.fromisoformat(watermark), report
-                )
+                changed_load, count = await pages.changed_since(datetime.fromisoformat(since))
+                changed = build_frames(changed_load.chunks)
                 candidate = merge_changes(_only(merged, agent), changed)
                 if candidate.jobs.height != count:
                     reason = (
@@ -138,10 +146,8 @@ async def refresh_snapshot(
                     )
                 else:
                     merged = _replace_agent(merged, agent, candidate)
-                    report.server_count = count
-                    report.unique_jobs = candidate.jobs.height
-                    report.server_time, report.watermark, report.window_end = first_meta
-                    changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(watermark))
+                    report = replace(changed_load.report, unique_jobs=candidate.jobs.height)
+                    changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(since))
                     entry["agents"].append(
                         {
                             "agent_id": agent,
@@ -154,9 +160,9 @@ async def refresh_snapshot(
             if reason is not None:
                 if not full:
                     warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=3)
-                semaphore = asyncio.Semaphore(client.concurrency)
-                await client._load_agent(agent, query, semaphore, bar, report)
-                merged = _replace_agent(merged, agent, build_frames(report.chunks))
+                reloaded = await pages.load()
+                report = reloaded.report
+                merged = _replace_agent(merged, agent, build_frames(reloaded.chunks))
                 entry["agents"].append({"agent_id": agent, "mode": "full", "reason": reason, "pages": report.pages})
             reports.append(report)
     finally:
@@ -200,7 +206,7 @@ async def refresh_snapshot(
         "complete": True,
     }
     result = JobFrames(merged.jobs, merged.status_events, merged.inputs, merged.metadata, new_query)
-    save_snapshot(result, path, extra={**previous_extra, "refresh_history": history})
+    result.save(path, extra={**previous_extra, "refresh_history": history})
     return JobFrames.load(path)
 
 
@@ -224,41 +230,3 @@ def _replace_agent(frames: JobFrames, agent: str, fresh: JobFrames) -> JobFrames
         pl.concat([frames.metadata.filter(~pl.col("job_id").is_in(ids)), fresh.metadata]),
         frames.query,
     )
-
-
-async def _changed_since(
-    client: AsyncRoeClient, agent: str, query: JobQuery, watermark: datetime, report: LoadReport
-) -> tuple[JobFrames, int, tuple[str | None, str, str | None]]:
-    """Pages of jobs ordered by ``-last_updated_at`` until one reaches back past the watermark."""
-    from roe_analysis._client import _Pass, _updated_at, _watermark
-
-    by_update = replace(query, ordering=("-last_updated_at",))
-    first = await client._fetch(agent, by_update, 1)
-    count = first.page.count
-    per_page = len(first.page.results)
-    # No pinned window here: the merged result is checked against page 1's `count`, which counts
-    # every job that existed then. A job created later lands on the front page, already read, and
-    # is simply after this refresh; one updated while paging moves forward too, and the next
-    # refresh (whose watermark is before page 1) fetches it.
-    served_at = format_datetime(first.server_date) if first.server_date else None
-    # The refreshed snapshot holds the jobs that existed when page 1 was served.
-    meta = (served_at, format_datetime(_watermark(first)), served_at)
-    # A job updated while paging can sit on two pages; the loader's pass keeps its newest copy.
-    seen = _Pass()
-    seen.keep(1, first.page.results, count)
-    report.pages = 1
-    page = first.page
-    number = 1
-    total = math.ceil(count / per_page) if per_page else 1
-    while page.results and min(_updated_at(j) for j in page.results) >= watermark and number < total:
-        number += 1
-        try:
-            got = await client._fetch(agent, by_update, number)
-        except InvalidPageError:
-            break
-        page = got.page
-        report.pages += 1
-        seen.keep(number, page.results, page.count)
-    # Jobs past the watermark on the last page are unchanged; their current copy is just as right.
-    frames = build_frames(seen.chunks(agent))
-    return frames, count, meta

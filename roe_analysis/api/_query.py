@@ -1,5 +1,8 @@
 """`JobQuery`: every filter of the jobs endpoint, validated before a request is sent.
 
+The filters are listed once, in `JobFilters`: both clients' ``load_jobs`` and ``iter_pages``
+take them as ``**filters: Unpack[JobFilters]``, the CLI makes one option per key, and
+`JobQuery.describe` (what a manifest records) walks the fields of the validated `JobQuery`.
 Each bad argument raises `InvalidArgumentError` (a `ValueError`) with a hint, so a typo costs no
 request and no rate-limit budget.
 """
@@ -10,12 +13,52 @@ import difflib
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
-from roe_analysis._errors import InvalidArgumentError
-from roe_analysis._schema import STATUS_NAMES
+from roe_analysis._schema import STATUS_NAMES, format_datetime
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, closest_match
+
+
+class JobFilters(TypedDict, total=False):
+    """Every filter of `GET /v1/agents/{agent_id}/jobs/`, in the forms callers may give them.
+
+    Attributes:
+        created_from: jobs created at or after (a timezone-aware datetime or ISO 8601 string).
+        created_to: jobs created at or before; pins the window when given.
+        status_code: a code, a status name (``"SUCCESS"``) or a list of them.
+        version_name: one agent version, exactly.
+        ordering: keys of the API's enum, ``-`` for descending (default ``-created_at``).
+        metadata: jobs whose metadata holds every one of these str → str pairs.
+        search: a substring of the id, the version name or an input value.
+        semantic_string: jobs whose inputs resemble this text, most similar first.
+        job_id: one job's UUID.
+        job_inputs: a substring of any input value.
+        exclude_metadata: leave metadata out of the responses.
+        verdict: jobs with this verdict (agent's or reviewer's correction); comma list.
+        limit: the server's cap on the most recent jobs considered (0 = no cap; default 100,000).
+        page_size: jobs per page asked for (default 100; the server may send fewer).
+    """
+
+    created_from: datetime | str | None
+    created_to: datetime | str | None
+    status_code: int | str | Iterable[int | str] | None
+    version_name: str | None
+    ordering: str | Iterable[str] | None
+    metadata: Mapping[str, str] | None
+    search: str | None
+    semantic_string: str | None
+    job_id: str | None
+    job_inputs: str | None
+    exclude_metadata: bool
+    verdict: str | None
+    limit: int | None
+    page_size: int
+
+
+#: The name of every filter, in the order `JobFilters` lists them.
+FILTER_NAMES: tuple[str, ...] = tuple(JobFilters.__annotations__)
 
 #: The ordering keys the API accepts (spec enum), without the leading "-".
 ORDERING_KEYS: tuple[str, ...] = (
@@ -47,9 +90,19 @@ def validate_agent_id(agent_id: object) -> str:
         ) from None
 
 
-def format_datetime(value: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and a `Z`, the form the API and snapshots use."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+def validate_agent_ids(agent_id: object) -> list[str]:
+    """One agent id or a list of them, each in canonical form; refuses an empty list or repeats."""
+    if isinstance(agent_id, str):
+        return [validate_agent_id(agent_id)]
+    if not isinstance(agent_id, Iterable):
+        raise InvalidArgumentError(f"agent_id must be a UUID string or a list of them; got {agent_id!r}.")
+    agents = [validate_agent_id(a) for a in agent_id]
+    if not agents:
+        raise InvalidArgumentError("agent_id is an empty list: pass at least one agent id.")
+    duplicates = sorted({a for a in agents if agents.count(a) > 1})
+    if duplicates:
+        raise InvalidArgumentError(f"agent_id lists {duplicates} more than once.")
+    return agents
 
 
 def _parse_when(name: str, value: object) -> datetime | None:
@@ -83,7 +136,15 @@ def _optional_str(name: str, value: object) -> str | None:
     return value
 
 
-def _status_codes(value: object) -> tuple[int, ...] | None:
+def parse_status_codes(value: object) -> tuple[int, ...] | None:
+    """Status codes from a code, a name (any case), a comma list or a list of them; None stays None.
+
+    The one reading of "statuses" shared by `load_jobs` and `filter_frames`.
+
+    Examples:
+        >>> parse_status_codes("success,FAILURE"), parse_status_codes([3, "cached"]), parse_status_codes(None)
+        ((3, 4), (3, 6), None)
+    """
     if value is None:
         return None
     items: Iterable[object]
@@ -177,25 +238,27 @@ class JobQuery:
     page_size: int = 100
 
     @classmethod
-    def build(
-        cls,
-        *,
-        created_from: datetime | str | None = None,
-        created_to: datetime | str | None = None,
-        status_code: int | str | Iterable[int | str] | None = None,
-        version_name: str | None = None,
-        ordering: str | Iterable[str] | None = None,
-        metadata: Mapping[str, str] | None = None,
-        search: str | None = None,
-        semantic_string: str | None = None,
-        job_id: str | None = None,
-        job_inputs: str | None = None,
-        exclude_metadata: bool = False,
-        verdict: str | None = None,
-        limit: int | None = None,
-        page_size: int = 100,
-    ) -> JobQuery:
-        """Validate every filter; raises `InvalidArgumentError` with a hint on the first bad one."""
+    def build(cls, **filters: Unpack[JobFilters]) -> JobQuery:
+        """Validate every filter; raises `InvalidArgumentError` with a hint on the first bad one.
+
+        Raises:
+            ArgumentTypeError: a filter this API does not have (also a `TypeError`, like an
+                unexpected keyword argument); the message names the closest filter.
+            InvalidArgumentError: a filter with a value that can never work.
+        """
+        unknown = [name for name in filters if name not in FILTER_NAMES]
+        if unknown:
+            close = closest_match(unknown[0], FILTER_NAMES)
+            hint = f" Did you mean {close!r}?" if close else ""
+            raise ArgumentTypeError(
+                f"unknown filter {unknown[0]!r}.{hint} The jobs endpoint takes: {', '.join(FILTER_NAMES)}."
+            )
+        created_from = filters.get("created_from")
+        created_to = filters.get("created_to")
+        page_size = filters.get("page_size", 100)
+        limit = filters.get("limit")
+        exclude_metadata = filters.get("exclude_metadata", False)
+        job_id = filters.get("job_id")
         start = _parse_when("created_from", created_from)
         end = _parse_when("created_to", created_to)
         if start is not None and end is not None and start > end:
@@ -220,16 +283,16 @@ class JobQuery:
         return cls(
             created_from=start,
             created_to=end,
-            status_code=_status_codes(status_code),
-            version_name=_optional_str("version_name", version_name),
-            ordering=_ordering(ordering),
-            metadata=_metadata(metadata),
-            search=_optional_str("search", search),
-            semantic_string=_optional_str("semantic_string", semantic_string),
+            status_code=parse_status_codes(filters.get("status_code")),
+            version_name=_optional_str("version_name", filters.get("version_name")),
+            ordering=_ordering(filters.get("ordering")),
+            metadata=_metadata(filters.get("metadata")),
+            search=_optional_str("search", filters.get("search")),
+            semantic_string=_optional_str("semantic_string", filters.get("semantic_string")),
             job_id=jid,
-            job_inputs=_optional_str("job_inputs", job_inputs),
+            job_inputs=_optional_str("job_inputs", filters.get("job_inputs")),
             exclude_metadata=exclude_metadata,
-            verdict=_optional_str("verdict", verdict),
+            verdict=_optional_str("verdict", filters.get("verdict")),
             limit=limit,
             page_size=page_size,
         )
@@ -275,22 +338,7 @@ class JobQuery:
     def describe(self) -> dict[str, Any]:
         """A JSON-ready description (for manifests and summaries); never holds a secret."""
         out: dict[str, Any] = {}
-        for name in (
-            "created_from",
-            "created_to",
-            "status_code",
-            "version_name",
-            "ordering",
-            "metadata",
-            "search",
-            "semantic_string",
-            "job_id",
-            "job_inputs",
-            "exclude_metadata",
-            "verdict",
-            "limit",
-            "page_size",
-        ):
+        for name in (f.name for f in fields(self)):
             value = getattr(self, name)
             if isinstance(value, datetime):
                 value = format_datetime(value)

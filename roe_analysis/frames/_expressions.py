@@ -6,8 +6,8 @@ from collections.abc import Sequence
 
 import polars as pl
 
-from roe_analysis._errors import InvalidArgumentError
-from roe_analysis._frames import JobFrames
+from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.frames._job_frames import JobFrames
 
 
 def ui_field(key: str, dtype: pl.DataType | type[pl.DataType] = pl.String) -> pl.Expr:

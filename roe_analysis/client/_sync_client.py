@@ -1,0 +1,220 @@
+"""`RoeClient`: the synchronous client, running `AsyncRoeClient` on a private event loop thread.
+
+The loop lives in a daemon thread, so sync calls work even where a loop already runs (Jupyter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import contextlib
+import os
+import threading
+import weakref
+from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, Unpack
+
+import httpx
+
+from roe_analysis.api import JobFilters, RequestStats
+from roe_analysis.client._async_client import AsyncRoeClient, FetchedPage
+from roe_analysis.errors import RoeError
+from roe_analysis.frames import JobFrames
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """A private event loop in a daemon thread, so sync calls work even where a loop already runs."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="roe-analysis-loop", daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if threading.current_thread() is self._thread:
+            raise RoeError("RoeClient was called from its own loop thread; use AsyncRoeClient there.")
+        future = asyncio.run_coroutine_threadsafe(coro, self.loop)
+        try:
+            # Wait in short slices: a signal that lands on another thread only raises
+            # KeyboardInterrupt here once this thread runs Python again.
+            while True:
+                try:
+                    return future.result(timeout=0.1)
+                except concurrent.futures.TimeoutError:
+                    continue
+        except BaseException:
+            # Ctrl-C (or a kernel interrupt) must stop the load, not leave it fetching in the background.
+            future.cancel()
+            with contextlib.suppress(BaseException):
+                future.exception(timeout=5)
+            raise
+
+    def stop(self) -> None:
+        if self.loop.is_running():
+            self.loop.call_soon_threadsafe(self.loop.stop)
+            self._thread.join(timeout=5)
+        if not self.loop.is_running():
+            self.loop.close()
+
+
+class RoeClient:
+    """Client for the Roe AI jobs API (synchronous; runs `AsyncRoeClient` underneath).
+
+    Examples:
+        >>> import roe_analysis as ra
+        >>> from roe_analysis.sandbox import Sandbox
+        >>> with Sandbox() as sb, ra.RoeClient(api_key=sb.api_key, organization_id=sb.organization_id,
+        ...                                   base_url=sb.base_url) as client:
+        ...     frames = client.load_jobs(sb.agents["small"], progress=False)
+        >>> frames.jobs.height == len(sb.jobs(sb.agents["small"]))
+        True
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        organization_id: str | None = None,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int | None = None,
+        concurrency: int | None = None,
+        allow_insecure: bool = False,
+        transport: httpx.AsyncBaseTransport | None = None,
+        environ: Mapping[str, str] | None = None,
+    ) -> None:
+        self._async = AsyncRoeClient(
+            api_key=api_key,
+            organization_id=organization_id,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            concurrency=concurrency,
+            allow_insecure=allow_insecure,
+            transport=transport,
+            environ=environ,
+        )
+        self._loop: _LoopThread | None = None
+        self._finalizer: weakref.finalize[Any, RoeClient] | None = None
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        if self._loop is None:
+            self._loop = _LoopThread()
+            # A client dropped without close() (common in notebooks) still releases its sockets.
+            self._finalizer = weakref.finalize(self, _shutdown, self._loop, self._async)
+        return self._loop.run(coro)
+
+    @property
+    def async_client(self) -> AsyncRoeClient:
+        """The async client doing the work (shares settings and statistics)."""
+        return self._async
+
+    @property
+    def stats(self) -> RequestStats:
+        """Requests and retries sent so far by this client."""
+        return self._async.stats
+
+    @property
+    def base_url(self) -> str:
+        """The API's base URL."""
+        return self._async.base_url
+
+    @property
+    def organization_id(self) -> str:
+        """The organisation id sent with every request."""
+        return self._async.organization_id
+
+    def __repr__(self) -> str:
+        return repr(self._async).replace("AsyncRoeClient(", "RoeClient(", 1)
+
+    def close(self) -> None:
+        """Close connections and stop the background loop."""
+        if self._finalizer is not None:
+            self._finalizer()
+            self._finalizer = None
+        self._loop = None
+
+    def __enter__(self) -> RoeClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def load_jobs(
+        self,
+        agent_id: str | Iterable[str],
+        *,
+        progress: bool = True,
+        checkpoint: str | os.PathLike[str] | None = None,
+        **filters: Unpack[JobFilters],
+    ) -> JobFrames:
+        """Every job of one or more agents, as typed Polars frames.
+
+        Args:
+            agent_id: an agent's UUID, or a list of them (frames are concatenated; `agent_id`
+                tells them apart).
+            **filters: `created_from`, `created_to` (timezone-aware datetimes or ISO strings),
+                `status_code` (code, name or list), `version_name`, `ordering` (list of keys from
+                the API's enum), `metadata` (dict str → str), `search`, `semantic_string`, `job_id`,
+                `job_inputs`, `exclude_metadata`, `verdict`, `limit` (0 = no cap), `page_size`
+                (default 100): every key of `roe_analysis.api.JobFilters`.
+            progress: show a progress bar (a widget in Jupyter, text in a terminal).
+            checkpoint: a snapshot folder: every page is written beside it as it arrives, an
+                interrupted load resumes from there, and the finished frames are saved to it.
+
+        Returns:
+            `JobFrames` with `jobs`, `status_events`, `inputs` and `metadata`; ``frames.query``
+            records the filters, the pinned window, the server's counts and requests made.
+
+        Raises:
+            InvalidArgumentError: a bad argument, before any request is sent.
+            APIStatusError: the server refused (401, 403, 404 …) or kept failing; ``err.partial``
+                holds the jobs fetched before the failure.
+        """
+        return self._run(self._async.load_jobs(agent_id, progress=progress, checkpoint=checkpoint, **filters))
+
+    def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
+        """Bring the snapshot at ``path`` up to date, rewrite it atomically and return its frames.
+
+        New jobs, and jobs whose status, evaluation or review changed since the snapshot, are
+        fetched by asking for the most recently updated jobs first and stopping at the snapshot's
+        watermark, so requests grow with the number of changes, not the size of the agent. The
+        API has no record of deletions: when the server's count shows jobs are gone, that agent
+        is reloaded in full (a `RefreshWarning` says so). ``full=True`` always reloads.
+        """
+        return self._run(self._async.refresh(path, progress=progress, full=full))
+
+    def iter_pages(
+        self, agent_id: str, *, progress: bool = True, **filters: Unpack[JobFilters]
+    ) -> Iterator[FetchedPage]:
+        """Each page of an agent's jobs in order (raw dicts; see `AsyncRoeClient.iter_pages`).
+
+        Filters are validated now, before any request is sent.
+        """
+        agen = self._async.iter_pages(agent_id, progress=progress, **filters)
+        return self._drain(agen)
+
+    def _drain(self, agen: AsyncIterator[FetchedPage]) -> Iterator[FetchedPage]:
+        try:
+            while True:
+                try:
+                    yield self._run(_anext(agen))
+                except StopAsyncIteration:
+                    return
+        finally:
+            aclose = getattr(agen, "aclose", None)
+            if aclose is not None and self._loop is not None:
+                self._run(aclose())
+
+
+def _shutdown(loop: _LoopThread, client: AsyncRoeClient) -> None:
+    try:
+        loop.run(client.aclose())
+    finally:
+        loop.stop()
+
+
+async def _anext(agen: AsyncIterator[T]) -> T:
+    return await agen.__anext__()

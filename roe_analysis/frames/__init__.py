@@ -1,0 +1,31 @@
+"""Frames: `JobFrames` (four typed Polars frames), built from decoded pages, filtered, summarised.
+
+- ``_build``: the four frames from decoded pages, once, in columns.
+- ``_job_frames``: `JobFrames` and its constructors; `LazySnapshot`; saving and loading through
+  `roe_analysis.storage`.
+- ``_filtering``: `filter_frames` and `versions_in_order`.
+- ``_expressions``: `ui_field` and `metadata_wide`.
+- ``_summary``: the few lines the CLI prints about a load.
+"""
+
+from __future__ import annotations
+
+from roe_analysis.frames._build import PageChunk, build_tables
+from roe_analysis.frames._expressions import metadata_wide, ui_field
+from roe_analysis.frames._filtering import STATUSES, filter_frames, versions_in_order
+from roe_analysis.frames._job_frames import JobFrames, LazySnapshot, build_frames
+from roe_analysis.frames._summary import summary_text
+
+__all__ = [
+    "STATUSES",
+    "JobFrames",
+    "LazySnapshot",
+    "PageChunk",
+    "build_frames",
+    "build_tables",
+    "filter_frames",
+    "metadata_wide",
+    "summary_text",
+    "ui_field",
+    "versions_in_order",
+]
