@@ -21,6 +21,7 @@ test: lint typecheck unit notebooks
 lint: $(STAMP)
 	$(BIN)/ruff check roe_analysis tests benchmarks notebooks
 	$(BIN)/ruff format --check roe_analysis tests benchmarks notebooks
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -46,6 +46,7 @@ SEED = 0  # the sandbox's seed (ignored with an account)
 # %%
 from IPython.display import display
 
+import roe_analysis as ra
 from roe_analysis import notebook as nb
 from roe_analysis import widgets as rw
 
@@ -109,7 +110,7 @@ print(nb.describe(frames))
 # by about half over the two months and drops every Saturday and Sunday.
 
 # %%
-display(nb.volume_chart(nb.job_volume(frames, every="1d", by="agent_version_name")))
+display(ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name")))
 
 # %% [markdown]
 # ## Volume by day and status
@@ -125,7 +126,7 @@ display(nb.volume_chart(nb.job_volume(frames, every="1d", by="agent_version_name
 # was read.
 
 # %%
-display(nb.volume_chart(nb.job_volume(frames, every="1d", by="status"), color="status"))
+display(ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), color="status"))
 
 # %% [markdown]
 # ## Status by version
@@ -137,7 +138,7 @@ display(nb.volume_chart(nb.job_volume(frames, every="1d", by="status"), color="s
 # (`ra.duration_summary(..., include_cached=False)`, as the durations notebook does).
 
 # %%
-display(nb.job_volume(frames, every=None, by="agent_version_name", columns="status"))
+display(ra.job_volume(frames, every=None, by="agent_version_name", columns="status"))
 
 # %% [markdown]
 # ## Explore: filter the jobs
@@ -154,8 +155,8 @@ display(nb.job_volume(frames, every=None, by="agent_version_name", columns="stat
 panel = rw.filter_panel(
     frames,
     views=[
-        ("Jobs per day", lambda f: nb.volume_chart(nb.job_volume(f, every="1d", by="agent_version_name"))),
-        ("Status by version", lambda f: nb.job_volume(f, every=None, by="agent_version_name", columns="status")),
+        ("Jobs per day", lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"))),
+        ("Status by version", lambda f: ra.job_volume(f, every=None, by="agent_version_name", columns="status")),
     ],
 )
 display(panel)

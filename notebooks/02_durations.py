@@ -174,7 +174,7 @@ display(all_pairs.select("a", "b", "paired", "n_pairs", "difference", "diff_low"
 # among them a job caught by the 2026-05-05 outage that retried three times.
 
 # %%
-slowest = ra.slowest_jobs(durations, n=SLOWEST, include_running=True)
+slowest = ra.slowest_jobs(durations, n=SLOWEST, by=None, include_running=True)
 display(
     slowest.select(
         "rank",

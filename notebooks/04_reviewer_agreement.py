@@ -68,7 +68,7 @@ print(conn.loaded_from)
 
 # %%
 outcomes = ra.review_outcomes(frames)
-display(nb.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
+display(ra.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
 
 # %% [markdown]
 # ## Agent against reviewers, beyond chance
@@ -93,7 +93,7 @@ display(nb.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
 # each version, and `v2.0`'s verdicts are corrected least.
 
 # %%
-overall = ra.agreement_summary(outcomes)
+overall = ra.agreement_summary(outcomes, by=None)
 by_version = ra.agreement_summary(outcomes, by="agent_version_name")
 display(ra.charts.agreement_intervals(by_version))
 columns = [
@@ -123,8 +123,8 @@ display(by_version.select("agent_version_name", *columns))
 # escalations (recall); the rarest label is the hardest, which an overall agreement rate hides.
 
 # %%
-display(ra.charts.confusion_heatmap(ra.confusion_matrix(outcomes)))
-display(ra.per_class_metrics(outcomes))
+display(ra.charts.confusion_heatmap(ra.confusion_matrix(outcomes, by=None)))
+display(ra.per_class_metrics(outcomes, by=None))
 
 # %% [markdown]
 # ## Reviewers
@@ -203,7 +203,7 @@ display(
 # reach.
 
 # %%
-display(ra.inter_reviewer_agreement(frames))
+display(ra.inter_reviewer_agreement(frames, by=None))
 
 # %% [markdown]
 # ## The disagreements worth reading

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from roe_analysis._version import __version__
+from roe_analysis.api import FILTER_NAMES
 from roe_analysis.errors import RoeError
 
 if TYPE_CHECKING:
@@ -52,49 +53,47 @@ def _finite(text: str) -> float:
     return value
 
 
+#: How each filter of `JobFilters` reads from the command line; one option per filter, named after it.
+_FILTER_OPTIONS: dict[str, dict[str, Any]] = {
+    "created_from": {"help": "ISO 8601 with a time zone, e.g. 2026-05-01T00:00:00Z"},
+    "created_to": {"help": "ISO 8601 with a time zone"},
+    "status_code": {"help": "code(s) or name(s), comma-separated: SUCCESS,FAILURE"},
+    "version_name": {},
+    "ordering": {"help": "comma-separated keys, e.g. -created_at"},
+    "metadata": {"action": "append", "metavar": "KEY=VALUE", "help": "repeatable"},
+    "search": {},
+    "semantic_string": {},
+    "job_id": {},
+    "job_inputs": {},
+    "exclude_metadata": {"action": "store_true"},
+    "verdict": {},
+    "limit": {"type": int, "help": "cap on recent jobs considered (0 = no cap)"},
+    "page_size": {"type": int, "default": 100},
+}
+
+
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     g = parser.add_argument_group("filters (as in RoeClient.load_jobs)")
-    g.add_argument("--created-from", help="ISO 8601 with a time zone, e.g. 2026-05-01T00:00:00Z")
-    g.add_argument("--created-to", help="ISO 8601 with a time zone")
-    g.add_argument("--status-code", help="code(s) or name(s), comma-separated: SUCCESS,FAILURE")
-    g.add_argument("--version-name")
-    g.add_argument("--ordering", help="comma-separated keys, e.g. -created_at")
-    g.add_argument("--metadata", action="append", metavar="KEY=VALUE", help="repeatable")
-    g.add_argument("--search")
-    g.add_argument("--semantic-string")
-    g.add_argument("--job-id")
-    g.add_argument("--job-inputs")
-    g.add_argument("--exclude-metadata", action="store_true")
-    g.add_argument("--verdict")
-    g.add_argument("--limit", type=int, help="cap on recent jobs considered (0 = no cap)")
-    g.add_argument("--page-size", type=int, default=100)
+    for name in FILTER_NAMES:
+        # A filter added to JobFilters without a line above fails here, not silently in a user's shell.
+        g.add_argument(f"--{name.replace('_', '-')}", dest=name, **_FILTER_OPTIONS[name])
+
+
+def _metadata_pairs(pairs: list[str] | None) -> dict[str, str] | None:
+    if not pairs:
+        return None
+    metadata: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise UsageError(f"roe-analysis: --metadata needs KEY=VALUE, got {pair!r}")
+        metadata[key] = value
+    return metadata
 
 
 def _filters(args: argparse.Namespace) -> dict[str, Any]:
-    metadata: dict[str, str] | None = None
-    if args.metadata:
-        metadata = {}
-        for pair in args.metadata:
-            key, sep, value = pair.partition("=")
-            if not sep or not key:
-                raise UsageError(f"roe-analysis: --metadata needs KEY=VALUE, got {pair!r}")
-            metadata[key] = value
-    out: dict[str, Any] = {
-        "created_from": args.created_from,
-        "created_to": args.created_to,
-        "status_code": args.status_code,
-        "version_name": args.version_name,
-        "ordering": args.ordering,
-        "metadata": metadata,
-        "search": args.search,
-        "semantic_string": args.semantic_string,
-        "job_id": args.job_id,
-        "job_inputs": args.job_inputs,
-        "exclude_metadata": args.exclude_metadata,
-        "verdict": args.verdict,
-        "limit": args.limit,
-        "page_size": args.page_size,
-    }
+    out = {name: getattr(args, name) for name in FILTER_NAMES}
+    out["metadata"] = _metadata_pairs(out["metadata"])
     return out
 
 
@@ -284,7 +283,10 @@ def _info(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-_FILTER_DEFAULTS = {"exclude_metadata": False, "page_size": 100}
+def _filter_default(name: str) -> Any:
+    """What the filter option ``name`` holds when it is not given."""
+    option = _FILTER_OPTIONS[name]
+    return option.get("default", False if option.get("action") == "store_true" else None)
 
 
 def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> JobFrames:
@@ -321,7 +323,7 @@ def _report(args: argparse.Namespace) -> int:
         given = sorted(
             f"--{name.replace('_', '-')}"
             for name, value in _filters(args).items()
-            if value is not None and value != _FILTER_DEFAULTS.get(name)
+            if value != _filter_default(name)
         )
         if given:
             raise UsageError(

@@ -6,9 +6,7 @@
 - `Connection.load` fetches the agent's jobs, or opens a snapshot folder instead of fetching.
 - `setup` makes what a notebook prints reproducible: charts as SVG (`use_deterministic_charts`),
   warnings as one line without file paths, tables with a fixed width and float precision.
-- `job_volume` and `volume_chart` (jobs per day, version, status; they live in `roe_analysis.analysis`
-  and `roe_analysis.charts`) are re-exported here for the overview notebook; `pick_versions`
-  chooses the two versions to compare.
+- `pick_versions` chooses the two versions to compare; `describe` prints what was loaded.
 - `clean_notebook` strips what changes from run to run (timings, widget model ids and state, kernel
   versions) from an executed notebook before it is committed.
 
@@ -34,12 +32,10 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from roe_analysis.analysis._volume import job_volume
 from roe_analysis.api import is_loopback
-from roe_analysis.charts._volume import volume_chart
 from roe_analysis.client import RoeClient
 from roe_analysis.errors import ConfigurationError
-from roe_analysis.frames import JobFrames, filter_frames, versions_in_order
+from roe_analysis.frames import JobFrames, filter_frames, summary_text, versions_in_order
 
 if TYPE_CHECKING:
     from roe_analysis.sandbox import Sandbox
@@ -242,8 +238,6 @@ def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None)
 
 def describe(frames: JobFrames) -> str:
     """Jobs, versions, statuses and the creation window of ``frames``, in a few lines."""
-    from roe_analysis.frames import summary_text
-
     return summary_text(frames)
 
 
@@ -353,10 +347,8 @@ __all__ = [
     "clean_notebook",
     "connect",
     "describe",
-    "job_volume",
     "pick_versions",
     "setup",
     "use_deterministic_charts",
     "use_short_warnings",
-    "volume_chart",
 ]

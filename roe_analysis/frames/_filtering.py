@@ -12,7 +12,8 @@ from datetime import UTC, date, datetime, time, timedelta
 import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES
-from roe_analysis.errors import InvalidArgumentError, closest_match
+from roe_analysis.api import parse_status_codes
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, closest_match
 from roe_analysis.frames._job_frames import JobFrames
 
 #: Every status name a job can have (``UNKNOWN`` is a code outside the API's 0..6).
@@ -112,12 +113,14 @@ def _metadata(metadata: Mapping[str, str] | None) -> dict[str, str] | None:
 def filter_frames(
     frames: JobFrames,
     *,
-    versions: Iterable[str] | None = None,
-    statuses: Iterable[str] | None = None,
+    version_name: str | Iterable[str] | None = None,
+    status_code: int | str | Iterable[int | str] | None = None,
     created_from: DateBound | None = None,
     created_to: DateBound | None = None,
     metadata: Mapping[str, str] | None = None,
     reviewers: Iterable[str] | None = None,
+    versions: Iterable[str] | None = None,
+    statuses: Iterable[str] | None = None,
 ) -> JobFrames:
     """The jobs that match every given filter, with their status events, inputs and metadata.
 
@@ -126,8 +129,11 @@ def filter_frames(
 
     Args:
         frames: the loaded jobs.
-        versions: ``agent_version_name`` values to keep.
-        statuses: status names to keep (``"SUCCESS"``, ``"failure"``…; case-insensitive).
+        version_name: the version(s) to keep: one name or a list, spelled as in `load_jobs`.
+        status_code: the status(es) to keep, read as `load_jobs` reads them: a code, a name
+            (``"SUCCESS"``, ``"failure"``…; case-insensitive), a comma list or a list of them.
+        versions: the same as ``version_name`` with a list (kept for code written before).
+        statuses: status names to keep, ``"UNKNOWN"`` included (kept for code written before).
         created_from: keep jobs created at or after this instant. A `date` (or ``"2026-05-01"``)
             means the start of that UTC day.
         created_to: keep jobs created at or before this instant, like the API's ``created_to``. A
@@ -154,16 +160,30 @@ def filter_frames(
         ...      job(3, "v2", 3, "2026-05-03T10:00:00Z", "globex")],
         ...     agent_id="00000000-0000-4000-8000-0000000000aa",
         ... )
-        >>> kept = filter_frames(frames, versions=["v2"], metadata={"customer": "acme"})
+        >>> kept = filter_frames(frames, version_name="v2", metadata={"customer": "acme"})
         >>> kept.jobs.get_column("id").to_list(), kept.inputs.get_column("value").to_list()
         (['00000000-0000-4000-8000-000000000002'], ['case 2'])
         >>> filter_frames(frames, created_to="2026-05-02").jobs.height
         2
+        >>> filter_frames(frames, status_code="SUCCESS").jobs.get_column("id").to_list()
+        ['00000000-0000-4000-8000-000000000001', '00000000-0000-4000-8000-000000000003']
     """
     if not isinstance(frames, JobFrames):
-        raise TypeError(f"filter_frames needs JobFrames; got {type(frames).__name__}")
-    version_list = _names("versions", versions)
+        raise ArgumentTypeError(
+            f"filter_frames needs JobFrames (from a load, JobFrames.load or JobFrames.from_records); "
+            f"got {type(frames).__name__}."
+        )
+    if version_name is not None and versions is not None:
+        raise InvalidArgumentError("pass version_name=... or its older spelling versions=..., not both.")
+    if status_code is not None and statuses is not None:
+        raise InvalidArgumentError("pass status_code=... or its older spelling statuses=..., not both.")
+    version_list = [version_name] if isinstance(version_name, str) else _names("version_name", version_name)
+    if versions is not None:
+        version_list = _names("versions", versions)
     status_list = _statuses(statuses)
+    codes = parse_status_codes(status_code)
+    if codes is not None:
+        status_list = [STATUS_NAMES.get(code, "UNKNOWN") for code in codes]
     start, _ = _bound("created_from", created_from)
     stop, whole_day = _bound("created_to", created_to)
     if whole_day and stop is not None:
@@ -178,7 +198,11 @@ def filter_frames(
     if version_list is not None:
         conditions.append(pl.col("agent_version_name").is_in(version_list))
     if status_list is not None:
-        conditions.append(pl.col("status").cast(pl.String).is_in(status_list))
+        conditions.append(
+            pl.col("status_code").is_in(list(codes))
+            if codes is not None
+            else pl.col("status").cast(pl.String).is_in(status_list)
+        )
     if start is not None:
         conditions.append(created >= start)
     if stop is not None:

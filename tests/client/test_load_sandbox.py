@@ -8,8 +8,8 @@ import logging
 import pickle
 import traceback
 import warnings
-from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import polars as pl
 import pytest
@@ -23,23 +23,6 @@ from roe_analysis.sandbox import Sandbox
 @pytest.fixture
 def sb(roe_sandbox: Sandbox) -> Sandbox:
     return roe_sandbox
-
-
-def make_client(sb: Sandbox, **kwargs: object) -> ra.RoeClient:
-    client = ra.RoeClient(
-        api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}, **kwargs
-    )
-    # Retries in tests should not wait real backoff; Retry-After is still honoured exactly.
-    client.async_client.backoff_base = 0.001
-    client.async_client.backoff_cap = 0.01
-    return client
-
-
-@pytest.fixture
-def client(sb: Sandbox) -> Iterator[ra.RoeClient]:
-    c = make_client(sb)
-    yield c
-    c.close()
 
 
 def truth_ids(sb: Sandbox, agent: str) -> list[str]:
@@ -276,7 +259,7 @@ def test_deletes_while_paging_never_lose_a_surviving_job(sb: Sandbox, client: ra
     assert frames.query["agents"][0]["duplicates_dropped"] == 0
 
 
-def test_a_page_that_keeps_failing_raises_naming_it_and_keeps_what_was_fetched(sb: Sandbox) -> None:
+def test_a_page_that_keeps_failing_raises_naming_it_and_keeps_what_was_fetched(sb: Sandbox, make_client: Any) -> None:
     client = make_client(sb, max_retries=2)
     sb.set_faults("500:after=3")
     with pytest.raises(ra.ServerError) as info:
@@ -326,7 +309,7 @@ def test_error_classes_carry_the_servers_message(sb: Sandbox, client: ra.RoeClie
     other_org.close()
 
 
-def test_messages_are_read_from_detail_too(roe_sandbox_factory) -> None:
+def test_messages_are_read_from_detail_too(roe_sandbox_factory, make_client: Any) -> None:
     sb = roe_sandbox_factory(error_style="detail")
     client = make_client(sb)
     with pytest.raises(ra.AgentNotFoundError) as info:
@@ -344,7 +327,7 @@ def test_bad_arguments_send_no_request(sb: Sandbox, client: ra.RoeClient) -> Non
     assert sb.requests == []
 
 
-def test_legacy_shape_gives_null_review_state_and_creator(roe_sandbox_factory) -> None:
+def test_legacy_shape_gives_null_review_state_and_creator(roe_sandbox_factory, make_client: Any) -> None:
     sb = roe_sandbox_factory(legacy_shape=True)
     client = make_client(sb)
     frames = client.load_jobs(sb.agents["small"], progress=False)
@@ -356,7 +339,9 @@ def test_legacy_shape_gives_null_review_state_and_creator(roe_sandbox_factory) -
 # -- the key never shows ------------------------------------------------------------------------------
 
 
-def test_the_key_never_appears_in_repr_logs_errors_or_tracebacks(sb: Sandbox, caplog: pytest.LogCaptureFixture) -> None:
+def test_the_key_never_appears_in_repr_logs_errors_or_tracebacks(
+    sb: Sandbox, caplog: pytest.LogCaptureFixture, make_client: Any
+) -> None:
     client = make_client(sb, max_retries=1)
     key = sb.api_key
     caplog.set_level(logging.DEBUG)

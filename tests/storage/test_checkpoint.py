@@ -8,22 +8,13 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
-from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.sandbox import Sandbox
 from roe_analysis.storage import checkpoint_dir
-
-
-def make_client(sb: Sandbox, **kwargs: object) -> ra.RoeClient:
-    client = ra.RoeClient(
-        api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}, **kwargs
-    )
-    client.async_client.backoff_base = 0.001
-    return client
 
 
 def jobs_requests(sb: Sandbox) -> int:
@@ -34,12 +25,9 @@ def stored_pages(snapshot: Path, agent: str) -> int:
     return len(list((checkpoint_dir(snapshot) / agent).glob("page-*.json")))
 
 
-def assert_same_frames(a: ra.JobFrames, b: ra.JobFrames) -> None:
-    for name in FRAME_SCHEMAS:
-        assert_frame_equal(getattr(a, name), getattr(b, name))
-
-
-def test_a_failed_load_resumes_from_its_checkpoint_with_fewer_requests(roe_sandbox: Sandbox, tmp_path: Path) -> None:
+def test_a_failed_load_resumes_from_its_checkpoint_with_fewer_requests(
+    roe_sandbox: Sandbox, tmp_path: Path, make_client: Any, assert_same_frames: Any
+) -> None:
     sb = roe_sandbox
     agent = sb.agents["demo"]
     snap = tmp_path / "snap"
@@ -68,7 +56,7 @@ def test_a_failed_load_resumes_from_its_checkpoint_with_fewer_requests(roe_sandb
     assert not checkpoint_dir(snap).exists()
 
 
-def test_resuming_with_other_arguments_is_refused(roe_sandbox: Sandbox, tmp_path: Path) -> None:
+def test_resuming_with_other_arguments_is_refused(roe_sandbox: Sandbox, tmp_path: Path, make_client: Any) -> None:
     sb = roe_sandbox
     snap = tmp_path / "snap"
     sb.set_faults("500:after=3")
@@ -81,7 +69,9 @@ def test_resuming_with_other_arguments_is_refused(roe_sandbox: Sandbox, tmp_path
     assert sb.requests == []
 
 
-def test_killing_the_cli_mid_load_and_resuming_gives_the_same_frames(roe_sandbox: Sandbox, tmp_path: Path) -> None:
+def test_killing_the_cli_mid_load_and_resuming_gives_the_same_frames(
+    roe_sandbox: Sandbox, tmp_path: Path, make_client: Any, assert_same_frames: Any
+) -> None:
     sb = roe_sandbox
     agent = sb.agents["demo"]
     snap = tmp_path / "snap"
