@@ -2,7 +2,7 @@
 
     .venv/bin/python benchmarks/run.py                 # everything (~4 minutes on 2 cores)
     .venv/bin/python benchmarks/run.py --quick         # smaller sizes, one run each (~1.5 minutes)
-    .venv/bin/python benchmarks/run.py --only fetch    # or: --only frames
+    .venv/bin/python benchmarks/run.py --only fetch    # or: --only frames, --only import
     .venv/bin/python benchmarks/run.py --profile       # also cProfile ours (fetch and frames)
 
 Prints the command, the machine, every method's median and min time, and each goal's ratio with
@@ -32,6 +32,7 @@ sys.path.insert(0, str(HERE))
 
 import bench_fetch  # noqa: E402
 import bench_frames  # noqa: E402
+import bench_import  # noqa: E402
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,20 @@ def frames_goals(frames: dict[str, Any]) -> list[Goal]:
     return [
         Goal("frames_vs_pandas", "ours vs pandas json_normalize (speed-up)", m["pandas"] / m["ours"], 5.0, True),
         Goal("frames_vs_json", "ours / json.loads of every page (slowdown)", m["ours"] / m["json_loads"], 2.0, False),
+    ]
+
+
+def import_goals(imports: dict[str, Any]) -> list[Goal]:
+    ratio = imports["ours_seconds"] / imports["core_seconds"]
+    return [
+        Goal(
+            "import",
+            f"import roe_analysis {imports['ours_seconds']:.3f} s vs its core {imports['core_seconds']:.3f} s "
+            f"(heavy modules loaded: {imports['heavy_loaded']})",
+            ratio,
+            1.5,
+            at_least=False,
+        )
     ]
 
 
@@ -268,7 +283,7 @@ def _parser() -> argparse.ArgumentParser:
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="smaller sizes and one run each (indicative only)")
-    parser.add_argument("--only", choices=["fetch", "frames"], help="run one benchmark only")
+    parser.add_argument("--only", choices=["fetch", "frames", "import"], help="run one benchmark only")
     parser.add_argument("--out", type=Path, default=HERE / "results" / "latest.json", help="JSON results file")
     parser.add_argument("--repeats", type=_positive, help="runs per method (default 3; --quick 1)")
     parser.add_argument("--latency-jobs", type=_positive, help="jobs of the agent fetched at latency (default 3000)")
@@ -338,6 +353,12 @@ def main(argv: list[str] | None = None) -> int:
         goals += frames_goals(frames)
         for key in ("main", "scaling"):
             problems += [f"frames {key}: {p}" for p in frames.get(key, {}).get("problems", [])]
+    if args.only in (None, "import"):
+        imports = bench_import.run(repeats=sizes.repeats, log=_log)
+        results["import"] = imports
+        goals += import_goals(imports)
+        if imports["heavy_loaded"] != "[]":
+            problems.append(f"import roe_analysis loaded {imports['heavy_loaded']}")
     results["goals"] = [{**asdict(g), "passed": g.passed} for g in goals]
     results["problems"] = problems
     results["seconds"] = round(time.perf_counter() - started, 1)

@@ -25,8 +25,6 @@ STATUS_NAMES: dict[int, str] = {
 }
 #: Statuses of a job that has not finished yet.
 RUNNING_STATUSES: tuple[str, ...] = ("PENDING", "STARTED", "RETRY")
-#: Statuses that end a job.
-TERMINAL_STATUSES: tuple[str, ...] = ("SUCCESS", "FAILURE", "CANCELLED", "CACHED")
 
 Status: pl.DataType = pl.Enum([*STATUS_NAMES.values(), "UNKNOWN"])
 ReviewStatus: pl.DataType = pl.Enum(["pending", "approved", "rejected"])

@@ -50,11 +50,6 @@ class PageStore:
             self._state = saved
         self.resumed_pages = 0
 
-    @property
-    def exists(self) -> bool:
-        """Whether anything was checkpointed before this run."""
-        return bool(self._state["agents"])
-
     def agent_state(self, agent: str) -> dict[str, Any] | None:
         """What the first run learned about this agent (window, page size, count), if anything."""
         state = self._state["agents"].get(agent)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+import roe_analysis as ra
 from roe_analysis import InvalidArgumentError, JobFrames
 from roe_analysis.frames import filter_frames, versions_in_order
 
@@ -189,3 +190,32 @@ def test_versions_in_order_is_the_rollout_order(frames: JobFrames) -> None:
     )
     assert versions_in_order(later_first) == ["v10", "v9"]
     assert versions_in_order(filter_frames(frames, versions=[])) == []
+
+
+# --- the vocabulary of load_jobs ------------------------------------------------------------------
+
+
+def test_version_name_and_status_code_read_as_load_jobs_reads_them(frames: JobFrames) -> None:
+    by_old = filter_frames(frames, versions=["v2"], statuses=["SUCCESS"])
+    by_new = filter_frames(frames, version_name="v2", status_code="success")
+    assert by_new.jobs.get_column("id").to_list() == by_old.jobs.get_column("id").to_list()
+    by_code = filter_frames(frames, version_name=["v2"], status_code=[3])
+    assert by_code.jobs.get_column("id").to_list() == by_old.jobs.get_column("id").to_list()
+
+
+def test_a_filter_and_its_older_spelling_together_are_refused(frames: JobFrames) -> None:
+    with pytest.raises(ra.InvalidArgumentError, match=r"version_name=\.\.\. or its older spelling versions="):
+        filter_frames(frames, version_name="v1", versions=["v1"])
+    with pytest.raises(ra.InvalidArgumentError, match=r"status_code=\.\.\. or its older spelling statuses="):
+        filter_frames(frames, status_code=3, statuses=["SUCCESS"])
+
+
+def test_an_unknown_status_code_names_the_codes(frames: JobFrames) -> None:
+    with pytest.raises(ra.InvalidArgumentError, match="unknown status_code 'DONE'"):
+        filter_frames(frames, status_code="DONE")
+
+
+def test_something_that_is_not_frames_is_a_type_error_and_a_roe_error() -> None:
+    with pytest.raises(ra.ArgumentTypeError, match="filter_frames needs JobFrames") as info:
+        filter_frames([1, 2])  # type: ignore[arg-type]
+    assert isinstance(info.value, TypeError) and isinstance(info.value, ra.RoeError)
