@@ -128,43 +128,11 @@ async def refresh_snapshot(
     merged = old
     try:
         for agent in recorded["agent_ids"]:
-            before = agents_before.get(agent, {})
-            since = before.get("watermark")
             pages = AgentPages(client, agent, query, semaphore=semaphore, progress=bar)
-            reason = None
-            if full or since is None:
-                reason = "full refresh requested" if full else "the snapshot has no watermark"
-            else:
-                changed_load, count = await pages.changed_since(datetime.fromisoformat(since))
-                changed = build_frames(changed_load.chunks)
-                candidate = merge_changes(_only(merged, agent), changed)
-                if candidate.jobs.height != count:
-                    reason = (
-                        f"after merging {changed.jobs.height} changed job(s) the snapshot holds "
-                        f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
-                        f"the filtered set, which only a full reload can tell"
-                    )
-                else:
-                    merged = _replace_agent(merged, agent, candidate)
-                    report = replace(changed_load.report, unique_jobs=candidate.jobs.height)
-                    changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(since))
-                    entry["agents"].append(
-                        {
-                            "agent_id": agent,
-                            "mode": "incremental",
-                            "jobs_fetched": changed.jobs.height,
-                            "jobs_changed": changed_since.height,
-                            "pages": report.pages,
-                        }
-                    )
-            if reason is not None:
-                if not full:
-                    warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=3)
-                reloaded = await pages.load()
-                report = reloaded.report
-                merged = _replace_agent(merged, agent, build_frames(reloaded.chunks))
-                entry["agents"].append({"agent_id": agent, "mode": "full", "reason": reason, "pages": report.pages})
+            since = agents_before.get(agent, {}).get("watermark")
+            merged, report, agent_entry = await _refresh_agent(pages, merged, since, full=full)
             reports.append(report)
+            entry["agents"].append(agent_entry)
     finally:
         bar.close()
     merged = _canonical_order(merged)
@@ -208,6 +176,40 @@ async def refresh_snapshot(
     result = JobFrames(merged.jobs, merged.status_events, merged.inputs, merged.metadata, new_query)
     result.save(path, extra={**previous_extra, "refresh_history": history})
     return JobFrames.load(path)
+
+
+async def _refresh_agent(
+    pages: AgentPages, merged: JobFrames, since: str | None, *, full: bool
+) -> tuple[JobFrames, LoadReport, dict[str, Any]]:
+    """``merged`` with one agent brought up to date; what its load did; its refresh-history entry."""
+    agent = pages.agent
+    if full or since is None:
+        reason = "full refresh requested" if full else "the snapshot has no watermark"
+    else:
+        changed_load, count = await pages.changed_since(datetime.fromisoformat(since))
+        changed = build_frames(changed_load.chunks)
+        candidate = merge_changes(_only(merged, agent), changed)
+        if candidate.jobs.height == count:
+            changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(since))
+            report = replace(changed_load.report, unique_jobs=candidate.jobs.height)
+            entry = {
+                "agent_id": agent,
+                "mode": "incremental",
+                "jobs_fetched": changed.jobs.height,
+                "jobs_changed": changed_since.height,
+                "pages": report.pages,
+            }
+            return _replace_agent(merged, agent, candidate), report, entry
+        reason = (
+            f"after merging {changed.jobs.height} changed job(s) the snapshot holds "
+            f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
+            f"the filtered set, which only a full reload can tell"
+        )
+    if not full:
+        warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=4)
+    reloaded = await pages.load()
+    entry = {"agent_id": agent, "mode": "full", "reason": reason, "pages": reloaded.report.pages}
+    return _replace_agent(merged, agent, build_frames(reloaded.chunks)), reloaded.report, entry
 
 
 def _only(frames: JobFrames, agent: str) -> JobFrames:
