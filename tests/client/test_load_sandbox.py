@@ -403,15 +403,25 @@ def test_interrupting_a_sync_load_stops_its_requests(sb: Sandbox, client: ra.Roe
     import threading
     import time
 
-    # 600 pages at 300 ms each, eight at a time, would take over 20 s: Ctrl-C lands mid-load.
+    # 600 pages at 300 ms each, eight at a time, would take over 20 s: Ctrl-C lands mid-load,
+    # as soon as the second wave of pages has been asked for.
     sb.set_faults("latency=300ms")
-    timer = threading.Timer(0.45, os.kill, args=(os.getpid(), signal.SIGINT))
-    timer.start()
+    started = threading.Event()
+
+    def interrupt() -> None:
+        deadline = time.monotonic() + 30
+        while len(sb.requests) <= client.async_client.concurrency and time.monotonic() < deadline:
+            time.sleep(0.005)
+        started.set()
+        os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
     with pytest.raises(KeyboardInterrupt):
         client.load_jobs(sb.agents["large"], page_size=10, progress=False)
-    timer.cancel()
+    assert started.is_set()
     settled = len(sb.requests)
-    time.sleep(0.8)  # longer than two more waves of requests would take
+    # Nothing announces that requests stopped: wait longer than two more waves would take.
+    time.sleep(0.8)
     assert len(sb.requests) <= settled + client.async_client.concurrency
     after = len(sb.requests)
     time.sleep(0.8)
