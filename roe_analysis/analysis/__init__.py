@@ -3,40 +3,46 @@
 Three questions: how long jobs take and where the time goes (durations), how grader scores move
 between agent versions (scores), and whether human reviewers agree with the agent and the grader
 (agreement).
+
+The rules every helper follows:
+
+- **First argument.** ``frames``: the loaded `JobFrames`, or (where a helper says so) a frame
+  instead, e.g. the ``jobs`` frame or the output of `job_durations` / `status_time` /
+  `review_outcomes`, filtered as you like. A helper that reads one kind of table only names its
+  argument for it (``table``, ``counts``, ``value_counts`` for the coefficients).
+- **Grouping.** Every grouping helper takes ``by: By = "agent_version_name"``: one column, a
+  sequence of columns, or ``None`` (or ``()``) for one overall row. So by default every result is
+  per agent version; pass ``by=None`` for the overall figure.
+- **Errors.** Bad input raises before any work, always a `roe_analysis.RoeError`: a frame lacking
+  columns a `MissingColumnsError` (with the columns it has and the closest match), an argument of
+  the wrong type an `ArgumentTypeError`, an unknown or out-of-range option an `InvalidArgumentError`
+  saying what is allowed. They subclass ``ValueError`` (and ``TypeError`` for wrong types).
+
+Modules: ``_common`` (validation and grouping every helper shares), ``_job_durations`` and
+``_duration_summaries`` (durations), ``_volume`` (job counts), ``_scores`` and ``_comparisons``
+(scores, comparing versions), ``_outcomes``, ``_agreement``, ``_score_agreement``, ``_reviewers``,
+``_items`` and ``_inter_reviewer`` (agreement), ``_reliability`` and ``_stats`` (the statistics).
 """
 
 from __future__ import annotations
 
-# --- durations and scores (block owned by the durations/scores engineer) ---
-from roe_analysis.analysis._durations import (
+from roe_analysis.analysis._agreement import CONFUSION_STATS as CONFUSION_STATS
+from roe_analysis.analysis._agreement import SUMMARY_STATS as SUMMARY_STATS
+from roe_analysis.analysis._agreement import agreement_summary, confusion_matrix, per_class_metrics
+from roe_analysis.analysis._common import DEFAULT_BY as DEFAULT_BY
+from roe_analysis.analysis._common import By as By
+from roe_analysis.analysis._common import require_columns as require_columns
+from roe_analysis.analysis._comparisons import compare_all_versions, compare_versions
+from roe_analysis.analysis._duration_summaries import (
     duration_mismatches,
     duration_summary,
     duration_trend,
-    job_durations,
     slowest_jobs,
-    status_time,
-    status_time_summary,
 )
-from roe_analysis.analysis._scores import (
-    compare_all_versions,
-    compare_versions,
-    score_drift,
-    score_summary,
-    score_vs_duration,
-)
-from roe_analysis.analysis._volume import job_volume
-
-# --- end durations and scores ---
-
-# --- agreement (block owned by the agreement engineer) ---
-# isort: split
-from roe_analysis.analysis._agreement import (
-    agreement_summary,
-    confusion_matrix,
-    per_class_metrics,
-    review_outcomes,
-    verdict_disagreements,
-)
+from roe_analysis.analysis._inter_reviewer import inter_reviewer_agreement
+from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
+from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA as OUTCOMES_SCHEMA
+from roe_analysis.analysis._outcomes import review_outcomes, verdict_disagreements
 from roe_analysis.analysis._reliability import (
     Estimate,
     cohen_kappa,
@@ -45,21 +51,33 @@ from roe_analysis.analysis._reliability import (
     krippendorff_alpha_nominal,
     pabak,
 )
-from roe_analysis.analysis._reviewers import (
-    inter_reviewer_agreement,
-    reviewer_drift,
-    reviewer_stats,
-    score_agreement,
-    score_disagreements,
-)
-
-# --- end agreement ---
+from roe_analysis.analysis._reviewers import reviewer_drift, reviewer_stats
+from roe_analysis.analysis._score_agreement import SCORE_COLUMNS as SCORE_COLUMNS
+from roe_analysis.analysis._score_agreement import both_scores as both_scores
+from roe_analysis.analysis._score_agreement import score_agreement, score_disagreements
+from roe_analysis.analysis._scores import score_drift, score_summary, score_vs_duration
+from roe_analysis.analysis._stats import wilson_interval as wilson_interval
+from roe_analysis.analysis._volume import job_volume
 from roe_analysis.errors import (
     AgreementWarning,
     MissingColumnsError,
     PrevalenceSkewWarning,
     ScaleMismatchWarning,
     UndefinedCoefficientWarning,
+)
+
+#: What other layers (charts, report, widgets) use from here beyond `__all__`: import them from
+#: ``roe_analysis.analysis``, not from its private modules.
+FOR_OTHER_LAYERS = (
+    "By",
+    "CONFUSION_STATS",
+    "DEFAULT_BY",
+    "OUTCOMES_SCHEMA",
+    "SCORE_COLUMNS",
+    "SUMMARY_STATS",
+    "both_scores",
+    "require_columns",
+    "wilson_interval",
 )
 
 __all__: list[str] = [

@@ -1,9 +1,8 @@
-"""Do human reviewers agree with the agent? Review outcomes, agreement summary, confusion, per-class.
+"""Do human reviewers agree with the agent? Agreement summary, confusion matrix, per-class metrics.
 
-Everything starts from `review_outcomes`: one row per job that entered review, with the agent's
-verdict (read from ``ui_fields``) beside the reviewer's final verdict. The other helpers accept either
-`JobFrames` or that frame (e.g. after filtering it), so a notebook can narrow the data once and reuse
-it.
+Each helper takes `JobFrames` or the frame `review_outcomes` returns (e.g. after filtering it), so a
+notebook can narrow the data once and reuse it; `review_outcomes` itself is in
+`roe_analysis.analysis._outcomes`.
 
 Warnings, all subclasses of `AgreementWarning` (a ``UserWarning``)::
 
@@ -21,8 +20,19 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
-from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
-from roe_analysis.analysis._common import require_columns
+from roe_analysis.analysis._common import (
+    DEFAULT_BY,
+    By,
+    describe_groups,
+    group_aggregate,
+    group_keys,
+    keyed_schema,
+)
+from roe_analysis.analysis._outcomes import (
+    DECIDED,
+    OUTCOMES_SCHEMA,  # noqa: F401 (tests/charts import it from here)
+    outcomes_from,
+)
 from roe_analysis.analysis._reliability import (
     ac1_arrays,
     contingency_tables,
@@ -32,28 +42,12 @@ from roe_analysis.analysis._reliability import (
 )
 from roe_analysis.analysis._stats import check_confidence, wilson_interval
 from roe_analysis.errors import (
+    ArgumentTypeError,
+    InvalidArgumentError,
     PrevalenceSkewWarning,
     UndefinedCoefficientWarning,
 )
 from roe_analysis.frames import JobFrames
-
-#: The columns and dtypes of `review_outcomes`.
-OUTCOMES_SCHEMA = pl.Schema(
-    {
-        "job_id": pl.String(),
-        "agent_id": pl.String(),
-        "agent_version_name": pl.String(),
-        "agent_verdict": pl.String(),
-        "review_status": ReviewStatus,
-        "final_verdict": pl.String(),
-        "agrees": pl.Boolean(),
-        "reviewed_by": pl.String(),
-        "reviewed_at": JOBS_SCHEMA["reviewed_at"],
-        "time_to_review_ms": pl.Int64(),
-        "grader_score": pl.Float64(),
-        "human_score": pl.Float64(),
-    }
-)
 
 #: The statistics columns of `agreement_summary`, after its ``by`` columns.
 SUMMARY_STATS = pl.Schema(
@@ -106,212 +100,23 @@ _PER_CLASS_STATS = pl.Schema(
     }
 )
 
-#: Review statuses of a completed review.
-DECIDED = ("approved", "rejected")
 
-
-def _clean_label(expr: pl.Expr) -> pl.Expr:
-    """Strip surrounding whitespace; an empty label is no label. Case is kept: labels are policy names."""
-    stripped = expr.str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped)
-
-
-def _verdict_path(field: str) -> str:
-    escaped = field.replace("\\", "\\\\").replace("'", "\\'")
-    return f"$['{escaped}']"
-
-
-def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
-    """One row per job that entered review (``review_status`` not null), agent and reviewer side by side.
-
-    Columns:
-
-    - ``agent_verdict``: the value at ``verdict_field`` of the ``ui_fields`` JSON (a top-level key, read
-      literally, so dots and spaces are allowed); null when the JSON is missing, invalid or lacks it.
-    - ``final_verdict``: the label the reviewer settled on. Approved: the agent's verdict. Rejected
-      with a ``corrected_verdict``: that correction. Otherwise (pending, or rejected without a
-      correction): null, because the right label is unknown.
-    - ``agrees``: ``final_verdict == agent_verdict`` when both are known, else null. Approved jobs with
-      a verdict agree; a rejection whose correction equals the agent's verdict also agrees, because
-      the reviewer kept the label and objected to something else (the reasoning, another field); a
-      rejection without a correction is null here (it still counts against ``approval_rate`` in
-      `agreement_summary`).
-    - ``time_to_review_ms``: ``reviewed_at - created_at`` in milliseconds: the turnaround from the
-      job's creation to the review, which includes the job's own run time (seconds, against the hours
-      or days a review waits). ``created_at`` is always present, whereas the job's end has to be
-      inferred from status events that may be incomplete. Null without ``reviewed_at``.
-
-    Labels are stripped of surrounding whitespace (an empty label counts as missing) but otherwise
-    compared exactly, case included.
-
-    Args:
-        frames: the loaded jobs.
-        verdict_field: key of the agent's verdict inside ``ui_fields``.
-
-    Examples:
-        >>> from roe_analysis import JobFrames
-        >>> def job(n, status, corrected=None):
-        ...     return {
-        ...         "id": f"00000000-0000-4000-8000-00000000000{n}", "agent_version_name": "v1",
-        ...         "status_code": 3, "created_at": "2026-05-01T10:00:00Z",
-        ...         "last_updated_at": "2026-05-01T10:00:01Z", "duration_ms": 900, "status_events": [],
-        ...         "job_inputs": [], "metadata": {}, "evaluation": None,
-        ...         "ui_fields": {"verdict": "Suspicious", "confidence": 0.91},
-        ...         "feedback_review": {"review_status": status, "corrected_verdict": corrected,
-        ...                             "reviewed_by": "ana@example.com", "reviewed_at": "2026-05-01T12:00:00Z"},
-        ...     }
-        >>> records = [job(1, "approved"), job(2, "rejected", "Not Suspicious"), job(3, "rejected"), job(4, "pending")]
-        >>> frames = JobFrames.from_records(records, agent_id="00000000-0000-4000-8000-0000000000aa")
-        >>> outcomes = review_outcomes(frames)
-        >>> outcomes.select("agent_verdict", "review_status", "final_verdict", "agrees", "time_to_review_ms")
-        shape: (4, 5)
-        ┌───────────────┬───────────────┬────────────────┬────────┬───────────────────┐
-        │ agent_verdict ┆ review_status ┆ final_verdict  ┆ agrees ┆ time_to_review_ms │
-        │ ---           ┆ ---           ┆ ---            ┆ ---    ┆ ---               │
-        │ str           ┆ enum          ┆ str            ┆ bool   ┆ i64               │
-        ╞═══════════════╪═══════════════╪════════════════╪════════╪═══════════════════╡
-        │ Suspicious    ┆ approved      ┆ Suspicious     ┆ true   ┆ 7200000           │
-        │ Suspicious    ┆ rejected      ┆ Not Suspicious ┆ false  ┆ 7200000           │
-        │ Suspicious    ┆ rejected      ┆ null           ┆ null   ┆ 7200000           │
-        │ Suspicious    ┆ pending       ┆ null           ┆ null   ┆ 7200000           │
-        └───────────────┴───────────────┴────────────────┴────────┴───────────────────┘
-    """
-    if not isinstance(frames, JobFrames):
-        raise TypeError(
-            f"review_outcomes expects JobFrames (from a load or JobFrames.from_records); got {type(frames).__name__}"
+def _check_labels(labels: object, *, helper: str) -> list[str] | None:
+    """``labels`` as a list, checked to be distinct non-empty strings (``None`` stays ``None``)."""
+    if labels is None:
+        return None
+    if isinstance(labels, str) or not isinstance(labels, Sequence):
+        raise ArgumentTypeError(
+            f"{helper}: labels must be a list of labels such as ['Suspicious', 'Not Suspicious'], not "
+            f"{'one string' if isinstance(labels, str) else type(labels).__name__}; got {labels!r}"
         )
-    if not isinstance(verdict_field, str) or not verdict_field:
-        raise ValueError(f"verdict_field must be a non-empty string such as 'verdict'; got {verdict_field!r}")
-    agent = _clean_label(pl.col("ui_fields").str.json_path_match(_verdict_path(verdict_field)))
-    status = pl.col("review_status")
-    final = (
-        pl.when(status == "approved")
-        .then(pl.col("agent_verdict"))
-        .when(status == "rejected")
-        .then(_clean_label(pl.col("corrected_verdict")))
-    )
-    return (
-        frames.jobs.lazy()
-        .filter(status.is_not_null())
-        .with_columns(agent_verdict=agent)
-        .with_columns(final_verdict=final)
-        .with_columns(
-            job_id=pl.col("id"),
-            agrees=pl.when(pl.col("agent_verdict").is_not_null() & pl.col("final_verdict").is_not_null()).then(
-                pl.col("agent_verdict") == pl.col("final_verdict")
-            ),
-            time_to_review_ms=(pl.col("reviewed_at") - pl.col("created_at")).dt.total_milliseconds(),
-        )
-        .select(*OUTCOMES_SCHEMA)
-        .collect()
-        .cast(OUTCOMES_SCHEMA)
-    )
+    domain = list(labels)
+    if not domain or not all(isinstance(x, str) for x in domain) or len(set(domain)) != len(domain):
+        raise InvalidArgumentError(f"{helper}: labels must be distinct, non-empty strings; got {labels!r}")
+    return domain
 
 
-def verdict_disagreements(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
-    """The reviews worth reading first: the reviewer's final verdict differs from the agent's.
-
-    One row per such review (``agrees`` false in `review_outcomes`), with the agent's
-    ``confidence`` from ``ui_fields`` and the reviewer's comment, the agent's most confident
-    verdicts first (then by job id): a confident verdict a reviewer corrected says the most.
-
-    Examples:
-        >>> import roe_analysis as ra
-        >>> def job(i, verdict, confidence, corrected):
-        ...     return {"id": f"00000000-0000-4000-8000-00000000000{i}", "status_code": 3,
-        ...             "created_at": "2026-05-01T10:00:00Z",
-        ...             "ui_fields": {"verdict": verdict, "confidence": confidence},
-        ...             "feedback_review": {"review_status": "rejected" if corrected else "approved",
-        ...                                 "corrected_verdict": corrected, "reviewed_by": "r@x.example"}}
-        >>> frames = ra.JobFrames.from_records(
-        ...     [job(1, "Suspicious", 0.6, "Not Suspicious"), job(2, "Suspicious", 0.9, "Needs Escalation"),
-        ...      job(3, "Suspicious", 0.99, None)],
-        ...     agent_id="00000000-0000-4000-8000-0000000000aa",
-        ... )
-        >>> ra.verdict_disagreements(frames).select("agent_verdict", "final_verdict", "confidence")
-        shape: (2, 3)
-        ┌───────────────┬──────────────────┬────────────┐
-        │ agent_verdict ┆ final_verdict    ┆ confidence │
-        │ ---           ┆ ---              ┆ ---        │
-        │ str           ┆ str              ┆ f64        │
-        ╞═══════════════╪══════════════════╪════════════╡
-        │ Suspicious    ┆ Needs Escalation ┆ 0.9        │
-        │ Suspicious    ┆ Not Suspicious   ┆ 0.6        │
-        └───────────────┴──────────────────┴────────────┘
-    """
-    from roe_analysis.frames import ui_field
-
-    outcomes = review_outcomes(frames, verdict_field=verdict_field).filter(pl.col("agrees").not_())
-    extra = frames.jobs.select(pl.col("id").alias("job_id"), ui_field("confidence", pl.Float64), "review_comment")
-    return (
-        outcomes.join(extra, on="job_id", how="left", maintain_order="left")
-        .sort(["confidence", "job_id"], descending=[True, False], nulls_last=True)
-        .select(
-            "job_id",
-            "agent_version_name",
-            "agent_verdict",
-            "final_verdict",
-            "confidence",
-            "reviewed_by",
-            "grader_score",
-            "human_score",
-            "review_comment",
-        )
-    )
-
-
-def outcomes_from(
-    source: JobFrames | pl.DataFrame, *, helper: str, verdict_field: str, columns: Sequence[str]
-) -> pl.DataFrame:
-    """`review_outcomes` of ``source``, or ``source`` itself when it already is such a frame."""
-    if isinstance(source, JobFrames):
-        return review_outcomes(source, verdict_field=verdict_field)
-    if isinstance(source, pl.DataFrame):
-        require_columns(source, columns, helper=helper)
-        return source
-    raise TypeError(
-        f"{helper} expects JobFrames or the frame review_outcomes(...) returns; got {type(source).__name__}"
-    )
-
-
-def by_columns(
-    by: str | Sequence[str] | None, frame: pl.DataFrame, *, helper: str, reserved: Sequence[str]
-) -> list[str]:
-    """Normalise ``by`` to a list, checking the columns exist and do not clash with the helper's output."""
-    if by is None:
-        keys: list[str] = []
-    elif isinstance(by, str):
-        keys = [by]
-    else:
-        keys = list(by)
-        if not all(isinstance(k, str) for k in keys):
-            raise TypeError(f"{helper}: by must be a column name or a list of column names; got {by!r}")
-    if len(set(keys)) != len(keys):
-        raise ValueError(f"{helper}: by lists a column more than once: {keys}")
-    clash = [k for k in keys if k in reserved]
-    if clash:
-        raise ValueError(f"{helper}: cannot group by {clash}: the result has columns of that name")
-    require_columns(frame, keys, helper=helper)
-    return keys
-
-
-def group_aggregate(frame: pl.DataFrame, keys: list[str], aggs: Sequence[pl.Expr]) -> pl.DataFrame:
-    """Aggregate per group sorted by the keys, or over the whole frame (one row) without keys."""
-    if not keys:
-        return frame.select(aggs)
-    return frame.group_by(keys).agg(aggs).sort(keys, nulls_last=True)
-
-
-def describe_groups(frame: pl.DataFrame, keys: list[str], limit: int = 3) -> str:
-    """A short human description of the groups in ``frame`` for a warning message."""
-    if not keys:
-        return "overall"
-    shown = [", ".join(f"{k}={v!r}" for k, v in row.items()) for row in frame.select(keys).head(limit).to_dicts()]
-    more = f" and {frame.height - limit} more" if frame.height > limit else ""
-    return "; ".join(shown) + more
-
-
-def label_domain(outcomes: pl.DataFrame, labels: Sequence[str] | None, *, helper: str) -> list[str]:
+def label_domain(outcomes: pl.DataFrame, labels: list[str] | None, *, helper: str) -> list[str]:
     """The label set: ``labels`` when given (checked to cover the data), else every verdict seen, sorted."""
     seen = (
         pl.concat([outcomes.get_column("agent_verdict"), outcomes.get_column("final_verdict")])
@@ -322,20 +127,13 @@ def label_domain(outcomes: pl.DataFrame, labels: Sequence[str] | None, *, helper
     )
     if labels is None:
         return seen
-    if isinstance(labels, str):
-        raise TypeError(f"{helper}: labels must be a list of labels, not one string; got {labels!r}")
-    domain = list(labels)
-    if not domain or not all(isinstance(x, str) for x in domain) or len(set(domain)) != len(domain):
-        raise ValueError(f"{helper}: labels must be distinct, non-empty strings; got {labels!r}")
-    unknown = sorted(set(seen) - set(domain))
+    unknown = sorted(set(seen) - set(labels))
     if unknown:
-        raise ValueError(f"{helper}: the data holds verdicts that are not in labels: {unknown}; labels: {domain}")
-    return domain
-
-
-def keyed_schema(frame: pl.DataFrame, keys: list[str], stats: pl.Schema) -> pl.Schema:
-    """The schema of a per-group result: the ``keys`` with their dtypes in ``frame``, then ``stats``."""
-    return pl.Schema([*((k, frame.schema[k]) for k in keys), *stats.items()])
+        raise InvalidArgumentError(
+            f"{helper}: the data holds verdicts that are not in labels: {unknown}; labels: {labels}. "
+            "Add them to labels, or leave labels out to use every verdict in the data"
+        )
+    return labels
 
 
 def _empty(keys: list[str], frame: pl.DataFrame, stats: pl.Schema) -> pl.DataFrame:
@@ -356,7 +154,7 @@ _OUTCOME_COLUMNS = ("agent_verdict", "final_verdict", "review_status")
 def agreement_summary(
     frames: JobFrames | pl.DataFrame,
     *,
-    by: str | Sequence[str] | None = None,
+    by: By = DEFAULT_BY,
     confidence: float = 0.95,
     labels: Sequence[str] | None = None,
     skew_threshold: float = 0.8,
@@ -390,7 +188,7 @@ def agreement_summary(
 
     Args:
         frames: `JobFrames`, or the frame `review_outcomes` returns (e.g. filtered).
-        by: column(s) of `review_outcomes` to group by, e.g. ``"agent_version_name"``.
+        by: column(s) of `review_outcomes` to group by; ``None`` or ``()`` for one overall row.
         confidence: level of every interval.
         labels: the full set of verdict labels; every verdict in the data must be one of them.
         skew_threshold: majority share above which a group counts as prevalence-skewed.
@@ -428,14 +226,17 @@ def agreement_summary(
     helper = "agreement_summary"
     check_confidence(confidence)
     if not 0 < skew_threshold < 1:
-        raise ValueError(f"{helper}: skew_threshold must be between 0 and 1, e.g. 0.8; got {skew_threshold!r}")
+        raise InvalidArgumentError(
+            f"{helper}: skew_threshold must be between 0 and 1, e.g. 0.8; got {skew_threshold!r}"
+        )
+    label_list = _check_labels(labels, helper=helper)
     outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
-    keys = by_columns(by, outcomes, helper=helper, reserved=list(SUMMARY_STATS))
-    if labels is not None and len(labels) < 2:
-        raise ValueError(f"{helper}: labels must hold at least 2 labels for chance agreement; got {labels!r}")
+    keys = group_keys(by, helper=helper, frame=outcomes, reserved=SUMMARY_STATS)
+    if label_list is not None and len(label_list) < 2:
+        raise InvalidArgumentError(f"{helper}: labels must hold at least 2 labels for chance agreement; got {labels!r}")
     if outcomes.height == 0:
         return _empty(keys, outcomes, SUMMARY_STATS)
-    domain = label_domain(outcomes, labels, helper=helper)
+    domain = label_domain(outcomes, label_list, helper=helper)
     q = max(2, len(domain))
 
     status = pl.col("review_status")
@@ -534,7 +335,7 @@ def _warn_summary(result: pl.DataFrame, keys: list[str], skew_threshold: float) 
 def confusion_matrix(
     frames: JobFrames | pl.DataFrame,
     *,
-    by: str | Sequence[str] | None = None,
+    by: By = DEFAULT_BY,
     labels: Sequence[str] | None = None,
     verdict_field: str = "verdict",
 ) -> pl.DataFrame:
@@ -548,7 +349,7 @@ def confusion_matrix(
 
     Args:
         frames: `JobFrames`, or the frame `review_outcomes` returns.
-        by: column(s) of `review_outcomes` to group by.
+        by: column(s) of `review_outcomes` to group by; ``None`` or ``()`` for one overall set of rows.
         labels: the full label set, in display order; default: every verdict in the data, sorted.
         verdict_field: key of the agent's verdict in ``ui_fields`` (only used with `JobFrames`).
 
@@ -564,7 +365,7 @@ def confusion_matrix(
         ...         "final_verdict": ["A", "B", "B", None],
         ...     }
         ... )
-        >>> confusion_matrix(outcomes)
+        >>> confusion_matrix(outcomes, by=None)
         shape: (4, 4)
         ┌───────────────┬───────────────┬───────┬────────────────────────┐
         │ agent_verdict ┆ final_verdict ┆ count ┆ share_of_agent_verdict │
@@ -578,9 +379,10 @@ def confusion_matrix(
         └───────────────┴───────────────┴───────┴────────────────────────┘
     """
     helper = "confusion_matrix"
+    label_list = _check_labels(labels, helper=helper)
     outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
-    keys = by_columns(by, outcomes, helper=helper, reserved=list(CONFUSION_STATS))
-    return _confusion(outcomes, keys, label_domain(outcomes, labels, helper=helper))
+    keys = group_keys(by, helper=helper, frame=outcomes, reserved=CONFUSION_STATS)
+    return _confusion(outcomes, keys, label_domain(outcomes, label_list, helper=helper))
 
 
 def _confusion(outcomes: pl.DataFrame, keys: list[str], domain: list[str]) -> pl.DataFrame:
@@ -617,7 +419,7 @@ def _confusion(outcomes: pl.DataFrame, keys: list[str], domain: list[str]) -> pl
 def per_class_metrics(
     frames: JobFrames | pl.DataFrame,
     *,
-    by: str | Sequence[str] | None = None,
+    by: By = DEFAULT_BY,
     labels: Sequence[str] | None = None,
     verdict_field: str = "verdict",
 ) -> pl.DataFrame:
@@ -632,7 +434,7 @@ def per_class_metrics(
 
     Args:
         frames: `JobFrames`, or the frame `review_outcomes` returns.
-        by: column(s) of `review_outcomes` to group by.
+        by: column(s) of `review_outcomes` to group by; ``None`` or ``()`` for one overall set of rows.
         labels: the full label set, in display order; default: every verdict in the data, sorted.
         verdict_field: key of the agent's verdict in ``ui_fields`` (only used with `JobFrames`).
 
@@ -649,7 +451,7 @@ def per_class_metrics(
         ...         "final_verdict": ["A", "B", "B", "A"],
         ...     }
         ... )
-        >>> per_class_metrics(outcomes)
+        >>> per_class_metrics(outcomes, by=None)
         shape: (2, 7)
         ┌───────┬─────────┬─────────────┬───────────┬───────────┬────────┬──────────┐
         │ label ┆ support ┆ n_predicted ┆ n_correct ┆ precision ┆ recall ┆ f1       │
@@ -661,9 +463,10 @@ def per_class_metrics(
         └───────┴─────────┴─────────────┴───────────┴───────────┴────────┴──────────┘
     """
     helper = "per_class_metrics"
+    label_list = _check_labels(labels, helper=helper)
     outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
-    keys = by_columns(by, outcomes, helper=helper, reserved=[*_PER_CLASS_STATS, *CONFUSION_STATS])
-    domain = label_domain(outcomes, labels, helper=helper)
+    keys = group_keys(by, helper=helper, frame=outcomes, reserved=[*_PER_CLASS_STATS, *CONFUSION_STATS])
+    domain = label_domain(outcomes, label_list, helper=helper)
     confusion = _confusion(outcomes, keys, domain)
     if confusion.height == 0:
         return _empty(keys, outcomes, _PER_CLASS_STATS)

@@ -39,6 +39,7 @@ from roe_analysis.analysis._stats import (
     wilson_interval,
     z_value,
 )
+from roe_analysis.errors import InvalidArgumentError
 
 #: Below this, ``1 - p_e`` is treated as zero: with integer counts it is at least ``1 / n**2`` otherwise.
 _EPS = 1e-12
@@ -62,14 +63,14 @@ def _tables(tables: ArrayLike) -> FloatArray:
     """Check one ``q × q`` table or a stack ``(g, q, q)`` of them, and return it as floats."""
     arr = np.asarray(tables, dtype=np.float64)
     if arr.ndim < 2 or arr.shape[-1] != arr.shape[-2]:
-        raise ValueError(f"a contingency table must be square (q × q); got shape {arr.shape}")
+        raise InvalidArgumentError(f"a contingency table must be square (q × q); got shape {arr.shape}")
     if arr.shape[-1] < 2:
-        raise ValueError(
+        raise InvalidArgumentError(
             f"a contingency table needs at least 2 labels (q >= 2) for chance agreement to mean anything; "
             f"got q = {arr.shape[-1]}. Pass the full label set, e.g. labels=['Suspicious', 'Not Suspicious']."
         )
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
-        raise ValueError("a contingency table holds counts: every cell must be finite and >= 0")
+        raise InvalidArgumentError("a contingency table holds counts: every cell must be finite and >= 0")
     return arr
 
 
@@ -152,7 +153,7 @@ def _none_if_nan(value: float) -> float | None:
 def _single(table: ArrayLike) -> FloatArray:
     t = _tables(table)
     if t.ndim != 2:
-        raise ValueError(f"expected one q × q table; got shape {t.shape}")
+        raise InvalidArgumentError(f"expected one q × q table; got shape {t.shape}")
     return t[None]
 
 
@@ -243,9 +244,9 @@ def pabak(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
 def _value_counts(value_counts: ArrayLike) -> FloatArray:
     arr = np.asarray(value_counts, dtype=np.float64)
     if arr.ndim != 2:
-        raise ValueError(f"value counts must be a units × labels table; got shape {arr.shape}")
+        raise InvalidArgumentError(f"value counts must be a units × labels table; got shape {arr.shape}")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise ValueError("value counts must be whole numbers >= 0")
+        raise InvalidArgumentError("value counts must be whole numbers >= 0")
     return arr
 
 
@@ -324,7 +325,7 @@ def alpha_bootstrap(
     """
     check_confidence(confidence)
     if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
+        raise InvalidArgumentError(f"n_resamples must be at least 1; got {n_resamples}")
     parts = _alpha_parts(_value_counts(value_counts))
     units = parts.m.size
     if units == 0:
@@ -355,7 +356,7 @@ def fleiss_kappa(counts: ArrayLike) -> float | None:
     one label (chance agreement is then 1) or there are no subjects.
 
     Raises:
-        ValueError: when subjects have different numbers of ratings (use
+        InvalidArgumentError: when subjects have different numbers of ratings (use
             `krippendorff_alpha_nominal`, which allows that) or fewer than two.
 
     Examples:
@@ -374,12 +375,12 @@ def fleiss_kappa(counts: ArrayLike) -> float | None:
     per_subject = arr.sum(axis=1)
     raters = per_subject[0]
     if np.any(per_subject != raters):
-        raise ValueError(
+        raise InvalidArgumentError(
             "Fleiss' kappa needs the same number of ratings on every subject; got between "
             f"{int(per_subject.min())} and {int(per_subject.max())}. Use krippendorff_alpha_nominal instead."
         )
     if raters < 2:
-        raise ValueError(f"Fleiss' kappa needs at least 2 ratings per subject; got {int(raters)}")
+        raise InvalidArgumentError(f"Fleiss' kappa needs at least 2 ratings per subject; got {int(raters)}")
     agreement = ((arr * (arr - 1)).sum(axis=1) / (raters * (raters - 1))).mean()
     shares = arr.sum(axis=0) / arr.sum()
     chance = float((shares**2).sum())

@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from roe_analysis.errors import InvalidArgumentError
+
 #: Seed used by every resampling procedure unless the caller passes another, so reruns agree exactly.
 DEFAULT_SEED = 20240601
 #: Bootstrap resamples used unless the caller passes another.
@@ -46,12 +48,12 @@ def z_value(confidence: float) -> float:
 def check_confidence(confidence: float) -> None:
     """Raise a helpful error unless ``0 < confidence < 1``."""
     if not 0 < confidence < 1:
-        raise ValueError(f"confidence must be between 0 and 1 (exclusive), e.g. 0.95; got {confidence!r}")
+        raise InvalidArgumentError(f"confidence must be between 0 and 1 (exclusive), e.g. 0.95; got {confidence!r}")
 
 
 def _check_resamples(n_resamples: int) -> None:
     if n_resamples < 1:
-        raise ValueError(f"n_resamples must be at least 1; got {n_resamples}")
+        raise InvalidArgumentError(f"n_resamples must be at least 1; got {n_resamples}")
 
 
 def wilson_interval(successes: pl.Expr, n: pl.Expr, *, confidence: float = 0.95) -> tuple[pl.Expr, pl.Expr]:
@@ -154,7 +156,7 @@ def _check_statistic(statistic: Statistic) -> float | None:
     if statistic == "median":
         return 0.5
     if isinstance(statistic, str) or not isinstance(statistic, int | float) or not 0 <= statistic <= 1:
-        raise ValueError(f"statistic must be 'mean', 'median' or a quantile in [0, 1]; got {statistic!r}")
+        raise InvalidArgumentError(f"statistic must be 'mean', 'median' or a quantile in [0, 1]; got {statistic!r}")
     return float(statistic)
 
 
@@ -189,7 +191,7 @@ def bootstrap_replicates(
     x = np.asarray(values, dtype=np.float64)
     n = x.size
     if n == 0:
-        raise ValueError("cannot bootstrap an empty sample")
+        raise InvalidArgumentError("cannot bootstrap an empty sample")
     if q is not None:
         return _quantile_replicates(np.sort(x), q, n_resamples, rng)
     distinct, counts = np.unique(x, return_counts=True)
@@ -332,7 +334,7 @@ def mann_whitney_u(x: np.ndarray, y: np.ndarray, *, use_continuity: bool = True)
     y = np.asarray(y, dtype=np.float64)
     n1, n2 = x.size, y.size
     if n1 == 0 or n2 == 0:
-        raise ValueError("mann_whitney_u needs at least one value in each sample")
+        raise InvalidArgumentError("mann_whitney_u needs at least one value in each sample")
     ranks, ties = _average_ranks(np.concatenate([x, y]))
     total = n1 + n2
     u1 = float(ranks[:n1].sum() - n1 * (n1 + 1) / 2)
@@ -392,7 +394,7 @@ def kaplan_meier_median(durations: np.ndarray, observed: np.ndarray) -> float | 
     t = np.asarray(durations, dtype=np.float64)
     e = np.asarray(observed, dtype=bool)
     if t.shape != e.shape:
-        raise ValueError(f"durations and observed must have the same length; got {t.size} and {e.size}")
+        raise InvalidArgumentError(f"durations and observed must have the same length; got {t.size} and {e.size}")
     if t.size == 0:
         return None
     times, inverse, at_time = np.unique(t, return_inverse=True, return_counts=True)
@@ -458,5 +460,5 @@ def quantile_name(q: float) -> str:
         ['p50', 'p90', 'p99_9', 'p2_5']
     """
     if isinstance(q, bool) or not isinstance(q, int | float) or not 0 <= q <= 1:
-        raise ValueError(f"quantiles must be numbers between 0 and 1, e.g. 0.5; got {q!r}")
+        raise InvalidArgumentError(f"quantiles must be numbers between 0 and 1, e.g. 0.5; got {q!r}")
     return "p" + f"{q * 100:.10g}".replace(".", "_")

@@ -7,31 +7,22 @@ the other helpers work: a pure function from `JobFrames` to a sorted frame. Its 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import polars as pl
 
 from roe_analysis._schema import UTC
-from roe_analysis.analysis._common import require_columns
+from roe_analysis.analysis._common import DEFAULT_BY, By, check_every, group_keys, jobs_frame, require_columns
+from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
 #: The column label of jobs whose `columns` value is missing.
 NO_VALUE = "(none)"
 
 
-def _keys(by: str | Sequence[str] | None) -> list[str]:
-    if by is None:
-        return []
-    if isinstance(by, str):
-        return [by]
-    return list(by)
-
-
 def job_volume(
     frames: JobFrames | pl.DataFrame,
     *,
     every: str | None = "1d",
-    by: str | Sequence[str] | None = "agent_version_name",
+    by: By = DEFAULT_BY,
     columns: str | None = None,
 ) -> pl.DataFrame:
     """Jobs per period of creation and group: ``period_start`` (unless ``every=None``), the ``by`` columns, ``n``.
@@ -46,7 +37,7 @@ def job_volume(
     Args:
         frames: `JobFrames`, or its ``jobs`` frame (e.g. filtered).
         every: period length, or None for totals over the whole window.
-        by: column(s) of ``jobs`` to count within.
+        by: column(s) of ``jobs`` to count within; ``None`` or ``()`` for totals over all jobs.
         columns: a column of ``jobs`` to spread into columns.
 
     Examples:
@@ -82,25 +73,19 @@ def job_volume(
         │ v2                 ┆ 1       ┆ 2       ┆ 3   │
         └────────────────────┴─────────┴─────────┴─────┘
     """
-    jobs = frames.jobs if isinstance(frames, JobFrames) else frames
-    if not isinstance(jobs, pl.DataFrame):
-        raise TypeError(f"job_volume takes JobFrames or a jobs frame; got {type(frames).__name__}")
-    keys = _keys(by)
+    jobs = jobs_frame(frames, helper="job_volume")
+    keys = group_keys(by, helper="job_volume")
     if columns is not None and columns in keys:
-        raise ValueError(f"job_volume: columns={columns!r} is also in by={keys}")
+        raise InvalidArgumentError(
+            f"job_volume: columns={columns!r} is also in by={keys}; spread a column that is not grouped by"
+        )
     require_columns(
         jobs, [*keys, *([columns] if columns else []), *(["created_at"] if every else [])], helper="job_volume"
     )
     groups = [*keys, *([columns] if columns else [])]
     if every is not None:
-        try:
-            period = pl.col("created_at").cast(UTC).dt.truncate(every).alias("period_start")
-            jobs.head(0).select(period)
-        except Exception as exc:
-            raise ValueError(
-                f"job_volume: every must be a Polars duration such as '1d' or '1w'; got {every!r}"
-            ) from exc
-        jobs = jobs.with_columns(period)
+        check_every(every, helper="job_volume")
+        jobs = jobs.with_columns(pl.col("created_at").cast(UTC).dt.truncate(every).alias("period_start"))
         groups = ["period_start", *groups]
     counts = (
         jobs.group_by(groups).agg(pl.len().cast(pl.UInt32).alias("n")).sort(groups, nulls_last=True)

@@ -26,7 +26,7 @@ from roe_analysis.analysis import (
     per_class_metrics,
     review_outcomes,
 )
-from roe_analysis.analysis._agreement import OUTCOMES_SCHEMA
+from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA
 
 AGENT = "00000000-0000-4000-8000-0000000000aa"
 
@@ -225,7 +225,7 @@ def test_agreement_summary_equals_the_reference_implementations_per_group(seed: 
 def test_agreement_summary_without_by_is_one_row_over_everything() -> None:
     outcomes = random_outcomes(11)
 
-    result = agreement_summary(outcomes)
+    result = agreement_summary(outcomes, by=None)
 
     pairs = outcomes.drop_nulls(["agent_verdict", "final_verdict"])
     assert result.height == 1
@@ -247,7 +247,7 @@ def test_agreement_summary_from_job_frames_counts_pending_and_uncorrected_reject
         ]
     )
 
-    result = agreement_summary(frames)
+    result = agreement_summary(frames, by=None)
 
     # approval: 2 of the 4 decided reviews (the uncorrected rejection counts against);
     # pairs: jobs 1-3 (job 4's right label is unknown). Agent S,N,S against final S,N,N.
@@ -271,7 +271,7 @@ def test_agreement_summary_single_label_leaves_kappa_null_and_keeps_ac1_and_paba
         pytest.warns(UndefinedCoefficientWarning, match="gwet_ac1 and pabak stay defined"),
         pytest.warns(PrevalenceSkewWarning),
     ):
-        result = agreement_summary(outcomes)
+        result = agreement_summary(outcomes, by=None)
 
     low, _ = proportion_confint(5, 5, alpha=0.05, method="wilson")
     assert result.select("cohen_kappa", "cohen_kappa_low", "cohen_kappa_high").row(0) == (None, None, None)
@@ -341,14 +341,14 @@ def test_agreement_summary_warns_about_skew_only_when_skewed() -> None:
 
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        calm = agreement_summary(balanced)
+        calm = agreement_summary(balanced, by=None)
     with pytest.warns(PrevalenceSkewWarning, match="more than 80%"):
-        loud = agreement_summary(skewed)
+        loud = agreement_summary(skewed, by=None)
 
     assert calm.item(0, "prevalence_skewed") is False
     assert loud.item(0, "majority_share") == pytest.approx(17 / 20)
     assert loud.item(0, "prevalence_skewed") is True
-    assert agreement_summary(skewed, skew_threshold=0.9).item(0, "prevalence_skewed") is False
+    assert agreement_summary(skewed, by=None, skew_threshold=0.9).item(0, "prevalence_skewed") is False
 
 
 def test_agreement_summary_labels_set_the_number_of_categories() -> None:
@@ -360,7 +360,7 @@ def test_agreement_summary_labels_set_the_number_of_categories() -> None:
         }
     )
 
-    result = agreement_summary(outcomes, labels=["A", "B", "C"])
+    result = agreement_summary(outcomes, by=None, labels=["A", "B", "C"])
 
     table = np.array([[1, 1, 0], [0, 2, 0], [0, 0, 0]])
     assert result.item(0, "n_labels") == 3
@@ -386,14 +386,14 @@ def test_agreement_summary_rejects_bad_options(kwargs: dict[str, Any], error: ty
     )
 
     with pytest.raises(error, match=message):
-        agreement_summary(outcomes, **kwargs)
+        agreement_summary(outcomes, **{"by": None, **kwargs})
 
 
 def test_agreement_summary_rejects_a_frame_that_is_not_review_outcomes() -> None:
     with pytest.raises(MissingColumnsError, match="agent_verdict"):
-        agreement_summary(pl.DataFrame({"id": ["a"], "review_status": ["approved"]}))
+        agreement_summary(pl.DataFrame({"id": ["a"], "review_status": ["approved"]}), by=None)
     with pytest.raises(TypeError, match="expects JobFrames or the frame review_outcomes"):
-        agreement_summary([1, 2])  # type: ignore[arg-type]
+        agreement_summary([1, 2], by=None)  # type: ignore[arg-type]
 
 
 # --- confusion_matrix ------------------------------------------------------------------------------
@@ -429,7 +429,7 @@ def test_confusion_matrix_lists_every_combination_with_zeros() -> None:
         }
     )
 
-    result = confusion_matrix(outcomes)
+    result = confusion_matrix(outcomes, by=None)
 
     expected = pl.DataFrame(
         {
@@ -473,7 +473,7 @@ def test_per_class_metrics_equal_sklearn(seed: int) -> None:
     outcomes = random_outcomes(seed, groups=("v1",), n=150)
     labels = ["Needs Escalation", "Not Suspicious", "Suspicious", "Unused"]
 
-    result = per_class_metrics(outcomes, labels=labels)
+    result = per_class_metrics(outcomes, by=None, labels=labels)
 
     pairs = outcomes.drop_nulls(["agent_verdict", "final_verdict"])
     precision, recall, f1, support = precision_recall_fscore_support(
@@ -507,7 +507,7 @@ def test_per_class_metrics_zero_precision_and_recall_give_zero_f1() -> None:
         }
     )
 
-    result = per_class_metrics(outcomes).filter(pl.col("label") == "A")
+    result = per_class_metrics(outcomes, by=None).filter(pl.col("label") == "A")
 
     assert result.select("support", "n_predicted", "n_correct", "precision", "recall", "f1").row(0) == (
         1,

@@ -24,7 +24,8 @@ from roe_analysis.analysis import (
     status_time,
     status_time_summary,
 )
-from roe_analysis.analysis._durations import DURATIONS_SCHEMA, STATUS_TIME_SCHEMA, duration_summary_schema
+from roe_analysis.analysis._duration_summaries import duration_summary_schema
+from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, STATUS_TIME_SCHEMA
 from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC)
@@ -685,7 +686,7 @@ def slow_frame() -> pl.DataFrame:
 
 
 def test_slowest_jobs_overall_with_ties_by_job_id() -> None:
-    result = slowest_jobs(slow_frame(), n=4).select("rank", "job_id", "elapsed_ms")
+    result = slowest_jobs(slow_frame(), by=None, n=4).select("rank", "job_id", "elapsed_ms")
 
     expected = pl.DataFrame(
         {"rank": [1, 2, 3, 4], "job_id": ["b", "a", "c", "d"], "elapsed_ms": [500, 300, 200, 200]},
@@ -704,9 +705,9 @@ def test_slowest_jobs_per_group_including_running() -> None:
 
 
 def test_slowest_jobs_empty_and_bad_n() -> None:
-    assert slowest_jobs(JobFrames.empty()).height == 0
+    assert slowest_jobs(JobFrames.empty(), by=None).height == 0
     with pytest.raises(ValueError, match="positive integer"):
-        slowest_jobs(slow_frame(), n=0)
+        slowest_jobs(slow_frame(), by=None, n=0)
 
 
 def test_duration_mismatches_reasons_and_tolerance() -> None:

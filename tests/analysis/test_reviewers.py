@@ -119,7 +119,7 @@ def test_score_agreement_equals_scipy_and_bland_altman_by_hand() -> None:
     human = np.clip(np.round(grader + rng.normal(0, 0.2, 200), 1), 0, 1)
     jobs = scores([*grader, None, 0.5, float("nan")], [*human, 0.5, None, 0.4])
 
-    result = score_agreement(jobs)
+    result = score_agreement(jobs, by=None)
 
     diff = grader - human
     sd = diff.std(ddof=1)
@@ -144,7 +144,7 @@ def test_score_agreement_thresholds_give_agreement_and_kappa() -> None:
     jobs = scores(list(grader), list(human))
 
     with pytest.warns(ScaleMismatchWarning, match="human_score / 100"):
-        result = score_agreement(jobs, grader_threshold=0.5, human_threshold=60)
+        result = score_agreement(jobs, by=None, grader_threshold=0.5, human_threshold=60)
 
     grader_pass, human_pass = grader >= 0.5, human >= 60
     assert result.select("scales_differ", "grader_threshold", "human_threshold").row(0) == (True, 0.5, 60.0)
@@ -155,7 +155,7 @@ def test_score_agreement_thresholds_give_agreement_and_kappa() -> None:
 def test_score_agreement_one_threshold_serves_both_and_kappa_can_be_undefined() -> None:
     jobs = scores([0.9, 0.8, 0.7], [0.95, 0.85, 0.6])
 
-    result = score_agreement(jobs, threshold=0.5)
+    result = score_agreement(jobs, by=None, threshold=0.5)
 
     assert result.select("grader_threshold", "human_threshold", "threshold_agreement", "threshold_kappa").row(0) == (
         0.5,
@@ -207,12 +207,12 @@ def test_score_agreement_of_no_pairs_is_the_empty_schema() -> None:
 )
 def test_score_agreement_rejects_bad_options(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        score_agreement(scores([0.1], [0.2]), **kwargs)
+        score_agreement(scores([0.1], [0.2]), **{"by": None, **kwargs})
 
 
 def test_score_agreement_needs_both_scores() -> None:
     with pytest.raises(MissingColumnsError, match="human_score"):
-        score_agreement(pl.DataFrame({"grader_score": [0.1]}))
+        score_agreement(pl.DataFrame({"grader_score": [0.1]}), by=None)
 
 
 # --- score_disagreements ---------------------------------------------------------------------------
@@ -400,7 +400,7 @@ def test_inter_reviewer_alpha_equals_the_krippendorff_package(seed: int) -> None
     data[rng.random((raters, units)) < 0.3] = np.nan
     pairable = (~np.isnan(data)).sum(axis=0) >= 2
 
-    result = inter_reviewer_agreement(reliability_frames(data, labels=labels, seed=seed), n_resamples=200)
+    result = inter_reviewer_agreement(reliability_frames(data, labels=labels, seed=seed), by=None, n_resamples=200)
 
     reference = krippendorff.alpha(reliability_data=data, level_of_measurement="nominal")
     assert result.select("n_items", "n_reviewers", "n_values").row(0) == (
@@ -419,7 +419,7 @@ def test_inter_reviewer_fleiss_equals_statsmodels_on_complete_designs(seed: int)
     truth = rng.choice(3, size=units, p=[0.6, 0.3, 0.1])
     data = np.where(rng.random((raters, units)) < 0.7, truth, rng.choice(3, size=(raters, units))).astype(float)
 
-    result = inter_reviewer_agreement(reliability_frames(data, labels=["A", "B", "C"]), n_resamples=50)
+    result = inter_reviewer_agreement(reliability_frames(data, labels=["A", "B", "C"]), by=None, n_resamples=50)
 
     table, _ = aggregate_raters(data.T.astype(int), n_cat=3)
     assert result.item(0, "fleiss_note") is None
@@ -441,7 +441,7 @@ def test_inter_reviewer_counts_repeated_reviews_and_explains_why_fleiss_is_null(
         ]
     )
 
-    result = inter_reviewer_agreement(frames, n_resamples=100)
+    result = inter_reviewer_agreement(frames, by=None, n_resamples=100)
 
     # value counts per item (Suspicious, Not Suspicious): a (1, 1), b (2, 0), c (0, 2)
     reference = krippendorff.alpha(value_counts=np.array([[1, 1], [2, 0], [0, 2]]), level_of_measurement="nominal")
@@ -465,7 +465,7 @@ def test_inter_reviewer_fleiss_needs_the_same_number_of_values_per_item() -> Non
         ]
     )
 
-    result = inter_reviewer_agreement(frames, n_resamples=100)
+    result = inter_reviewer_agreement(frames, by=None, n_resamples=100)
 
     assert result.select("n_items", "n_reviewers", "n_values", "fleiss_kappa").row(0) == (2, 3, 5, None)
     assert result.item(0, "fleiss_note").startswith("items have between 2 and 3 values")
@@ -475,7 +475,7 @@ def test_inter_reviewer_single_label_leaves_alpha_null_with_a_warning() -> None:
     frames = frames_of([record(i, reviewer=f"r{i % 2}", inputs=text_input(str(i // 2))) for i in range(6)])
 
     with pytest.warns(UndefinedCoefficientWarning, match="alpha is undefined"):
-        result = inter_reviewer_agreement(frames, n_resamples=50)
+        result = inter_reviewer_agreement(frames, by=None, n_resamples=50)
 
     assert result.select("n_items", "krippendorff_alpha", "alpha_low", "alpha_high", "fleiss_kappa").row(0) == (
         3,
@@ -539,6 +539,6 @@ def test_inter_reviewer_of_empty_frames_is_the_empty_schema() -> None:
 
 def test_inter_reviewer_rejects_bad_options() -> None:
     with pytest.raises(ValueError, match="n_resamples"):
-        inter_reviewer_agreement(JobFrames.empty(), n_resamples=0)
+        inter_reviewer_agreement(JobFrames.empty(), by=None, n_resamples=0)
     with pytest.raises(ValueError, match="cannot group by"):
         inter_reviewer_agreement(JobFrames.empty(), by="n_items")

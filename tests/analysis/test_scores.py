@@ -23,7 +23,8 @@ from roe_analysis.analysis import (
     score_summary,
     score_vs_duration,
 )
-from roe_analysis.analysis._scores import COMPARISON_SCHEMA, SCORE_VS_DURATION_SCHEMA
+from roe_analysis.analysis._comparisons import COMPARISON_SCHEMA
+from roe_analysis.analysis._scores import SCORE_VS_DURATION_SCHEMA
 from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)

@@ -1,0 +1,208 @@
+"""Each review beside the agent's verdict: `review_outcomes`, and `verdict_disagreements` to read first.
+
+Everything about agreement starts from `review_outcomes`: one row per job that entered review, with
+the agent's verdict (read from ``ui_fields``) beside the reviewer's final verdict. The helpers that
+summarise it (`roe_analysis.analysis._agreement`, `._reviewers`) accept either `JobFrames` or that
+frame (e.g. after filtering it), so a notebook can narrow the data once and reuse it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import polars as pl
+
+from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
+from roe_analysis.analysis._common import derived_frame, job_frames
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
+from roe_analysis.frames import JobFrames, ui_field
+
+#: The columns and dtypes of `review_outcomes`.
+OUTCOMES_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String(),
+        "agent_id": pl.String(),
+        "agent_version_name": pl.String(),
+        "agent_verdict": pl.String(),
+        "review_status": ReviewStatus,
+        "final_verdict": pl.String(),
+        "agrees": pl.Boolean(),
+        "reviewed_by": pl.String(),
+        "reviewed_at": JOBS_SCHEMA["reviewed_at"],
+        "time_to_review_ms": pl.Int64(),
+        "grader_score": pl.Float64(),
+        "human_score": pl.Float64(),
+    }
+)
+
+_NEEDS_UI_FIELDS = "the verdicts are read from the jobs' ui_fields"
+
+#: Review statuses of a completed review.
+DECIDED = ("approved", "rejected")
+
+
+def _clean_label(expr: pl.Expr) -> pl.Expr:
+    """Strip surrounding whitespace; an empty label is no label. Case is kept: labels are policy names."""
+    stripped = expr.str.strip_chars()
+    return pl.when(stripped.str.len_chars() > 0).then(stripped)
+
+
+def _verdict_path(field: str) -> str:
+    escaped = field.replace("\\", "\\\\").replace("'", "\\'")
+    return f"$['{escaped}']"
+
+
+def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
+    """One row per job that entered review (``review_status`` not null), agent and reviewer side by side.
+
+    Columns:
+
+    - ``agent_verdict``: the value at ``verdict_field`` of the ``ui_fields`` JSON (a top-level key, read
+      literally, so dots and spaces are allowed); null when the JSON is missing, invalid or lacks it.
+    - ``final_verdict``: the label the reviewer settled on. Approved: the agent's verdict. Rejected
+      with a ``corrected_verdict``: that correction. Otherwise (pending, or rejected without a
+      correction): null, because the right label is unknown.
+    - ``agrees``: ``final_verdict == agent_verdict`` when both are known, else null. Approved jobs with
+      a verdict agree; a rejection whose correction equals the agent's verdict also agrees, because
+      the reviewer kept the label and objected to something else (the reasoning, another field); a
+      rejection without a correction is null here (it still counts against ``approval_rate`` in
+      `agreement_summary`).
+    - ``time_to_review_ms``: ``reviewed_at - created_at`` in milliseconds: the turnaround from the
+      job's creation to the review, which includes the job's own run time (seconds, against the hours
+      or days a review waits). ``created_at`` is always present, whereas the job's end has to be
+      inferred from status events that may be incomplete. Null without ``reviewed_at``.
+
+    Labels are stripped of surrounding whitespace (an empty label counts as missing) but otherwise
+    compared exactly, case included.
+
+    Args:
+        frames: the loaded jobs.
+        verdict_field: key of the agent's verdict inside ``ui_fields``.
+
+    Examples:
+        >>> from roe_analysis import JobFrames
+        >>> def job(n, status, corrected=None):
+        ...     return {
+        ...         "id": f"00000000-0000-4000-8000-00000000000{n}", "agent_version_name": "v1",
+        ...         "status_code": 3, "created_at": "2026-05-01T10:00:00Z",
+        ...         "last_updated_at": "2026-05-01T10:00:01Z", "duration_ms": 900, "status_events": [],
+        ...         "job_inputs": [], "metadata": {}, "evaluation": None,
+        ...         "ui_fields": {"verdict": "Suspicious", "confidence": 0.91},
+        ...         "feedback_review": {"review_status": status, "corrected_verdict": corrected,
+        ...                             "reviewed_by": "ana@example.com", "reviewed_at": "2026-05-01T12:00:00Z"},
+        ...     }
+        >>> records = [job(1, "approved"), job(2, "rejected", "Not Suspicious"), job(3, "rejected"), job(4, "pending")]
+        >>> frames = JobFrames.from_records(records, agent_id="00000000-0000-4000-8000-0000000000aa")
+        >>> outcomes = review_outcomes(frames)
+        >>> outcomes.select("agent_verdict", "review_status", "final_verdict", "agrees", "time_to_review_ms")
+        shape: (4, 5)
+        ┌───────────────┬───────────────┬────────────────┬────────┬───────────────────┐
+        │ agent_verdict ┆ review_status ┆ final_verdict  ┆ agrees ┆ time_to_review_ms │
+        │ ---           ┆ ---           ┆ ---            ┆ ---    ┆ ---               │
+        │ str           ┆ enum          ┆ str            ┆ bool   ┆ i64               │
+        ╞═══════════════╪═══════════════╪════════════════╪════════╪═══════════════════╡
+        │ Suspicious    ┆ approved      ┆ Suspicious     ┆ true   ┆ 7200000           │
+        │ Suspicious    ┆ rejected      ┆ Not Suspicious ┆ false  ┆ 7200000           │
+        │ Suspicious    ┆ rejected      ┆ null           ┆ null   ┆ 7200000           │
+        │ Suspicious    ┆ pending       ┆ null           ┆ null   ┆ 7200000           │
+        └───────────────┴───────────────┴────────────────┴────────┴───────────────────┘
+    """
+    frames = job_frames(frames, helper="review_outcomes", needs=_NEEDS_UI_FIELDS)
+    if not isinstance(verdict_field, str) or not verdict_field:
+        error = InvalidArgumentError if isinstance(verdict_field, str) else ArgumentTypeError
+        raise error(
+            "review_outcomes: verdict_field must be a non-empty string naming a key of ui_fields, such as "
+            f"'verdict'; got {verdict_field!r}"
+        )
+    agent = _clean_label(pl.col("ui_fields").str.json_path_match(_verdict_path(verdict_field)))
+    status = pl.col("review_status")
+    final = (
+        pl.when(status == "approved")
+        .then(pl.col("agent_verdict"))
+        .when(status == "rejected")
+        .then(_clean_label(pl.col("corrected_verdict")))
+    )
+    return (
+        frames.jobs.lazy()
+        .filter(status.is_not_null())
+        .with_columns(agent_verdict=agent)
+        .with_columns(final_verdict=final)
+        .with_columns(
+            job_id=pl.col("id"),
+            agrees=pl.when(pl.col("agent_verdict").is_not_null() & pl.col("final_verdict").is_not_null()).then(
+                pl.col("agent_verdict") == pl.col("final_verdict")
+            ),
+            time_to_review_ms=(pl.col("reviewed_at") - pl.col("created_at")).dt.total_milliseconds(),
+        )
+        .select(*OUTCOMES_SCHEMA)
+        .collect()
+        .cast(OUTCOMES_SCHEMA)
+    )
+
+
+def verdict_disagreements(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
+    """The reviews worth reading first: the reviewer's final verdict differs from the agent's.
+
+    One row per such review (``agrees`` false in `review_outcomes`), with the agent's
+    ``confidence`` from ``ui_fields`` and the reviewer's comment, the agent's most confident
+    verdicts first (then by job id): a confident verdict a reviewer corrected says the most.
+
+    Args:
+        frames: the loaded jobs.
+        verdict_field: key of the agent's verdict inside ``ui_fields``.
+
+    Examples:
+        >>> import roe_analysis as ra
+        >>> def job(i, verdict, confidence, corrected):
+        ...     return {"id": f"00000000-0000-4000-8000-00000000000{i}", "status_code": 3,
+        ...             "created_at": "2026-05-01T10:00:00Z",
+        ...             "ui_fields": {"verdict": verdict, "confidence": confidence},
+        ...             "feedback_review": {"review_status": "rejected" if corrected else "approved",
+        ...                                 "corrected_verdict": corrected, "reviewed_by": "r@x.example"}}
+        >>> frames = ra.JobFrames.from_records(
+        ...     [job(1, "Suspicious", 0.6, "Not Suspicious"), job(2, "Suspicious", 0.9, "Needs Escalation"),
+        ...      job(3, "Suspicious", 0.99, None)],
+        ...     agent_id="00000000-0000-4000-8000-0000000000aa",
+        ... )
+        >>> ra.verdict_disagreements(frames).select("agent_verdict", "final_verdict", "confidence")
+        shape: (2, 3)
+        ┌───────────────┬──────────────────┬────────────┐
+        │ agent_verdict ┆ final_verdict    ┆ confidence │
+        │ ---           ┆ ---              ┆ ---        │
+        │ str           ┆ str              ┆ f64        │
+        ╞═══════════════╪══════════════════╪════════════╡
+        │ Suspicious    ┆ Needs Escalation ┆ 0.9        │
+        │ Suspicious    ┆ Not Suspicious   ┆ 0.6        │
+        └───────────────┴──────────────────┴────────────┘
+    """
+    frames = job_frames(frames, helper="verdict_disagreements", needs=_NEEDS_UI_FIELDS)
+    outcomes = review_outcomes(frames, verdict_field=verdict_field).filter(pl.col("agrees").not_())
+    extra = frames.jobs.select(pl.col("id").alias("job_id"), ui_field("confidence", pl.Float64), "review_comment")
+    return (
+        outcomes.join(extra, on="job_id", how="left", maintain_order="left")
+        .sort(["confidence", "job_id"], descending=[True, False], nulls_last=True)
+        .select(
+            "job_id",
+            "agent_version_name",
+            "agent_verdict",
+            "final_verdict",
+            "confidence",
+            "reviewed_by",
+            "grader_score",
+            "human_score",
+            "review_comment",
+        )
+    )
+
+
+def outcomes_from(
+    frames: JobFrames | pl.DataFrame, *, helper: str, verdict_field: str, columns: Iterable[str]
+) -> pl.DataFrame:
+    """`review_outcomes` of `JobFrames`, or ``frames`` itself when it already is such a frame (with ``columns``)."""
+    return derived_frame(
+        frames,
+        lambda f: review_outcomes(f, verdict_field=verdict_field),
+        helper=helper,
+        derived_by="review_outcomes",
+        columns=columns,
+    )
