@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
-from roe_analysis._schema import INPUTS_SCHEMA, JOBS_SCHEMA, METADATA_SCHEMA, STATUS_EVENTS_SCHEMA, Status
+from roe_analysis._schema import Status
 from roe_analysis.analysis import (
     MissingColumnsError,
     duration_mismatches,
@@ -51,12 +51,7 @@ def make_frames(
         row.setdefault("event_index", index.get(row["job_id"], 0))
         index[row["job_id"]] = row["event_index"] + 1
         event_rows.append(row)
-    return JobFrames(
-        jobs=pl.DataFrame(job_rows, schema=JOBS_SCHEMA),
-        status_events=pl.DataFrame(event_rows, schema=STATUS_EVENTS_SCHEMA),
-        inputs=pl.DataFrame(schema=INPUTS_SCHEMA),
-        metadata=pl.DataFrame(schema=METADATA_SCHEMA),
-    )
+    return JobFrames.from_tables(jobs=job_rows, status_events=event_rows)
 
 
 def row_of(frame: pl.DataFrame, job_id: str) -> dict[str, Any]:

@@ -18,7 +18,6 @@ from statsmodels.stats.inter_rater import fleiss_kappa as sm_fleiss_kappa
 from statsmodels.stats.proportion import proportion_confint
 
 from roe_analysis import JobFrames
-from roe_analysis._schema import JOBS_SCHEMA
 from roe_analysis.analysis import (
     MissingColumnsError,
     ScaleMismatchWarning,
@@ -82,7 +81,7 @@ def scores(grader: list[float | None], human: list[float | None], **columns: lis
     """A jobs frame with the given scores (and any other columns); the rest null."""
     n = len(grader)
     data = {"id": [f"job-{i:03d}" for i in range(n)], "grader_score": grader, "human_score": human} | columns
-    return pl.DataFrame({c: data.get(c, [None] * n) for c in JOBS_SCHEMA}, schema=JOBS_SCHEMA)
+    return JobFrames.from_tables(jobs=data).jobs
 
 
 def reliability_frames(data: np.ndarray, *, labels: list[str], seed: int = 0) -> JobFrames:

@@ -14,7 +14,6 @@ from scipy import stats
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep, proportion_confint
 
-from roe_analysis._schema import INPUTS_SCHEMA, JOBS_SCHEMA, METADATA_SCHEMA, STATUS_EVENTS_SCHEMA
 from roe_analysis.analysis import (
     MissingColumnsError,
     compare_all_versions,
@@ -45,7 +44,7 @@ def jobs_frame(scores: dict[str, Sequence[float | None]], *, start_day: int = 1)
             )
     return pl.DataFrame(
         rows,
-        schema={"job_id": pl.String, "agent_version_name": pl.String, "created_at": JOBS_SCHEMA["created_at"],
+        schema={"job_id": pl.String, "agent_version_name": pl.String, "created_at": pl.Datetime("us", "UTC"),
                 "grader_score": pl.Float64},
     )  # fmt: skip
 
@@ -76,12 +75,7 @@ def paired_frames(
                 pairs.reverse()
             for index, (key, value) in enumerate(pairs):
                 inputs.append({"job_id": job_id, "input_index": index, "key": key, "value": value, "data_type": "text"})
-    return JobFrames(
-        jobs=pl.DataFrame(jobs, schema=JOBS_SCHEMA),
-        status_events=pl.DataFrame(schema=STATUS_EVENTS_SCHEMA),
-        inputs=pl.DataFrame(inputs, schema=INPUTS_SCHEMA),
-        metadata=pl.DataFrame(schema=METADATA_SCHEMA),
-    )
+    return JobFrames.from_tables(jobs=jobs, inputs=inputs)
 
 
 # --- score_summary ------------------------------------------------------------------------------
@@ -212,7 +206,11 @@ def test_score_drift_by_day() -> None:
             "mean": [2.0, 5.0],
             "pass_rate": [2 / 3, 1.0],
         },
-        schema_overrides={"n": pl.UInt32, "n_scored": pl.UInt32, "period_start": JOBS_SCHEMA["created_at"]},
+        schema_overrides={
+            "n": pl.UInt32,
+            "n_scored": pl.UInt32,
+            "period_start": pl.Datetime("us", "UTC"),
+        },
     )
     assert_frame_equal(result, expected)
 
@@ -224,24 +222,16 @@ def test_score_drift_empty_and_bad_every() -> None:
 
 
 def test_score_vs_duration_joins_scores_and_recomputed_durations() -> None:
-    frames = JobFrames(
-        jobs=pl.DataFrame(
-            [
-                {"id": "a", "status": "SUCCESS", "grader_score": 0.9, "human_score": 1.0, "duration_ms": 999},
-                {"id": "b", "status": "STARTED"},
-            ],
-            schema=JOBS_SCHEMA,
-        ),
-        status_events=pl.DataFrame(
-            [
-                {"job_id": "a", "event_index": 0, "timestamp": T0, "status": "PENDING"},
-                {"job_id": "a", "event_index": 1, "timestamp": T0 + timedelta(seconds=3), "status": "SUCCESS"},
-                {"job_id": "b", "event_index": 0, "timestamp": T0, "status": "PENDING"},
-            ],
-            schema=STATUS_EVENTS_SCHEMA,
-        ),
-        inputs=pl.DataFrame(schema=INPUTS_SCHEMA),
-        metadata=pl.DataFrame(schema=METADATA_SCHEMA),
+    frames = JobFrames.from_tables(
+        jobs=[
+            {"id": "a", "status": "SUCCESS", "grader_score": 0.9, "human_score": 1.0, "duration_ms": 999},
+            {"id": "b", "status": "STARTED"},
+        ],
+        status_events=[
+            {"job_id": "a", "event_index": 0, "timestamp": T0, "status": "PENDING"},
+            {"job_id": "a", "event_index": 1, "timestamp": T0 + timedelta(seconds=3), "status": "SUCCESS"},
+            {"job_id": "b", "event_index": 0, "timestamp": T0, "status": "PENDING"},
+        ],
     )
 
     result = score_vs_duration(frames).select(
@@ -363,12 +353,7 @@ def test_compare_durations_uses_recomputed_median() -> None:
                  "status": "SUCCESS"},
             ]  # fmt: skip
     jobs.append({"id": "running", "agent_version_name": "v2", "status": "STARTED", "created_at": T0})
-    frames = JobFrames(
-        pl.DataFrame(jobs, schema=JOBS_SCHEMA),
-        pl.DataFrame(events, schema=STATUS_EVENTS_SCHEMA),
-        pl.DataFrame(schema=INPUTS_SCHEMA),
-        pl.DataFrame(schema=METADATA_SCHEMA),
-    )
+    frames = JobFrames.from_tables(jobs=jobs, status_events=events)
 
     result = compare_versions(frames, "v1", "v2", metric="duration_ms").row(0, named=True)
 
