@@ -69,7 +69,7 @@ WHAT_IF = {"ours_gc_off"}
 def write_pages(n_jobs: int, path: Path, *, seed: int = 0) -> dict[str, Any]:
     """Generate ``n_jobs`` jobs and write them as page bodies, one per line; returns their sizes."""
     from roe_analysis.sandbox import generate_jobs
-    from roe_analysis.sandbox._store import encode_json
+    from roe_analysis.sandbox._records import encode_json
 
     jobs = generate_jobs(n_jobs, seed=seed, agent="large")
     pages = -(-n_jobs // PAGE_SIZE)

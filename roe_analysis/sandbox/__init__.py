@@ -12,7 +12,13 @@ Design:
 * ``_data`` generates seeded synthetic jobs (`generate_jobs`) relative to a fixed
   `REFERENCE_TIME`, so the same seed gives byte-identical responses. Its docstring lists what is
   true in the data (version profiles, daily pattern, an outage, reviewer error rates) so analyses
-  can be checked against the truth.
+  can be checked against the truth. It puts together ``_profiles`` (those fixed parameters:
+  `VERSIONS`, `REVIEWERS`, `AGENT_PROFILES`, the time window, the word pools), ``_generate`` (the
+  seeded draws, one agent's jobs and ``new_job`` for mutations) and ``_special`` (`SPECIAL_CASES`
+  and the example jobs).
+* ``_status`` has the status codes and the derived fields (`compute_duration_ms`, ``review_state``);
+  ``_timefmt`` keeps instants as integer microseconds and spells them the way DRF does.
+* ``_records`` has `JobRecord`: one job with its sort keys, search tokens and cached JSON bytes.
 * ``_store`` holds every agent's jobs behind one lock, caches each job's JSON bytes, sorted orders
   and query results (a 100-job page costs a join of cached bytes), and applies mutations.
 * ``_query`` parses parameters, filters, orders and paginates like DRF and django-filter.
@@ -60,15 +66,7 @@ Examples:
 
 from __future__ import annotations
 
-from roe_analysis.sandbox._data import (
-    AGENT_PROFILES,
-    REFERENCE_TIME,
-    REVIEWERS,
-    SPECIAL_CASES,
-    VERSIONS,
-    compute_duration_ms,
-    generate_jobs,
-)
+from roe_analysis.sandbox._data import generate_jobs
 from roe_analysis.sandbox._faults import (
     DeleteJobs,
     DropConnection,
@@ -79,8 +77,11 @@ from roe_analysis.sandbox._faults import (
     Latency,
     TruncateBody,
 )
+from roe_analysis.sandbox._profiles import AGENT_PROFILES, REFERENCE_TIME, REVIEWERS, VERSIONS
 from roe_analysis.sandbox._sandbox import Sandbox, serve
 from roe_analysis.sandbox._server import RequestRecord
+from roe_analysis.sandbox._special import SPECIAL_CASES
+from roe_analysis.sandbox._status import compute_duration_ms
 
 __all__ = [
     "AGENT_PROFILES",

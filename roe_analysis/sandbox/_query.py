@@ -11,16 +11,13 @@ sort the parameters. Invalid filter values give DRF's 400 body: a map of field â
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from roe_analysis.sandbox._records import JobRecord, tokens
 from roe_analysis.sandbox._timefmt import parse_instant
-
-if TYPE_CHECKING:
-    from roe_analysis.sandbox._store import JobRecord
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -40,8 +37,6 @@ ORDERING_FIELDS = (
 DEFAULT_ORDERING: tuple[tuple[str, bool], ...] = (("created_at", True),)
 REVIEW_STATES = ("unreviewed", "agreed", "disagreed")
 _TRUTHY = ("true", "1")
-_STOPWORDS = frozenset({"a", "an", "and", "at", "by", "for", "in", "is", "of", "on", "or", "the", "to", "with"})
-_TOKEN = re.compile(r"\w+")
 
 
 class QueryError(ValueError):
@@ -50,16 +45,6 @@ class QueryError(ValueError):
     def __init__(self, errors: dict[str, list[str]]) -> None:
         super().__init__(json.dumps(errors))
         self.errors = errors
-
-
-def tokens(text: str) -> frozenset[str]:
-    """Lower-case word tokens of ``text`` without a few English stop words.
-
-    Examples:
-        >>> sorted(tokens("Wire transfer to a NEW beneficiary"))
-        ['beneficiary', 'new', 'transfer', 'wire']
-    """
-    return frozenset(t for t in _TOKEN.findall(text.lower()) if t not in _STOPWORDS)
 
 
 @dataclass(frozen=True)
@@ -377,11 +362,6 @@ def page_links(url: str, page: Page) -> tuple[str | None, str | None]:
     if page.number == 2:
         return following, remove_query_param(url, "page")
     return following, replace_query_param(url, "page", page.number - 1)
-
-
-def ordering_value(field: str, record: JobRecord) -> Any:
-    """The value a job is sorted by for one ordering key (``None`` sorts last both ways)."""
-    return _GETTERS[field](record)
 
 
 _GETTERS: dict[str, Callable[[JobRecord], Any]] = {

@@ -10,8 +10,8 @@ from datetime import datetime
 from types import EllipsisType, TracebackType
 from typing import Any, TextIO
 
-from roe_analysis.sandbox._data import AGENT_PROFILES, REVIEWERS
 from roe_analysis.sandbox._faults import Faults, FaultState
+from roe_analysis.sandbox._profiles import AGENT_PROFILES, REVIEWERS
 from roe_analysis.sandbox._server import ErrorStyle, JobsApi, RequestRecord, SandboxHTTPServer
 from roe_analysis.sandbox._store import Clock, JobStore, derived_api_key, derived_uuid
 from roe_analysis.sandbox._timefmt import from_us

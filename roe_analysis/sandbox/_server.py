@@ -42,7 +42,8 @@ from roe_analysis.sandbox._query import (
     paginate,
     parse_query,
 )
-from roe_analysis.sandbox._store import JobStore, encode_json
+from roe_analysis.sandbox._records import encode_json
+from roe_analysis.sandbox._store import JobStore
 
 ErrorStyle = Literal["message", "detail"]
 

@@ -43,12 +43,12 @@ def _day_prefix(day: int) -> str:
     return prefix
 
 
-def format_us(us: int, *, suffix: str = "Z", fraction: bool = True) -> str:
+def format_us(us: int, *, suffix: str = "Z") -> str:
     """Spell an instant the way Django REST Framework does.
 
     DRF writes ``isoformat()`` with ``+00:00`` replaced by ``Z``, so the fraction is present only when
     the microseconds are not zero. ``suffix="+00:00"`` gives the spelling Python code that stores
-    timestamps in JSON columns produces; ``fraction=False`` drops the fraction entirely.
+    timestamps in JSON columns produces.
 
     Examples:
         >>> format_us(1_780_315_200_000_000)
@@ -59,7 +59,7 @@ def format_us(us: int, *, suffix: str = "Z", fraction: bool = True) -> str:
     seconds, micros = divmod(us, US_PER_SECOND)
     day, second_of_day = divmod(seconds, 86_400)
     prefix = _DAY_PREFIXES.get(day) or _day_prefix(day)
-    if fraction and micros:
+    if micros:
         return f"{prefix}{_CLOCK_FACES[second_of_day]}.{micros:06d}{suffix}"
     return f"{prefix}{_CLOCK_FACES[second_of_day]}{suffix}"
 

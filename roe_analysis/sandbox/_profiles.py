@@ -1,0 +1,222 @@
+"""The fixed parameters of the seeded data: its time window, versions, reviewers, creators and agents.
+
+Also the word pools and messages jobs are drawn from. Nothing here draws a random number; what
+these parameters add up to is described in the ``_data`` docstring.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from roe_analysis.sandbox._timefmt import to_us
+
+#: All seeded data is generated relative to this instant.
+REFERENCE_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+REFERENCE_US = to_us(REFERENCE_TIME)
+WINDOW_DAYS = 60
+#: Midnight UTC of the first day of the window: jobs are created from here to `REFERENCE_TIME`.
+WINDOW_START = datetime(2026, 4, 2, tzinfo=UTC)
+WINDOW_START_US = to_us(WINDOW_START)
+#: Jobs created before this instant spell their event timestamps with ``+00:00``.
+EVENT_FORMAT_CHANGE = datetime(2026, 4, 17, tzinfo=UTC)
+EVENT_FORMAT_CHANGE_US = to_us(EVENT_FORMAT_CHANGE)
+#: The outage window: [start, end) in UTC.
+INCIDENT = (datetime(2026, 5, 5, 14, 0, tzinfo=UTC), datetime(2026, 5, 5, 16, 30, tzinfo=UTC))
+INCIDENT_US = (to_us(INCIDENT[0]), to_us(INCIDENT[1]))
+
+VERDICTS = ("Not Suspicious", "Suspicious", "Needs Escalation")
+TRUTH_CUM = (0.70, 0.92, 1.0)
+
+
+@dataclass(frozen=True)
+class VersionProfile:
+    """The true behaviour of one agent version (the generator's parameters, not estimates).
+
+    Attributes:
+        name: ``agent_version_name``.
+        first_day: day of the window (0..60) the rollout starts; the first version has no ramp-in.
+        last_day: day the version is fully replaced; the last version has no ramp-out.
+        median_run_ms: median run time STARTED → end of a clean run (log-normal).
+        run_sigma: log-normal sigma of the run time.
+        retry_rate: chance of each (up to three) RETRY.
+        failure_rate: chance a started run ends in FAILURE.
+        cancel_rate: chance a started run is CANCELLED.
+        accuracy: chance the agent's verdict equals the item's true label.
+        score_mean: mean grader score on a 0–1 scale before the correct/incorrect shift.
+        base_cost: median cost in USD of a clean text-only run.
+    """
+
+    name: str
+    first_day: float
+    last_day: float
+    median_run_ms: float
+    run_sigma: float
+    retry_rate: float
+    failure_rate: float
+    cancel_rate: float
+    accuracy: float
+    score_mean: float
+    base_cost: float
+
+
+VERSIONS: tuple[VersionProfile, ...] = (
+    VersionProfile("v1.0", 0, 28, 42_000, 0.45, 0.12, 0.07, 0.02, 0.80, 0.66, 0.031),
+    VersionProfile("v1.1", 20, 48, 35_000, 0.45, 0.08, 0.05, 0.02, 0.86, 0.73, 0.027),
+    VersionProfile("v2.0", 40, 61, 17_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.85, 0.019),
+)
+RAMP_DAYS = 8.0
+
+
+@dataclass(frozen=True)
+class Reviewer:
+    """A human reviewer: how often they are picked and how often they misjudge an item."""
+
+    email: str
+    weight: float
+    error_rate: float
+
+
+REVIEWERS: tuple[Reviewer, ...] = (
+    Reviewer("alice.nguyen@northwind-risk.example", 0.30, 0.03),
+    Reviewer("bruno.costa@northwind-risk.example", 0.25, 0.05),
+    Reviewer("chioma.eze@northwind-risk.example", 0.20, 0.08),
+    Reviewer("dmitri.volkov@northwind-risk.example", 0.15, 0.15),
+    Reviewer("emma.schulz@northwind-risk.example", 0.10, 0.04),
+)
+
+#: Users who submit jobs from the web UI; jobs submitted with an API key have ``creator: null``.
+CREATORS: tuple[dict[str, Any], ...] = (
+    {
+        "id": 101,
+        "email": "priya.raman@northwind-risk.example",
+        "first_name": "Priya",
+        "last_name": "Raman",
+        "display_name": "Priya Raman",
+    },
+    {
+        "id": 102,
+        "email": "tomas.lindqvist@northwind-risk.example",
+        "first_name": "Tomás",
+        "last_name": "Lindqvist",
+        "display_name": "Tomás Lindqvist",
+    },
+    {
+        "id": 117,
+        "email": "wei.li@northwind-risk.example",
+        "first_name": "Wei",
+        "last_name": "Li",
+        "display_name": "Wei Li",
+    },
+    {
+        "id": 123,
+        "email": "sam.okafor@northwind-risk.example",
+        "first_name": "Sam",
+        "last_name": "Okafor",
+        "display_name": "Sam Okafor",
+    },
+    {
+        "id": 150,
+        "email": "svc-ingest@northwind-risk.example",
+        "first_name": "",
+        "last_name": "",
+        "display_name": "svc-ingest",
+    },
+)
+
+
+@dataclass(frozen=True)
+class AgentProfile:
+    """A seeded agent: its name, default number of jobs and grader-score scale."""
+
+    name: str
+    default_size: int
+    score_scale: float
+
+
+#: The seeded agents in the order `Sandbox.agent_ids` lists them.
+AGENT_PROFILES: tuple[AgentProfile, ...] = (
+    AgentProfile("demo", 1500, 1.0),
+    AgentProfile("small", 40, 100.0),
+    AgentProfile("single", 1, 1.0),
+    AgentProfile("empty", 0, 1.0),
+    AgentProfile("large", 6000, 100.0),
+    AgentProfile("forbidden", 25, 1.0),
+)
+PROFILES_BY_NAME = {p.name: p for p in AGENT_PROFILES}
+
+WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 0.45, 0.35)
+HOUR_WEIGHTS = (
+    0.25, 0.20, 0.18, 0.18, 0.20, 0.25, 0.35, 0.50, 0.70, 0.85, 0.95, 1.00,
+    1.05, 1.15, 1.30, 1.35, 1.30, 1.25, 1.20, 1.10, 0.95, 0.75, 0.50, 0.35,
+)  # fmt: skip
+
+ACTIONS = (
+    "Wire transfer",
+    "Card payment",
+    "ACH deposit",
+    "Crypto withdrawal",
+    "Refund request",
+    "Gift card purchase",
+    "Cash deposit",
+    "Chargeback",
+)
+COUNTERPARTIES = (
+    "a new beneficiary",
+    "a long-standing supplier",
+    "an online marketplace",
+    "a recently registered company",
+    "a payroll provider",
+    "a family member",
+    "an electronics retailer",
+    "a travel agency",
+)
+CITIES = ("Lagos", "Toronto", "Berlin", "São Paulo", "Singapore", "Austin", "Dubai", "Manila", "Kraków")
+SIGNALS: tuple[tuple[str, ...], ...] = (
+    (
+        "matches the customer's usual pattern",
+        "recurring monthly payment",
+        "known device and location",
+        "long-standing counterparty",
+        "salary deposit from a registered employer",
+        "small amount within the daily limit",
+    ),
+    (
+        "IP address geolocated to a different country",
+        "account opened three days ago",
+        "several failed card attempts beforehand",
+        "beneficiary added minutes before the transfer",
+        "amount just under the reporting threshold",
+        "funds moved on immediately after arrival",
+    ),
+    (
+        "counterparty appears on a sanctions watchlist",
+        "customer disputes having made the transaction",
+        "possible account takeover reported by the customer",
+        "large cash deposit with no stated source",
+    ),
+)
+CUSTOMERS = ("acme", "globex", "initech", "umbrella", "hooli", "soylent", "stark")
+REGIONS = ("us-east", "us-west", "eu-west", "ap-south")
+COUNTRIES = ("US", "CA", "DE", "BR", "SG", "NG", "AE", "PH", "PL")
+RETRY_ERRORS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Upstream model provider rate limited the request", {"provider": "openai", "http_status": 429}),
+    ("Model request timed out after 30s", {"timeout_s": 30}),
+    ("Connection reset by peer", {"errno": 104}),
+)
+FAILURE_ERRORS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("Output failed schema validation", {"stage": "output", "missing_fields": ["verdict"]}),
+    ("Exceeded maximum retries", {"stage": "model", "retries": 3}),
+    ("Tool call returned an error", {"stage": "tool", "tool": "sanctions_lookup", "http_status": 500}),
+)
+PDF_FAILURE = ("Document could not be parsed", {"stage": "extract", "exception": "PDFSyntaxError"})
+INCIDENT_FAILURE = ("Upstream model provider unavailable", {"provider": "openai", "http_status": 503})
+APPROVE_COMMENTS = ("", "", "Looks right.", "Agree with the verdict.", "Confirmed against the statement.")
+REJECT_COMMENTS = (
+    "Verdict does not match the transaction pattern.",
+    "Missed the watchlist hit.",
+    "Customer history explains this; not suspicious.",
+    "",
+)
+GRADER_FEEDBACK = ("", "", "Verdict consistent with the evidence.", "Rationale cites the wrong signal.")
