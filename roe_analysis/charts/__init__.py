@@ -1,41 +1,74 @@
 """Altair chart builders: each takes a helper's output frame and returns an `alt.Chart`.
 
+Each chart is named after the helper of `roe_analysis.analysis` whose output it draws, so
+``ra.charts.score_summary(ra.score_summary(frames))`` reads as what it is. Two draw the output of
+`ra.job_durations`: `job_durations_histogram` and `job_durations_ecdf`. `grader_vs_human` draws the
+jobs frame itself and keeps its own name.
+
 Charts only draw: they never fetch data or compute statistics beyond the aggregation needed to
-keep the chart small.
+keep the chart small. Each checks its input first: a frame lacking columns raises
+`roe_analysis.errors.MissingColumnsError`, anything but a Polars DataFrame an `ArgumentTypeError`,
+an unknown option an `InvalidArgumentError` saying what is allowed (all `RoeError` subclasses).
+
+The names the charts had before they were named after the helpers still work, each the same
+function under its old name (``charts.volume_chart is charts.job_volume``):
+
+============================  ==================================================
+old name                      chart
+============================  ==================================================
+``volume_chart``              `job_volume`
+``score_distribution``        `score_summary`
+``version_comparison``        `compare_versions`
+``status_time_breakdown``     `status_time_summary`
+``agreement_intervals``       `agreement_summary`
+``confusion_heatmap``         `confusion_matrix`
+``reviewer_bars``             `reviewer_stats`
+``duration_ecdf``             `job_durations_ecdf`
+``duration_distribution``     `job_durations_histogram` (it no longer takes ``kind=``:
+                              draw the ECDF with `job_durations_ecdf`)
+============================  ==================================================
 """
 
 from __future__ import annotations
 
-# --- durations and scores charts ---
+from roe_analysis.charts._agreement import agreement_summary, confusion_matrix, grader_vs_human, reviewer_stats
 from roe_analysis.charts._durations import (
-    duration_distribution,
-    duration_ecdf,
     duration_trend,
-    status_time_breakdown,
+    job_durations_ecdf,
+    job_durations_histogram,
+    status_time_summary,
 )
-from roe_analysis.charts._scores import score_distribution, version_comparison
-from roe_analysis.charts._volume import volume_chart
+from roe_analysis.charts._scores import compare_versions, score_summary
+from roe_analysis.charts._volume import job_volume
 
-# --- end durations and scores charts ---
-
-# --- agreement charts ---
-# isort: split
-from roe_analysis.charts._agreement import (
-    agreement_intervals,
-    confusion_heatmap,
-    grader_vs_human,
-    reviewer_bars,
-)
-
-# --- end agreement charts ---
+# The old names (see the table above): the same functions, for code written before the renaming.
+volume_chart = job_volume
+score_distribution = score_summary
+version_comparison = compare_versions
+status_time_breakdown = status_time_summary
+agreement_intervals = agreement_summary
+confusion_heatmap = confusion_matrix
+reviewer_bars = reviewer_stats
+duration_ecdf = job_durations_ecdf
+duration_distribution = job_durations_histogram
 
 __all__: list[str] = [
+    "agreement_summary",
+    "compare_versions",
+    "confusion_matrix",
+    "duration_trend",
+    "grader_vs_human",
+    "job_durations_ecdf",
+    "job_durations_histogram",
+    "job_volume",
+    "reviewer_stats",
+    "score_summary",
+    "status_time_summary",
+    # the old names
     "agreement_intervals",
     "confusion_heatmap",
     "duration_distribution",
     "duration_ecdf",
-    "duration_trend",
-    "grader_vs_human",
     "reviewer_bars",
     "score_distribution",
     "status_time_breakdown",

@@ -1,7 +1,9 @@
 """Charts of reviewer agreement: confusion heatmap, reviewer bars, grader vs human, coefficient intervals.
 
-Each builder takes the frame of the matching helper in `roe_analysis.analysis` and returns an Altair
-chart; none fetches data or displays anything.
+Each builder is named after the helper of `roe_analysis.analysis` whose frame it draws
+(`confusion_matrix`, `reviewer_stats`, `agreement_summary`) and returns an Altair chart; none
+fetches data or displays anything. `grader_vs_human` draws the jobs frame itself, not a helper's
+output, so it keeps its own name.
 """
 
 from __future__ import annotations
@@ -11,10 +13,9 @@ from collections.abc import Sequence
 import altair as alt
 import polars as pl
 
-from roe_analysis.analysis._agreement import CONFUSION_STATS, SUMMARY_STATS
-from roe_analysis.analysis._common import require_columns
-from roe_analysis.analysis._reviewers import SCORE_COLUMNS, both_scores
-from roe_analysis.charts._common import version_scale
+from roe_analysis.analysis import CONFUSION_STATS, SCORE_COLUMNS, SUMMARY_STATS, both_scores
+from roe_analysis.charts._common import check_frame, version_scale
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
 #: Above this many jobs, `grader_vs_human` draws counts in a grid of bins instead of one mark per job.
 MAX_POINTS = 5_000
@@ -46,7 +47,7 @@ def _group_label(keys: Sequence[str]) -> pl.Expr:
     return pl.concat_str([pl.col(k).cast(pl.String).fill_null("(none)") for k in keys], separator=" · ")
 
 
-def confusion_heatmap(confusion: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart | alt.FacetChart:
+def confusion_matrix(confusion: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart | alt.FacetChart:
     """Heatmap of agent verdict (rows) against the reviewers' final verdict (columns).
 
     Cells are coloured by their share of the agent's verdict row (the row-normalised confusion matrix:
@@ -67,11 +68,13 @@ def confusion_heatmap(confusion: pl.DataFrame, *, title: str | None = None) -> a
         ...         "share_of_agent_verdict": [0.8, 0.2, 0.1, 0.9],
         ...     }
         ... )
-        >>> spec = confusion_heatmap(confusion).to_dict()
+        >>> spec = confusion_matrix(confusion).to_dict()
         >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["color"]["title"]
         ('rect', "Share of the agent's verdict")
     """
-    require_columns(confusion, CONFUSION_STATS, helper="confusion_heatmap")
+    check_frame(
+        confusion, CONFUSION_STATS, chart="confusion_matrix chart", draws="the frame ra.confusion_matrix returns"
+    )
     keys = [c for c in confusion.columns if c not in CONFUSION_STATS]
     labels = list(dict.fromkeys([*confusion.get_column("agent_verdict"), *confusion.get_column("final_verdict")]))
     data = confusion.with_columns(
@@ -119,7 +122,7 @@ def confusion_heatmap(confusion: pl.DataFrame, *, title: str | None = None) -> a
     return layered.properties(title=heading)
 
 
-def reviewer_bars(stats: pl.DataFrame, *, metric: str = "approval_rate", title: str | None = None) -> alt.LayerChart:
+def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title: str | None = None) -> alt.LayerChart:
     """Horizontal bars of one rate per reviewer, with the Wilson interval for the approval rate.
 
     Reviewers are sorted by the rate; a review without a reviewer shows as "(no reviewer)". The
@@ -142,15 +145,18 @@ def reviewer_bars(stats: pl.DataFrame, *, metric: str = "approval_rate", title: 
         ...         "approval_rate_high": [0.96, 0.75],
         ...     }
         ... )
-        >>> spec = reviewer_bars(stats).to_dict()
+        >>> spec = reviewer_stats(stats).to_dict()
         >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["layer"][0]["encoding"]["x"]["title"]
         (['bar', 'rule'], 'Approval rate (share of reviews)')
     """
     if metric not in _REVIEWER_METRICS:
-        raise ValueError(f"reviewer_bars: metric must be one of {sorted(_REVIEWER_METRICS)}; got {metric!r}")
+        raise InvalidArgumentError(
+            f"reviewer_stats chart: metric must be one of {sorted(_REVIEWER_METRICS)}; got {metric!r}. "
+            "Pass one of those columns of ra.reviewer_stats."
+        )
     with_interval = metric == "approval_rate"
     needed = ["reviewed_by", "n_reviews", metric, *((f"{metric}_low", f"{metric}_high") if with_interval else ())]
-    require_columns(stats, needed, helper="reviewer_bars")
+    check_frame(stats, needed, chart="reviewer_stats chart", draws="the frame ra.reviewer_stats returns")
     data = stats.select(needed).with_columns(pl.col("reviewed_by").fill_null("(no reviewer)"))
     label = _REVIEWER_METRICS[metric]
     y = alt.Y("reviewed_by:N", sort=alt.EncodingSortField(metric, order="descending"), title="Reviewer")
@@ -183,6 +189,8 @@ def reviewer_bars(stats: pl.DataFrame, *, metric: str = "approval_rate", title: 
 def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: str | None = None) -> alt.LayerChart:
     """Grader score against human score, one point per job, with the identity line ``y = x``.
 
+    It draws the jobs frame itself (not the output of one helper), so it keeps its own name.
+
     Jobs need both scores. Up to ``max_points`` jobs are drawn as points (coloured by agent version
     when the frame has ``agent_version_name``); above that the plane is cut into a 40 × 40 grid and
     each non-empty cell is drawn with its number of jobs, so the chart stays small and fast on a
@@ -202,9 +210,16 @@ def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: 
         >>> [layer["mark"]["type"] for layer in spec["layer"]]
         ['line', 'circle']
     """
-    require_columns(jobs, SCORE_COLUMNS, helper="grader_vs_human")
-    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 1:
-        raise ValueError(f"grader_vs_human: max_points must be a whole number >= 1; got {max_points!r}")
+    check_frame(
+        jobs, SCORE_COLUMNS, chart="grader_vs_human", draws="frames.jobs, or the frame ra.review_outcomes returns"
+    )
+    if isinstance(max_points, bool) or not isinstance(max_points, int):
+        raise ArgumentTypeError(f"grader_vs_human: max_points must be a whole number >= 1; got {max_points!r}")
+    if max_points < 1:
+        raise InvalidArgumentError(
+            f"grader_vs_human: max_points must be a whole number >= 1; got {max_points!r}. "
+            f"Pass e.g. max_points={MAX_POINTS} (the default)."
+        )
     scored = both_scores(jobs)
     low, high = scored.select(
         pl.min_horizontal(pl.col("grader_score").min(), pl.col("human_score").min()).alias("low"),
@@ -293,7 +308,7 @@ def _bin_scores(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def agreement_intervals(
+def agreement_summary(
     summary: pl.DataFrame,
     *,
     metrics: Sequence[str] = ("agreement_rate", "cohen_kappa", "gwet_ac1", "pabak"),
@@ -320,15 +335,22 @@ def agreement_intervals(
         ...            for s in ("", "_low", "_high")},
         ...     }
         ... )
-        >>> spec = agreement_intervals(summary).to_dict()
+        >>> spec = agreement_summary(summary).to_dict()
         >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["layer"][1]["encoding"]["x"]["title"]
         (['rule', 'point'], 'Coefficient (1 = perfect agreement, 0 = chance)')
     """
+    if isinstance(metrics, str):
+        raise ArgumentTypeError(
+            f"agreement_summary chart: metrics must be a sequence of names, e.g. [{metrics!r}]; got {metrics!r}"
+        )
     unknown = [m for m in metrics if m not in _METRIC_TITLES]
     if unknown or not metrics:
-        raise ValueError(f"agreement_intervals: metrics must be some of {list(_METRIC_TITLES)}; got {list(metrics)}")
+        raise InvalidArgumentError(
+            f"agreement_summary chart: metrics must be some of {list(_METRIC_TITLES)}; got {list(metrics)}. "
+            "Pass one or more of those."
+        )
     needed = ["n_pairs", *(f"{m}{s}" for m in metrics for s in ("", "_low", "_high"))]
-    require_columns(summary, needed, helper="agreement_intervals")
+    check_frame(summary, needed, chart="agreement_summary chart", draws="the frame ra.agreement_summary returns")
     keys = [c for c in summary.columns if c not in SUMMARY_STATS]
     group = _group_label(keys)
     data = pl.concat(

@@ -1,6 +1,7 @@
-"""Charts of job durations: distribution (histogram or ECDF), trend, and where the time goes.
+"""Charts of job durations: distribution (histogram and ECDF), trend, and where the time goes.
 
-Each builder takes the frame of the matching helper in `roe_analysis.analysis` and returns an
+Each builder is named after the helper of `roe_analysis.analysis` whose frame it draws
+(`job_durations_histogram` and `job_durations_ecdf` both draw `job_durations`) and returns an
 Altair chart; none fetches data or displays anything. Distributions are aggregated with Polars
 (bins, ECDF steps) before they reach Altair, so a million jobs become a few hundred rows.
 """
@@ -13,37 +14,35 @@ import altair as alt
 import numpy as np
 import polars as pl
 
-from roe_analysis._schema import STATUS_NAMES
-from roe_analysis.analysis._common import require_columns
-from roe_analysis.charts._common import version_scale
+from roe_analysis.charts._common import STATUS_COLOURS, STATUS_ORDER, VERSION, check_frame, version_scale
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
-VERSION = "agent_version_name"
-#: One colour per status (Okabe–Ito order), the same in every status chart.
-STATUS_COLOURS: dict[str, str] = {
-    "PENDING": "#999999",
-    "STARTED": "#0072B2",
-    "RETRY": "#E69F00",
-    "SUCCESS": "#009E73",
-    "FAILURE": "#D55E00",
-    "CANCELLED": "#CC79A7",
-    "CACHED": "#56B4E9",
-    "UNKNOWN": "#000000",
-}
-_STATUS_ORDER = [*STATUS_NAMES.values(), "UNKNOWN"]
+#: What the charts of `job_durations` output say they draw, in their errors.
+_DURATIONS = "the frame ra.job_durations returns"
 
 
 def _version_colour(versions: pl.Series) -> alt.Color:
     return alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions.to_list()))
 
 
-def _finished(durations: pl.DataFrame, helper: str) -> tuple[pl.DataFrame, int]:
+def _finished(durations: pl.DataFrame, chart: str) -> tuple[pl.DataFrame, int]:
     """Finished jobs with a duration (``version``, ``duration_ms``), and how many jobs are running."""
-    require_columns(durations, [VERSION, "duration_ms", "is_running"], helper=helper)
+    check_frame(durations, [VERSION, "duration_ms", "is_running"], chart=chart, draws=_DURATIONS)
     running = int(durations.get_column("is_running").sum() or 0)
     finished = durations.filter(~pl.col("is_running") & pl.col("duration_ms").is_not_null()).select(
         VERSION, pl.col("duration_ms").cast(pl.Float64)
     )
     return finished, running
+
+
+def _positive_int(value: object, name: str, chart: str, least: int) -> None:
+    """Raise unless ``value`` is an ``int`` (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ArgumentTypeError(f"{chart}: {name} must be an integer of at least {least}; got {value!r}")
+    if value < least:
+        raise InvalidArgumentError(
+            f"{chart}: {name} must be an integer of at least {least}; got {value!r}. Pass e.g. {name}=40."
+        )
 
 
 def _subtitle(finished: pl.DataFrame, running: int) -> str:
@@ -52,7 +51,7 @@ def _subtitle(finished: pl.DataFrame, running: int) -> str:
 
 
 def duration_histogram_data(durations: pl.DataFrame, *, bins: int = 40, log_scale: bool = False) -> pl.DataFrame:
-    """The binned counts `duration_distribution` draws: one row per version and non-empty bin.
+    """The binned counts `job_durations_histogram` draws: one row per version and non-empty bin.
 
     Bins are shared by all versions: ``bins`` equal widths from 0 to the longest duration, or equal
     ratios from the shortest positive duration when ``log_scale`` (0 ms jobs, e.g. served from
@@ -76,9 +75,8 @@ def duration_histogram_data(durations: pl.DataFrame, *, bins: int = 40, log_scal
         │ v1                 ┆ 300.0     ┆ 400.0   ┆ 1     ┆ 0.25  │
         └────────────────────┴───────────┴─────────┴───────┴───────┘
     """
-    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
-        raise ValueError(f"bins must be a positive integer; got {bins!r}")
-    finished, _ = _finished(durations, "duration_distribution")
+    _positive_int(bins, "bins", "job_durations_histogram chart", 1)
+    finished, _ = _finished(durations, "job_durations_histogram chart")
     schema = pl.Schema(
         {
             VERSION: pl.String(),
@@ -120,7 +118,7 @@ def duration_histogram_data(durations: pl.DataFrame, *, bins: int = 40, log_scal
 
 
 def duration_ecdf_data(durations: pl.DataFrame, *, max_points: int = 200) -> pl.DataFrame:
-    """The ECDF steps `duration_ecdf` draws: per version, ``share`` of finished jobs at or below ``duration_ms``.
+    """The ECDF steps `job_durations_ecdf` draws: per version, ``share`` of finished jobs at or below ``duration_ms``.
 
     Exact at every kept point; a version with more distinct durations than ``max_points`` keeps
     evenly spaced ones (always its shortest and longest).
@@ -142,9 +140,8 @@ def duration_ecdf_data(durations: pl.DataFrame, *, max_points: int = 200) -> pl.
         │ v1                 ┆ 300.0       ┆ 1.0   │
         └────────────────────┴─────────────┴───────┘
     """
-    if isinstance(max_points, bool) or not isinstance(max_points, int) or max_points < 2:
-        raise ValueError(f"max_points must be an integer of at least 2; got {max_points!r}")
-    finished, _ = _finished(durations, "duration_ecdf")
+    _positive_int(max_points, "max_points", "job_durations_ecdf chart", 2)
+    finished, _ = _finished(durations, "job_durations_ecdf chart")
     steps = (
         finished.group_by(VERSION, "duration_ms")
         .agg(count=pl.len())
@@ -161,23 +158,17 @@ def duration_ecdf_data(durations: pl.DataFrame, *, max_points: int = 200) -> pl.
     )
 
 
-def duration_distribution(
-    durations: pl.DataFrame,
-    *,
-    kind: Literal["histogram", "ecdf"] = "histogram",
-    bins: int = 40,
-    log_scale: bool = False,
-    title: str | None = None,
+def job_durations_histogram(
+    durations: pl.DataFrame, *, bins: int = 40, log_scale: bool = False, title: str | None = None
 ) -> alt.Chart:
-    """Distribution of finished jobs' durations by agent version: histogram (default) or ECDF.
+    """Histogram of finished jobs' durations by agent version (`job_durations_ecdf` draws the ECDF).
 
-    The histogram overlays translucent bars of each version's share of finished jobs per bin
+    It overlays translucent bars of each version's share of finished jobs per bin
     (`duration_histogram_data`), so versions of different volume compare; running jobs have no
     duration yet and are counted in the subtitle instead.
 
     Args:
         durations: the frame `roe_analysis.analysis.job_durations` returns.
-        kind: ``"histogram"`` or ``"ecdf"`` (see `duration_ecdf`).
         bins: number of bins.
         log_scale: log-spaced bins and a log x axis, for heavy tails.
         title: chart title; a descriptive default otherwise.
@@ -187,16 +178,12 @@ def duration_distribution(
         >>> durations = pl.DataFrame(
         ...     {"agent_version_name": ["v1", "v2"], "duration_ms": [100, 300], "is_running": [False, False]}
         ... )
-        >>> spec = duration_distribution(durations, bins=2).to_dict()
+        >>> spec = job_durations_histogram(durations, bins=2).to_dict()
         >>> spec["mark"]["type"], spec["encoding"]["x"]["title"], spec["encoding"]["y"]["title"]
         ('bar', 'Duration (ms)', 'Share of finished jobs')
     """
-    if kind == "ecdf":
-        return duration_ecdf(durations, log_scale=log_scale, title=title)
-    if kind != "histogram":
-        raise ValueError(f"kind must be 'histogram' or 'ecdf'; got {kind!r}")
     data = duration_histogram_data(durations, bins=bins, log_scale=log_scale)
-    finished, running = _finished(durations, "duration_distribution")
+    finished, running = _finished(durations, "job_durations_histogram chart")
     scale = alt.Scale(type="log") if log_scale else alt.Undefined
     text = title or "Job duration by agent version"
     return (
@@ -220,7 +207,7 @@ def duration_distribution(
     )
 
 
-def duration_ecdf(
+def job_durations_ecdf(
     durations: pl.DataFrame, *, max_points: int = 200, log_scale: bool = False, title: str | None = None
 ) -> alt.Chart:
     """Share of finished jobs done within each duration (the ECDF), one step line per agent version.
@@ -232,12 +219,12 @@ def duration_ecdf(
         >>> durations = pl.DataFrame(
         ...     {"agent_version_name": ["v1", "v1"], "duration_ms": [100, 300], "is_running": [False, False]}
         ... )
-        >>> spec = duration_ecdf(durations).to_dict()
+        >>> spec = job_durations_ecdf(durations).to_dict()
         >>> spec["mark"], spec["encoding"]["y"]["title"]
         ({'type': 'line', 'interpolate': 'step-after'}, 'Share of finished jobs done within')
     """
     data = duration_ecdf_data(durations, max_points=max_points)
-    finished, running = _finished(durations, "duration_ecdf")
+    finished, running = _finished(durations, "job_durations_ecdf chart")
     text = title or "Cumulative share of jobs finished within a duration"
     scale = alt.Scale(type="log") if log_scale else alt.Undefined
     return (
@@ -281,8 +268,15 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
         >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["title"]["text"]
         (['area', 'line'], 'Median (p50) job duration over time')
     """
+    if not isinstance(quantile, str):
+        raise ArgumentTypeError(f"duration_trend chart: quantile must be a column name such as 'p50'; got {quantile!r}")
     low, high = f"{quantile}_low", f"{quantile}_high"
-    require_columns(trend, ["period_start", VERSION, "n", quantile, low, high], helper="duration_trend chart")
+    check_frame(
+        trend,
+        ["period_start", VERSION, "n", quantile, low, high],
+        chart="duration_trend chart",
+        draws="the frame ra.duration_trend returns",
+    )
     label = "Median (p50)" if quantile == "p50" else quantile
     text = title or f"{label} job duration over time"
     data = trend.select("period_start", VERSION, "n", quantile, low, high)
@@ -317,7 +311,7 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
     )
 
 
-def status_time_breakdown(
+def status_time_summary(
     status_times: pl.DataFrame, *, stat: Literal["total", "median", "mean"] = "total", title: str | None = None
 ) -> alt.Chart:
     """Stacked bars of the time spent in each status, per agent version: where the time goes.
@@ -344,7 +338,7 @@ def status_time_breakdown(
         ...         "share": [1 / 3, 2 / 3],
         ...     }
         ... )
-        >>> spec = status_time_breakdown(summary).to_dict()
+        >>> spec = status_time_summary(summary).to_dict()
         >>> spec["encoding"]["y"]["title"], [round(row["value"], 9) for row in next(iter(spec["datasets"].values()))]
         ('Total time (hours)', [1.0, 2.0])
     """
@@ -354,16 +348,21 @@ def status_time_breakdown(
         "mean": ("mean_ms", 1.0, "Mean time per job (ms)"),
     }
     if stat not in columns:
-        raise ValueError(f"stat must be 'total', 'median' or 'mean'; got {stat!r}")
-    if "total_ms" not in status_times.columns and "time_ms" in status_times.columns:
+        raise InvalidArgumentError(
+            f"status_time_summary chart: stat must be 'total', 'median' or 'mean'; got {stat!r}. "
+            "Pass one of those (each draws a column of ra.status_time_summary)."
+        )
+    draws = "the frame ra.status_time_summary returns"
+    columns_given = status_times.columns if isinstance(status_times, pl.DataFrame) else []
+    if "total_ms" not in columns_given and "time_ms" in columns_given:
         # Charts only draw; the statistics come from the helper.
-        raise ValueError(
-            "status_time_breakdown draws a summary: pass ra.status_time_summary(...) of these rows, "
+        raise InvalidArgumentError(
+            "status_time_summary chart draws a summary: pass ra.status_time_summary(...) of these rows, "
             "not ra.status_time(...) itself"
         )
     summary = status_times
     column, divisor, axis_title = columns[stat]
-    require_columns(summary, [VERSION, "status", "n_jobs", column, "share"], helper="status_time_breakdown")
+    check_frame(summary, [VERSION, "status", "n_jobs", column, "share"], chart="status_time_summary chart", draws=draws)
     data = summary.select(
         VERSION,
         pl.col("status").cast(pl.String),
@@ -372,10 +371,10 @@ def status_time_breakdown(
         "share",
         pl.col("status")
         .cast(pl.String)
-        .replace_strict(_STATUS_ORDER, list(range(len(_STATUS_ORDER))), default=len(_STATUS_ORDER))
+        .replace_strict(STATUS_ORDER, list(range(len(STATUS_ORDER))), default=len(STATUS_ORDER))
         .alias("order"),
     )
-    present = [s for s in _STATUS_ORDER if s in set(data.get_column("status").to_list())]
+    present = [s for s in STATUS_ORDER if s in set(data.get_column("status").to_list())]
     text = title or (
         "Where the time goes: total time in each status"
         if stat == "total"

@@ -1,7 +1,7 @@
 """Charts of grader scores: per-version means with intervals, and version-to-version differences.
 
-Each builder takes the frame of the matching helper in `roe_analysis.analysis` and returns an
-Altair chart; none fetches data or displays anything.
+Each builder is named after the helper of `roe_analysis.analysis` whose frame it draws and returns
+an Altair chart; none fetches data or displays anything.
 """
 
 from __future__ import annotations
@@ -9,13 +9,11 @@ from __future__ import annotations
 import altair as alt
 import polars as pl
 
-from roe_analysis.analysis._common import require_columns
-from roe_analysis.charts._common import version_scale
-
-VERSION = "agent_version_name"
+from roe_analysis.charts._common import VERSION, check_frame, version_scale
+from roe_analysis.errors import InvalidArgumentError
 
 
-def score_distribution(
+def score_summary(
     summary: pl.DataFrame, *, metric_label: str = "Grader score", title: str | None = None
 ) -> alt.LayerChart:
     """Mean score per agent version with its bootstrap interval (error bar) and median (tick).
@@ -39,12 +37,15 @@ def score_distribution(
         ...         "median": [0.6, 0.75],
         ...     }
         ... )
-        >>> spec = score_distribution(summary).to_dict()
+        >>> spec = score_summary(summary).to_dict()
         >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["title"]["text"]
         (['rule', 'point', 'tick'], 'Grader score by agent version')
     """
-    require_columns(
-        summary, [VERSION, "n_scored", "mean", "mean_low", "mean_high", "median"], helper="score_distribution"
+    check_frame(
+        summary,
+        [VERSION, "n_scored", "mean", "mean_low", "mean_high", "median"],
+        chart="score_summary chart",
+        draws="the frame ra.score_summary returns",
     )
     data = summary.select(VERSION, "n_scored", "mean", "mean_low", "mean_high", "median")
     versions = data.get_column(VERSION).to_list()
@@ -73,7 +74,7 @@ def score_distribution(
     )
 
 
-def version_comparison(comparison: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def compare_versions(comparison: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
     """Difference ``b - a`` of each comparison with its interval, against a rule at zero.
 
     A bar that does not cross the zero rule is a difference the interval supports; the verdict
@@ -94,20 +95,24 @@ def version_comparison(comparison: pl.DataFrame, *, title: str | None = None) ->
         ...         "p_value": [0.01], "verdict": ["v2 is higher than v1"],
         ...     }
         ... )
-        >>> spec = version_comparison(comparison).to_dict()
+        >>> spec = compare_versions(comparison).to_dict()
         >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["datum"]
         ('rule', 0)
         >>> spec["layer"][2]["encoding"]["x"]["title"]
         'Difference in mean grader_score (b − a)'
     """
-    require_columns(
+    check_frame(
         comparison,
         ["a", "b", "metric", "statistic", "difference", "diff_low", "diff_high", "p_value", "verdict"],
-        helper="version_comparison",
+        chart="compare_versions chart",
+        draws="the frame ra.compare_versions or ra.compare_all_versions returns",
     )
     metrics = comparison.get_column("metric").unique().to_list()
     if len(metrics) > 1:
-        raise ValueError(f"version_comparison draws one metric at a time; the frame has {sorted(metrics)}")
+        raise InvalidArgumentError(
+            f"compare_versions chart draws one metric at a time; the frame has {sorted(metrics)}: "
+            f"filter it first, e.g. comparison.filter(pl.col('metric') == {sorted(metrics)[0]!r})"
+        )
     metric = metrics[0] if metrics else "metric"
     statistic = str(comparison.get_column("statistic").drop_nulls().first() or "mean")
     if metric == "pass_rate":

@@ -1,16 +1,14 @@
-"""`volume_chart`: stacked bars of jobs per period, from `roe_analysis.analysis.job_volume`."""
+"""`job_volume`: stacked bars of jobs per period, drawing `roe_analysis.analysis.job_volume`."""
 
 from __future__ import annotations
 
 import altair as alt
 import polars as pl
 
-from roe_analysis.analysis._common import require_columns
-from roe_analysis.charts._common import version_scale
-from roe_analysis.charts._durations import STATUS_COLOURS
+from roe_analysis.charts._common import STATUS_COLOURS, check_frame, version_scale
 
 
-def volume_chart(volume: pl.DataFrame, *, color: str = "agent_version_name", title: str | None = None) -> alt.Chart:
+def job_volume(volume: pl.DataFrame, *, color: str = "agent_version_name", title: str | None = None) -> alt.Chart:
     """Stacked bars of jobs per period, one colour per value of ``color``.
 
     Args:
@@ -26,11 +24,11 @@ def volume_chart(volume: pl.DataFrame, *, color: str = "agent_version_name", tit
         ...     {"period_start": [datetime(2026, 5, 1, tzinfo=timezone.utc)] * 2, "status": ["SUCCESS", "FAILURE"],
         ...      "n": [40, 3]}
         ... )
-        >>> spec = volume_chart(volume, color="status").to_dict()
+        >>> spec = job_volume(volume, color="status").to_dict()
         >>> spec["mark"]["type"], spec["encoding"]["color"]["scale"]["domain"]
         ('bar', ['SUCCESS', 'FAILURE'])
     """
-    require_columns(volume, ["period_start", color, "n"], helper="volume_chart")
+    check_frame(volume, ["period_start", color, "n"], chart="job_volume chart", draws="the frame ra.job_volume returns")
     data = volume.select("period_start", pl.col(color).cast(pl.String), "n")
     present = data.get_column(color).drop_nulls().unique().to_list()
     if color == "status":

@@ -37,6 +37,7 @@ from roe_analysis.analysis import (
     slowest_jobs,
     status_time_summary,
 )
+from roe_analysis.errors import ArgumentTypeError
 from roe_analysis.frames import JobFrames
 
 T = TypeVar("T")
@@ -165,11 +166,13 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
     """Call every helper the report uses on ``frames``; see `Analyses` for what each field holds.
 
     Raises:
-        TypeError: ``frames`` is not a `JobFrames`.
-        ValueError: ``threshold`` is not a number.
+        ArgumentTypeError: ``frames`` is not a `JobFrames` (also a ``TypeError``).
+        InvalidArgumentError: ``threshold`` is not a number (raised by the helpers; a ``ValueError``).
     """
     if not isinstance(frames, JobFrames):
-        raise TypeError(f"the report needs a JobFrames (from a load or JobFrames.load); got {type(frames).__name__}")
+        raise ArgumentTypeError(
+            f"the report needs a JobFrames (from a load or JobFrames.load); got {type(frames).__name__}"
+        )
     notes = _Notes()
     jobs = frames.jobs
     span = _span(jobs)
@@ -191,7 +194,7 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
         trend_every=trend_every,
         duration_trend=duration_trend(durations, every=trend_every, quantiles=QUANTILES, include_cached=False),
         status_time=status_time_summary(frames, by=VERSION),
-        slowest=slowest_jobs(durations, n=TABLE_ROWS),
+        slowest=slowest_jobs(durations, n=TABLE_ROWS, by=None),
         duration_comparisons=comparisons("duration_ms"),
         score_by_version=score_summary(frames, threshold=threshold),
         score_comparisons=comparisons("grader_score"),
@@ -199,12 +202,12 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
         drift_every=drift_every,
         score_drift=score_drift(frames, every=drift_every, threshold=threshold),
         outcomes=review_outcomes(frames),
-        agreement=notes.run(lambda: agreement_summary(frames)),
+        agreement=notes.run(lambda: agreement_summary(frames, by=None)),
         agreement_by_version=notes.run(lambda: agreement_summary(frames, by=VERSION)),
-        confusion=confusion_matrix(frames),
+        confusion=confusion_matrix(frames, by=None),
         reviewers=reviewer_stats(frames, grader_threshold=threshold),
-        score_agreement=notes.run(lambda: score_agreement(frames, threshold=threshold)),
+        score_agreement=notes.run(lambda: score_agreement(frames, threshold=threshold, by=None)),
         score_disagreements=notes.run(lambda: score_disagreements(frames, n=TABLE_ROWS)),
-        inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames)),
+        inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames, by=None)),
         notes=tuple(notes.messages),
     )

@@ -18,7 +18,7 @@ import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES, format_datetime
 from roe_analysis._version import __version__
-from roe_analysis.analysis._stats import wilson_interval
+from roe_analysis.analysis import wilson_interval
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses, analyse
 

@@ -17,6 +17,8 @@ import re
 import xml.etree.ElementTree as ET
 from typing import Any
 
+from roe_analysis.errors import InvalidArgumentError, RoeError
+
 _SVG_NS = "http://www.w3.org/2000/svg"
 _XLINK_NS = "http://www.w3.org/1999/xlink"
 _FORBIDDEN_TAGS = frozenset(
@@ -29,7 +31,10 @@ _URL_ATTRIBUTES = frozenset(
 _NAME = re.compile(r"^[a-z][a-z0-9-]*$")
 
 
-class UnsafeSVGError(ValueError):
+# A RoeError itself, not MalformedResponseError (the SVG comes from vl-convert on this machine, not
+# from the API) nor InvalidArgumentError (the caller's arguments may be fine: it is the rendered
+# output that fails the safety check). Still a ValueError, as it always was, for `except ValueError`.
+class UnsafeSVGError(RoeError, ValueError):
     """A rendered chart holds something that could run code or load a resource."""
 
 
@@ -86,7 +91,9 @@ def inline_svg(svg: str, name: str) -> str:
         '<svg width="2" class="chart-svg"><clipPath id="trend-1"/><g clip-path="url(#trend-1)"/></svg>'
     """
     if not _NAME.match(name):
-        raise ValueError(f"chart name must be lowercase letters, digits and dashes; got {name!r}")
+        raise InvalidArgumentError(
+            f"chart name must be lowercase letters, digits and dashes; got {name!r}: name it e.g. 'duration-trend'"
+        )
     check_svg(svg)
     body = svg.strip()
     if body.startswith("<?xml"):

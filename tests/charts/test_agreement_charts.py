@@ -9,18 +9,13 @@ import polars as pl
 import pytest
 
 from roe_analysis import JobFrames
+from roe_analysis import charts as rc
 from roe_analysis.analysis import (
+    OUTCOMES_SCHEMA,
     MissingColumnsError,
     agreement_summary,
     confusion_matrix,
     reviewer_stats,
-)
-from roe_analysis.analysis._agreement import OUTCOMES_SCHEMA
-from roe_analysis.charts import (
-    agreement_intervals,
-    confusion_heatmap,
-    grader_vs_human,
-    reviewer_bars,
 )
 from roe_analysis.charts._common import PALETTE
 
@@ -56,10 +51,10 @@ SAMPLE = outcomes(
 
 def test_confusion_heatmap_draws_every_cell_with_count_and_share() -> None:
     confusion = confusion_matrix(
-        SAMPLE.filter(pl.col("agent_version_name") == "v1"), labels=["Suspicious", "Not Suspicious"]
+        SAMPLE.filter(pl.col("agent_version_name") == "v1"), labels=["Suspicious", "Not Suspicious"], by=None
     )
 
-    spec = confusion_heatmap(confusion).to_dict()
+    spec = rc.confusion_matrix(confusion).to_dict()
 
     cells, text = spec["layer"]
     assert cells["mark"]["type"] == "rect"
@@ -83,7 +78,7 @@ def test_confusion_heatmap_draws_every_cell_with_count_and_share() -> None:
 
 
 def test_confusion_heatmap_facets_by_group_columns() -> None:
-    spec = confusion_heatmap(confusion_matrix(SAMPLE, by="agent_version_name"), title="By version").to_dict()
+    spec = rc.confusion_matrix(confusion_matrix(SAMPLE, by="agent_version_name"), title="By version").to_dict()
 
     assert spec["facet"] == {"field": "group", "type": "nominal", "title": "agent_version_name"}
     assert spec["title"] == "By version"
@@ -93,16 +88,16 @@ def test_confusion_heatmap_facets_by_group_columns() -> None:
 
 
 def test_confusion_heatmap_marks_rows_without_pairs() -> None:
-    confusion = confusion_matrix(SAMPLE, labels=["Suspicious", "Not Suspicious", "Needs Escalation"])
+    confusion = confusion_matrix(SAMPLE, labels=["Suspicious", "Not Suspicious", "Needs Escalation"], by=None)
 
-    data = rows(confusion_heatmap(confusion).to_dict())
+    data = rows(rc.confusion_matrix(confusion).to_dict())
 
     assert [r["label"] for r in data if r["agent_verdict"] == "Needs Escalation"] == ["0 (–)"] * 3
 
 
 def test_confusion_heatmap_needs_the_confusion_columns() -> None:
     with pytest.raises(MissingColumnsError, match="share_of_agent_verdict"):
-        confusion_heatmap(pl.DataFrame({"agent_verdict": ["A"], "final_verdict": ["A"], "count": [1]}))
+        rc.confusion_matrix(pl.DataFrame({"agent_verdict": ["A"], "final_verdict": ["A"], "count": [1]}))
 
 
 # --- reviewer_bars ---------------------------------------------------------------------------------
@@ -121,7 +116,7 @@ STATS = pl.DataFrame(
 
 
 def test_reviewer_bars_draw_rates_with_intervals_sorted_by_rate() -> None:
-    spec = reviewer_bars(STATS).to_dict()
+    spec = rc.reviewer_stats(STATS).to_dict()
 
     bars, rules = spec["layer"]
     assert bars["mark"]["type"] == "bar"
@@ -139,7 +134,7 @@ def test_reviewer_bars_draw_rates_with_intervals_sorted_by_rate() -> None:
 
 
 def test_reviewer_bars_of_a_rate_without_interval() -> None:
-    spec = reviewer_bars(STATS, metric="peer_agreement_rate").to_dict()
+    spec = rc.reviewer_stats(STATS, metric="peer_agreement_rate").to_dict()
 
     assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar"]
     assert spec["layer"][0]["encoding"]["x"]["field"] == "peer_agreement_rate"
@@ -148,9 +143,9 @@ def test_reviewer_bars_of_a_rate_without_interval() -> None:
 
 def test_reviewer_bars_reject_unknown_metrics_and_missing_columns() -> None:
     with pytest.raises(ValueError, match="metric must be one of"):
-        reviewer_bars(STATS, metric="n_reviews")
+        rc.reviewer_stats(STATS, metric="n_reviews")
     with pytest.raises(MissingColumnsError, match="correction_rate"):
-        reviewer_bars(STATS, metric="correction_rate")
+        rc.reviewer_stats(STATS, metric="correction_rate")
 
 
 # --- grader_vs_human -------------------------------------------------------------------------------
@@ -166,7 +161,7 @@ def test_grader_vs_human_draws_points_and_the_identity_line() -> None:
         }
     )
 
-    spec = grader_vs_human(jobs).to_dict()
+    spec = rc.grader_vs_human(jobs).to_dict()
 
     identity, points = spec["layer"]
     assert identity["mark"] == {"type": "line", "strokeDash": [4, 4], "color": "gray"}
@@ -187,7 +182,7 @@ def test_grader_vs_human_bins_large_inputs_deterministically() -> None:
     grader = rng.uniform(0, 1, 20_000)
     jobs = pl.DataFrame({"grader_score": grader, "human_score": np.clip(grader + rng.normal(0, 0.1, 20_000), 0, 1)})
 
-    spec = grader_vs_human(jobs).to_dict()
+    spec = rc.grader_vs_human(jobs).to_dict()
 
     cells, identity = spec["layer"]
     data = layer_rows(spec, cells)
@@ -199,18 +194,18 @@ def test_grader_vs_human_bins_large_inputs_deterministically() -> None:
     assert max(r["grader_high"] for r in data) == pytest.approx(grader.max())
     assert identity["mark"]["type"] == "line"
     assert "20000 jobs in a 40 × 40 grid" in spec["title"]
-    assert grader_vs_human(jobs.reverse()).to_dict() == spec
+    assert rc.grader_vs_human(jobs.reverse()).to_dict() == spec
 
 
 def test_grader_vs_human_respects_max_points_and_validates() -> None:
     jobs = pl.DataFrame({"grader_score": [0.1, 0.2, 0.3], "human_score": [0.1, 0.3, 0.2]})
 
-    assert grader_vs_human(jobs, max_points=2).to_dict()["layer"][0]["mark"]["type"] == "rect"
-    assert grader_vs_human(jobs, max_points=3).to_dict()["layer"][1]["mark"]["type"] == "circle"
+    assert rc.grader_vs_human(jobs, max_points=2).to_dict()["layer"][0]["mark"]["type"] == "rect"
+    assert rc.grader_vs_human(jobs, max_points=3).to_dict()["layer"][1]["mark"]["type"] == "circle"
     with pytest.raises(ValueError, match="max_points"):
-        grader_vs_human(jobs, max_points=0)
+        rc.grader_vs_human(jobs, max_points=0)
     with pytest.raises(MissingColumnsError, match="human_score"):
-        grader_vs_human(jobs.drop("human_score"))
+        rc.grader_vs_human(jobs.drop("human_score"))
 
 
 # --- agreement_intervals ---------------------------------------------------------------------------
@@ -219,7 +214,7 @@ def test_grader_vs_human_respects_max_points_and_validates() -> None:
 def test_agreement_intervals_draws_each_defined_coefficient_per_group() -> None:
     summary = agreement_summary(SAMPLE, by="agent_version_name")
 
-    spec = agreement_intervals(summary).to_dict()
+    spec = rc.agreement_summary(summary).to_dict()
 
     rules, points = spec["layer"]
     assert rules["mark"]["type"] == "rule"
@@ -238,9 +233,9 @@ def test_agreement_intervals_draws_each_defined_coefficient_per_group() -> None:
 def test_agreement_intervals_leave_out_undefined_coefficients_and_label_overall() -> None:
     single = SAMPLE.filter(pl.col("agent_verdict") == "Suspicious", pl.col("review_status") == "approved")
     with pytest.warns(UserWarning):
-        summary = agreement_summary(single)
+        summary = agreement_summary(single, by=None)
 
-    spec = agreement_intervals(summary, metrics=["cohen_kappa", "pabak"]).to_dict()
+    spec = rc.agreement_summary(summary, metrics=["cohen_kappa", "pabak"]).to_dict()
 
     data = layer_rows(spec, spec["layer"][1])
     assert [(r["group"], r["coefficient"]) for r in data] == [("all jobs", "PABAK")]
@@ -248,12 +243,12 @@ def test_agreement_intervals_leave_out_undefined_coefficients_and_label_overall(
 
 
 def test_agreement_intervals_validate_metrics() -> None:
-    summary = agreement_summary(SAMPLE)
+    summary = agreement_summary(SAMPLE, by=None)
 
     with pytest.raises(ValueError, match="metrics must be some of"):
-        agreement_intervals(summary, metrics=["fleiss_kappa"])
+        rc.agreement_summary(summary, metrics=["fleiss_kappa"])
     with pytest.raises(MissingColumnsError, match="gwet_ac1_low"):
-        agreement_intervals(summary.drop("gwet_ac1_low"))
+        rc.agreement_summary(summary.drop("gwet_ac1_low"))
 
 
 # --- every chart ----------------------------------------------------------------------------------
@@ -263,10 +258,10 @@ def test_every_chart_describes_itself_and_draws_empty_inputs() -> None:
     frames = JobFrames.empty()
 
     charts = [
-        confusion_heatmap(confusion_matrix(frames)),
-        reviewer_bars(reviewer_stats(frames)),
-        grader_vs_human(frames.jobs),
-        agreement_intervals(agreement_summary(frames)),
+        rc.confusion_matrix(confusion_matrix(frames, by=None)),
+        rc.reviewer_stats(reviewer_stats(frames)),
+        rc.grader_vs_human(frames.jobs),
+        rc.agreement_summary(agreement_summary(frames, by=None)),
     ]
 
     for chart in charts:

@@ -28,19 +28,19 @@ def charts(frames: ra.JobFrames) -> dict[str, object]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return {
-            "duration_distribution": ra.charts.duration_distribution(durations),
-            "duration_ecdf": ra.charts.duration_ecdf(durations),
+            "job_durations_histogram": ra.charts.job_durations_histogram(durations),
+            "job_durations_ecdf": ra.charts.job_durations_ecdf(durations),
             "duration_trend": ra.charts.duration_trend(ra.duration_trend(durations, every="1w")),
-            "status_time_breakdown": ra.charts.status_time_breakdown(
+            "status_time_summary": ra.charts.status_time_summary(
                 ra.status_time_summary(ra.status_time(frames), by=["agent_version_name"])
             ),
-            "score_distribution": ra.charts.score_distribution(ra.score_summary(frames)),
-            "version_comparison": ra.charts.version_comparison(ra.compare_all_versions(frames)),
-            "confusion_heatmap": ra.charts.confusion_heatmap(ra.confusion_matrix(frames)),
-            "reviewer_bars": ra.charts.reviewer_bars(ra.reviewer_stats(frames)),
+            "score_summary": ra.charts.score_summary(ra.score_summary(frames)),
+            "compare_versions": ra.charts.compare_versions(ra.compare_all_versions(frames)),
+            "confusion_matrix": ra.charts.confusion_matrix(ra.confusion_matrix(frames, by=None)),
+            "reviewer_stats": ra.charts.reviewer_stats(ra.reviewer_stats(frames)),
             "grader_vs_human": ra.charts.grader_vs_human(frames.jobs),
-            "agreement_intervals": ra.charts.agreement_intervals(ra.agreement_summary(frames, by="agent_version_name")),
-            "volume_chart": ra.charts.volume_chart(ra.job_volume(frames, every="1d", by="agent_version_name")),
+            "agreement_summary": ra.charts.agreement_summary(ra.agreement_summary(frames, by="agent_version_name")),
+            "job_volume": ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name")),
         }
 
 
@@ -54,7 +54,7 @@ def test_every_chart_renders_without_nan_labels(frames: ra.JobFrames) -> None:
 
 
 def test_period_tooltips_show_utc_dates(frames: ra.JobFrames) -> None:
-    chart = ra.charts.volume_chart(ra.job_volume(frames, every="1d", by="agent_version_name"))
+    chart = ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name"))
     svg = vl_convert.vegalite_to_svg(chart.to_json())
     assert "Period start (UTC): 2026-04-02 00:00" in svg
     assert pl.__version__  # polars imported for the frames above

@@ -11,10 +11,12 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from roe_analysis import charts as rc
 from roe_analysis.analysis import MissingColumnsError, status_time_summary
-from roe_analysis.charts import duration_distribution, duration_ecdf, duration_trend, status_time_breakdown
-from roe_analysis.charts._common import PALETTE
-from roe_analysis.charts._durations import STATUS_COLOURS, duration_ecdf_data, duration_histogram_data
+from roe_analysis.charts import duration_trend, job_durations_ecdf, job_durations_histogram
+from roe_analysis.charts._common import PALETTE, STATUS_COLOURS
+from roe_analysis.charts._durations import duration_ecdf_data, duration_histogram_data
+from roe_analysis.errors import ArgumentTypeError
 
 
 def values(spec: dict[str, Any]) -> list[dict[str, Any]]:
@@ -76,7 +78,7 @@ def test_histogram_log_bins() -> None:
 def test_histogram_chart_spec() -> None:
     frame = durations([("v2", 100, False), ("v1", 300, False), ("v1", None, True)])
 
-    spec = duration_distribution(frame, bins=2).to_dict()
+    spec = job_durations_histogram(frame, bins=2).to_dict()
 
     assert spec["mark"]["type"] == "bar"
     assert spec["title"] == {
@@ -114,7 +116,7 @@ def test_histogram_of_a_million_jobs_stays_small() -> None:
         }
     )
 
-    spec = duration_distribution(frame, bins=50, log_scale=True).to_dict()
+    spec = job_durations_histogram(frame, bins=50, log_scale=True).to_dict()
 
     rows = values(spec)
     assert len(rows) <= 150
@@ -123,7 +125,7 @@ def test_histogram_of_a_million_jobs_stays_small() -> None:
 
 
 def test_histogram_of_no_finished_jobs() -> None:
-    spec = duration_distribution(durations([("v1", None, True)])).to_dict()
+    spec = job_durations_histogram(durations([("v1", None, True)])).to_dict()
 
     assert values(spec) == []
     assert spec["title"]["subtitle"] == "0 finished jobs; 1 still running, not shown"
@@ -131,11 +133,11 @@ def test_histogram_of_no_finished_jobs() -> None:
 
 def test_histogram_validates() -> None:
     with pytest.raises(MissingColumnsError, match="did you mean 'duration' for 'duration_ms'"):
-        duration_distribution(pl.DataFrame({"agent_version_name": ["v"], "duration": [1], "is_running": [False]}))
+        job_durations_histogram(pl.DataFrame({"agent_version_name": ["v"], "duration": [1], "is_running": [False]}))
     with pytest.raises(ValueError, match="bins must be"):
-        duration_distribution(durations([]), bins=0)
-    with pytest.raises(ValueError, match="kind must be"):
-        duration_distribution(durations([]), kind="box")  # type: ignore[arg-type]
+        job_durations_histogram(durations([]), bins=0)
+    with pytest.raises(ArgumentTypeError, match="bins must be"):
+        job_durations_histogram(durations([]), bins="40")  # type: ignore[arg-type]
 
 
 # --- ECDF ---------------------------------------------------------------------------------------
@@ -163,13 +165,11 @@ def test_ecdf_downsamples_but_keeps_the_extremes() -> None:
     np.testing.assert_allclose(result["share"].to_numpy(), result["duration_ms"].to_numpy() / 1000, rtol=1e-12)
 
 
-def test_ecdf_chart_spec_and_distribution_alias() -> None:
+def test_ecdf_chart_spec() -> None:
     frame = durations([("v1", 100, False), ("v1", 300, False)])
 
-    spec = duration_ecdf(frame).to_dict()
-    via_distribution = duration_distribution(frame, kind="ecdf").to_dict()
+    spec = job_durations_ecdf(frame).to_dict()
 
-    assert spec == via_distribution
     assert spec["mark"] == {"type": "line", "interpolate": "step-after"}
     assert spec["encoding"]["x"]["title"] == "Duration (ms)"
     assert spec["encoding"]["y"]["axis"] == {"format": "%"}
@@ -234,7 +234,7 @@ def status_summary() -> pl.DataFrame:
 
 
 def test_status_breakdown_total_in_hours() -> None:
-    spec = status_time_breakdown(status_summary()).to_dict()
+    spec = rc.status_time_summary(status_summary()).to_dict()
 
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"]["title"] == "Total time (hours)"
@@ -259,17 +259,17 @@ def test_status_breakdown_median_and_from_status_time() -> None:
 
     # Charts only draw: per-event rows must be summarised by the helper first.
     with pytest.raises(ValueError, match=r"pass ra\.status_time_summary\(\.\.\.\)"):
-        status_time_breakdown(status_times)
-    spec = status_time_breakdown(status_time_summary(status_times, by="agent_version_name"), stat="median").to_dict()
+        rc.status_time_summary(status_times)
+    spec = rc.status_time_summary(status_time_summary(status_times, by="agent_version_name"), stat="median").to_dict()
 
     assert spec["encoding"]["y"]["title"] == "Median time per job (ms)"
     assert [(r["status"], r["value"]) for r in values(spec)] == [("PENDING", 200.0)]
     with pytest.raises(ValueError, match="stat must be"):
-        status_time_breakdown(status_summary(), stat="max")  # type: ignore[arg-type]
+        rc.status_time_summary(status_summary(), stat="max")  # type: ignore[arg-type]
 
 
 def test_charts_return_altair_objects() -> None:
     frame = durations([("v1", 1, False)])
 
-    assert isinstance(duration_distribution(frame), alt.Chart)
-    assert isinstance(status_time_breakdown(status_summary()), alt.Chart)
+    assert isinstance(job_durations_histogram(frame), alt.Chart)
+    assert isinstance(rc.status_time_summary(status_summary()), alt.Chart)

@@ -8,8 +8,8 @@ from typing import Any
 import polars as pl
 import pytest
 
+from roe_analysis import charts as rc
 from roe_analysis.analysis import MissingColumnsError, compare_all_versions, compare_versions, score_summary
-from roe_analysis.charts import score_distribution, version_comparison
 from roe_analysis.charts._common import PALETTE
 
 
@@ -33,7 +33,7 @@ def jobs() -> pl.DataFrame:
 def test_score_distribution_from_score_summary() -> None:
     summary = score_summary(jobs())
 
-    spec = score_distribution(summary, metric_label="Grader score (1–10)").to_dict()
+    spec = rc.score_summary(summary, metric_label="Grader score (1–10)").to_dict()
 
     assert spec["title"]["text"] == "Grader score (1–10) by agent version"
     interval, mean, median = spec["layer"]
@@ -53,14 +53,14 @@ def test_score_distribution_from_score_summary() -> None:
 
 
 def test_score_distribution_validates() -> None:
-    with pytest.raises(MissingColumnsError, match="score_distribution: missing column"):
-        score_distribution(pl.DataFrame({"agent_version_name": ["v1"], "mean": [1.0]}))
+    with pytest.raises(MissingColumnsError, match="score_summary chart: missing column"):
+        rc.score_summary(pl.DataFrame({"agent_version_name": ["v1"], "mean": [1.0]}))
 
 
 def test_version_comparison_of_one_pair() -> None:
     comparison = compare_versions(jobs(), "v1", "v2")
 
-    spec = version_comparison(comparison).to_dict()
+    spec = rc.compare_versions(comparison).to_dict()
 
     zero, interval, point = spec["layer"]
     assert zero["mark"]["type"] == "rule" and zero["encoding"]["x"] == {"datum": 0}
@@ -79,7 +79,7 @@ def test_version_comparison_of_one_pair() -> None:
 def test_version_comparison_of_all_pairs_uses_adjusted_p() -> None:
     comparison = compare_all_versions(jobs())
 
-    spec = version_comparison(comparison).to_dict()
+    spec = rc.compare_versions(comparison).to_dict()
 
     rows = values(spec)
     assert [r["comparison"] for r in rows] == ["v1 − v2", "v3 − v2", "v3 − v1"]
@@ -95,10 +95,10 @@ def test_version_comparison_axis_for_durations_and_pass_rate() -> None:
     durations = pl.DataFrame({**base, "metric": ["duration_ms"], "statistic": ["median"], "verdict": ["x"]})
     pass_rate = pl.DataFrame({**base, "metric": ["pass_rate"], "statistic": ["mean"], "verdict": ["x"]})
 
-    duration_axis = version_comparison(durations).to_dict()["layer"][2]["encoding"]["x"]["title"]
-    pass_axis = version_comparison(pass_rate).to_dict()["layer"][2]["encoding"]["x"]["title"]
+    duration_axis = rc.compare_versions(durations).to_dict()["layer"][2]["encoding"]["x"]["title"]
+    pass_axis = rc.compare_versions(pass_rate).to_dict()["layer"][2]["encoding"]["x"]["title"]
 
     assert duration_axis == "Difference in median duration, ms (b − a)"
     assert pass_axis == "Difference in pass rate (b − a)"
     with pytest.raises(ValueError, match="one metric at a time"):
-        version_comparison(pl.concat([durations, pass_rate]))
+        rc.compare_versions(pl.concat([durations, pass_rate]))

@@ -1,0 +1,134 @@
+"""The durations section: per-version table, duration charts, comparisons and the slowest jobs."""
+
+from __future__ import annotations
+
+import polars as pl
+
+import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
+from roe_analysis.report._analyses import VERSION, Analyses
+from roe_analysis.report._figures import fmt_ms
+from roe_analysis.report._markup import (
+    Cell,
+    _empty,
+    _ms_est,
+    _num,
+    _table,
+    _verdicts,
+)
+from roe_analysis.report._page import _band_height, _Page
+
+
+def _duration_rows(summary: pl.DataFrame) -> list[list[Cell]]:
+    rows = []
+    for row in summary.iter_rows(named=True):
+        rows.append(
+            [
+                Cell(row[VERSION]),
+                _num(f"{row['n']:,}"),
+                _num(f"{row['n_running']:,}"),
+                _num(f"{row['n_measured']:,}"),
+                _ms_est(row, "p50"),
+                _ms_est(row, "p90"),
+                _num(fmt_ms(row["mean_ms"])),
+            ]
+        )
+    return rows
+
+
+def _durations(a: Analyses, page: _Page) -> str:
+    out = ['<section id="durations"><h2>Durations</h2>']
+    measured = a.durations.filter(~pl.col("is_running") & pl.col("duration_ms").is_not_null())
+    if a.frames.jobs.height == 0:
+        out.append(_empty("No jobs: no durations to show."))
+        return "".join([*out, "</section>"])
+    out.append(
+        "<p>How long jobs take from their first status event to their last (recomputed from the status "
+        "events), by agent version. Jobs still running are counted but have no duration yet.</p>"
+    )
+    headers = [
+        ("Version", ""),
+        ("Jobs", "num"),
+        ("Running", "num"),
+        ("Finished with a duration", "num"),
+        ("p50", "num"),
+        ("p90", "num"),
+        ("Mean", "num"),
+    ]
+    out.append(_table(headers, _duration_rows(a.duration_by_version)))
+    if measured.height == 0:
+        out.append(_empty("No finished job has a duration yet."))
+        return "".join([*out, "</section>"])
+    figures = [
+        page.figure(
+            "duration-histogram",
+            lambda: charts.job_durations_histogram(a.durations).properties(width=440, height=240),
+            "Share of each version's finished jobs per duration bin.",
+        ),
+        page.figure(
+            "duration-ecdf",
+            lambda: charts.job_durations_ecdf(a.durations).properties(width=440, height=240),
+            "Share of each version's finished jobs done within a duration: read p50 at 50%, p90 at 90%.",
+        ),
+        page.figure(
+            "duration-trend",
+            lambda: charts.duration_trend(a.duration_trend).properties(width=960, height=260),
+            f"Median duration of the jobs created in each period ({a.trend_every}), per version, with its "
+            "bootstrap confidence interval.",
+            wide=True,
+        ),
+    ]
+    if a.status_time.height:
+        figures.append(
+            page.figure(
+                "status-time",
+                lambda: charts.status_time_summary(a.status_time).properties(width=300, height=260),
+                "Total time jobs spent in each status (queued PENDING, running STARTED, waiting to RETRY).",
+            )
+        )
+    if a.duration_comparisons.height:
+        figures.append(
+            page.figure(
+                "duration-comparison",
+                lambda: charts.compare_versions(a.duration_comparisons).properties(
+                    width=420, height=_band_height(a.duration_comparisons)
+                ),
+                "Difference in median duration between versions (b − a) with its confidence interval; "
+                "left of the dashed line is faster.",
+            )
+        )
+    out.append(f'<div class="charts">{"".join(figures)}</div>')
+    if a.duration_comparisons.height:
+        out.append("<h3>Speed of each version against the others</h3>")
+        out.append(_verdicts(a.duration_comparisons.to_dicts()))
+    out.append(f"<h3>The {a.slowest.height} slowest finished jobs</h3>")
+    slow_rows = [
+        [
+            _num(str(row["rank"])),
+            Cell(row["job_id"], "code"),
+            Cell(row[VERSION]),
+            Cell(row["terminal_status"]),
+            Cell(row["created_at"].strftime("%Y-%m-%d %H:%M") if row["created_at"] else None),
+            _num(fmt_ms(row["duration_ms"])),
+            _num(fmt_ms(row["queue_ms"])),
+            _num(fmt_ms(row["run_ms"])),
+            _num(str(row["retry_count"])),
+        ]
+        for row in a.slowest.iter_rows(named=True)
+    ]
+    out.append(
+        _table(
+            [
+                ("#", "num"),
+                ("Job", ""),
+                ("Version", ""),
+                ("Status", ""),
+                ("Created (UTC)", ""),
+                ("Duration", "num"),
+                ("Queued", "num"),
+                ("Running", "num"),
+                ("Retries", "num"),
+            ],
+            slow_rows,
+        )
+    )
+    return "".join([*out, "</section>"])

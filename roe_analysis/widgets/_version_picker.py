@@ -1,0 +1,140 @@
+"""The version picker: two versions and a metric, wired to `compare_versions` and its chart."""
+
+from __future__ import annotations
+
+import html
+import warnings
+
+import ipywidgets as widgets
+import polars as pl
+
+from roe_analysis.analysis import compare_versions
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
+from roe_analysis.frames import JobFrames, versions_in_order
+from roe_analysis.widgets._filter_panel import FilterPanel
+from roe_analysis.widgets._static import _render_into, _StaticRepr
+from roe_analysis.widgets._tables import html_table
+
+
+class VersionPicker(_StaticRepr, widgets.VBox):
+    """Pick versions A and B and a metric; see `compare_versions`' verdict, chart and numbers.
+
+    Attributes:
+        a: the baseline version.
+        b: the version compared with it (the difference is ``b - a``).
+        metric: what is compared.
+        verdict: the comparison's verdict in words.
+        chart: the `roe_analysis.charts.compare_versions` chart.
+        numbers: the comparison's numbers as a table.
+    """
+
+    def __init__(
+        self,
+        source: JobFrames | FilterPanel,
+        *,
+        a: str | None = None,
+        b: str | None = None,
+        metric: str = "grader_score",
+        threshold: float | None = None,
+        confidence: float = 0.95,
+    ) -> None:
+        panel = source if isinstance(source, FilterPanel) else None
+        frames = panel.frames if panel is not None else source
+        if not isinstance(frames, JobFrames):
+            raise ArgumentTypeError(
+                f"version_picker needs JobFrames (from a load) or a FilterPanel; got {type(source).__name__}"
+            )
+        self._frames = frames
+        self._threshold = threshold
+        self._confidence = confidence
+        self._result: pl.DataFrame | None = None
+        versions = versions_in_order(panel.source if panel is not None else frames)
+        metrics = [
+            ("grader score (mean)", "grader_score"),
+            ("human score (mean)", "human_score"),
+            ("duration (median ms)", "duration_ms"),
+        ]
+        if threshold is not None:
+            metrics.append((f"pass rate (grader score ≥ {threshold:g})", "pass_rate"))
+        if metric not in [m for _, m in metrics]:
+            hint = " (pass threshold= to offer pass_rate)" if metric == "pass_rate" else ""
+            raise InvalidArgumentError(f"metric must be one of {[m for _, m in metrics]}; got {metric!r}{hint}")
+        default_a = a if a is not None else (versions[-2] if len(versions) > 1 else None)
+        default_b = b if b is not None else (versions[-1] if versions else None)
+        self.a = widgets.Dropdown(options=versions, value=default_a, description="A (baseline)")
+        self.b = widgets.Dropdown(options=versions, value=default_b, description="B")
+        self.metric = widgets.Dropdown(options=metrics, value=metric, description="Metric")
+        self.verdict = widgets.HTML()
+        self.chart = widgets.Output()
+        self.numbers = widgets.HTML()
+        for control in (self.a, self.b, self.metric):
+            control.observe(lambda _: self._run_comparison(), names="value")
+        super().__init__(children=[widgets.HBox([self.a, self.b, self.metric]), self.verdict, self.chart, self.numbers])
+        if panel is not None:
+            panel.on_change(self._follow)
+        self._run_comparison()
+
+    @property
+    def comparison(self) -> pl.DataFrame | None:
+        """The last `compare_versions` result, or None when there is nothing to compare."""
+        return self._result
+
+    def _follow(self, frames: JobFrames) -> None:
+        self._frames = frames
+        self._run_comparison()
+
+    def _run_comparison(self) -> None:
+        from roe_analysis.charts import compare_versions as comparison_chart
+
+        a, b, metric = self.a.value, self.b.value, self.metric.value
+        self._result = None
+        if a is None or b is None or a == b:
+            self.verdict.value = "<p>Pick two different versions.</p>"
+            self.chart.outputs, self.numbers.value = (), ""
+            return
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the verdict already says when there is too little data
+                threshold = self._threshold if metric == "pass_rate" else None
+                result = compare_versions(
+                    self._frames, a, b, metric=metric, threshold=threshold, confidence=self._confidence
+                )
+        except (ValueError, TypeError) as exc:
+            self.verdict.value = f'<p style="color:#b00020">{html.escape(str(exc))}</p>'
+            self.chart.outputs, self.numbers.value = (), ""
+            return
+        self._result = result
+        self.verdict.value = f"<p><b>{html.escape(str(result.item(0, 'verdict')))}</b></p>"
+        _render_into(self.chart, lambda _: comparison_chart(result), self._frames)
+        self.numbers.value = (
+            html_table(
+                result.select("n_a", "n_b", "paired", "estimate_a", "estimate_b", "difference", "diff_low", "diff_high")
+            )
+            + f"<p><small>{html.escape(str(result.item(0, 'method')))}</small></p>"
+        )
+
+    def _summary(self) -> str:
+        verdict = self._result.item(0, "verdict") if self._result is not None else "nothing compared"
+        return f"VersionPicker: {self.a.value} → {self.b.value}, {self.metric.value}: {verdict}"
+
+
+def version_picker(
+    source: JobFrames | FilterPanel,
+    *,
+    a: str | None = None,
+    b: str | None = None,
+    metric: str = "grader_score",
+    threshold: float | None = None,
+    confidence: float = 0.95,
+) -> VersionPicker:
+    """A `VersionPicker` on ``source``; given a `FilterPanel`, it compares the filtered jobs and follows the panel.
+
+    Args:
+        source: the jobs, or a panel whose filtered jobs to compare.
+        a: baseline version (default: the second newest).
+        b: version to compare with it (default: the newest).
+        metric: ``"grader_score"``, ``"human_score"``, ``"duration_ms"`` or ``"pass_rate"``.
+        threshold: the grader score that passes; offers the ``pass_rate`` metric.
+        confidence: level of the interval.
+    """
+    return VersionPicker(source, a=a, b=b, metric=metric, threshold=threshold, confidence=confidence)
