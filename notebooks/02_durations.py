@@ -92,7 +92,7 @@ display(
 # Kaplan–Meier median and are listed at the end of this notebook.
 
 # %%
-display(ra.charts.duration_ecdf(durations, log_scale=True))
+display(ra.charts.job_durations_ecdf(durations, log_scale=True))
 # Cache hits (0 ms by the API's rule) are left out: they are not runs and would pull every quantile down.
 summary = ra.duration_summary(durations, include_cached=False)
 display(
@@ -120,8 +120,8 @@ display(
 # %%
 time_in_status = ra.status_time_summary(frames)
 display(
-    ra.charts.status_time_breakdown(time_in_status, stat="total")
-    | ra.charts.status_time_breakdown(time_in_status, stat="median")
+    ra.charts.status_time_summary(time_in_status, stat="total")
+    | ra.charts.status_time_summary(time_in_status, stat="median")
 )
 
 # %% [markdown]
@@ -159,7 +159,7 @@ display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY)
 a, b = nb.pick_versions(frames, VERSION_A, VERSION_B)
 print(ra.compare_versions(frames, a, b, metric="duration_ms").item(0, "verdict"))
 all_pairs = ra.compare_all_versions(frames, metric="duration_ms")
-display(ra.charts.version_comparison(all_pairs))
+display(ra.charts.compare_versions(all_pairs))
 display(all_pairs.select("a", "b", "paired", "n_pairs", "difference", "diff_low", "diff_high", "p_value_adjusted"))
 
 # %% [markdown]

@@ -72,7 +72,7 @@ print(conn.loaded_from)
 
 # %%
 summary = ra.score_summary(frames, threshold=PASS_THRESHOLD)
-display(ra.charts.score_distribution(summary))
+display(ra.charts.score_summary(summary))
 display(
     summary.select(
         "agent_version_name",
@@ -108,7 +108,7 @@ pass_ab = ra.compare_versions(frames, a, b, metric="pass_rate", threshold=PASS_T
 print(mean_ab.item(0, "verdict"))
 print(pass_ab.item(0, "verdict"))
 print(f"method: {mean_ab.item(0, 'method')}")
-display(ra.charts.version_comparison(mean_ab))
+display(ra.charts.compare_versions(mean_ab))
 
 # %% [markdown]
 # ## Every pair of versions
@@ -119,7 +119,7 @@ display(ra.charts.version_comparison(mean_ab))
 
 # %%
 all_pairs = ra.compare_all_versions(frames)
-display(ra.charts.version_comparison(all_pairs))
+display(ra.charts.compare_versions(all_pairs))
 display(all_pairs.select("a", "b", "paired", "n_a", "n_b", "difference", "diff_low", "diff_high", "p_value_adjusted"))
 
 # %% [markdown]

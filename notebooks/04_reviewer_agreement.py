@@ -95,7 +95,7 @@ display(ra.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
 # %%
 overall = ra.agreement_summary(outcomes, by=None)
 by_version = ra.agreement_summary(outcomes, by="agent_version_name")
-display(ra.charts.agreement_intervals(by_version))
+display(ra.charts.agreement_summary(by_version))
 columns = [
     "n_reviewed",
     "approval_rate",
@@ -123,7 +123,7 @@ display(by_version.select("agent_version_name", *columns))
 # escalations (recall); the rarest label is the hardest, which an overall agreement rate hides.
 
 # %%
-display(ra.charts.confusion_heatmap(ra.confusion_matrix(outcomes, by=None)))
+display(ra.charts.confusion_matrix(ra.confusion_matrix(outcomes, by=None)))
 display(ra.per_class_metrics(outcomes, by=None))
 
 # %% [markdown]
@@ -141,7 +141,7 @@ display(ra.per_class_metrics(outcomes, by=None))
 
 # %%
 reviewers = ra.reviewer_stats(frames, grader_threshold=GRADER_PASS)
-display(ra.charts.reviewer_bars(reviewers) | ra.charts.reviewer_bars(reviewers, metric="peer_agreement_rate"))
+display(ra.charts.reviewer_stats(reviewers) | ra.charts.reviewer_stats(reviewers, metric="peer_agreement_rate"))
 display(
     reviewers.select(
         "reviewed_by",

@@ -212,7 +212,8 @@ def _sandbox(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from roe_analysis.client import RoeClient
     from roe_analysis.report._figures import key_figures_text
-    from roe_analysis.report._render import render, write_text_atomically
+    from roe_analysis.report._files import write_text_atomically
+    from roe_analysis.report._render import render
     from roe_analysis.sandbox import Sandbox
 
     with Sandbox(seed=args.seed) as sb:
@@ -315,15 +316,14 @@ def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> J
 
 def _report(args: argparse.Namespace) -> int:
     from roe_analysis.report._figures import key_figures_text
-    from roe_analysis.report._render import render, write_text_atomically
+    from roe_analysis.report._files import write_text_atomically
+    from roe_analysis.report._render import render
 
     if args.snapshot is not None:
         from roe_analysis.frames import JobFrames
 
         given = sorted(
-            f"--{name.replace('_', '-')}"
-            for name, value in _filters(args).items()
-            if value != _filter_default(name)
+            f"--{name.replace('_', '-')}" for name, value in _filters(args).items() if value != _filter_default(name)
         )
         if given:
             raise UsageError(

@@ -290,7 +290,7 @@ def clean_notebook(notebook: Mapping[str, Any]) -> dict[str, Any]:
       in order, as a clean top-to-bottom run gives them (nbval only compares cells that have one);
     - outputs: no widget view (`WIDGET_VIEW`: a random model id, which nbval skips anyway), so the
       static ``text/html`` rendering the widgets add shows wherever there is no live kernel; no
-      ``transient`` data.
+      ``transient`` data; consecutive stream outputs of one stream joined into one.
 
     Args:
         notebook: the notebook as a dict (``nbformat`` node or parsed JSON).
@@ -322,10 +322,34 @@ def clean_notebook(notebook: Mapping[str, Any]) -> dict[str, Any]:
         if cell.get("cell_type") == "code":
             count += 1
             cell["execution_count"] = count
-            cell["outputs"] = [out for out in (_clean_output(o, count) for o in cell.get("outputs", [])) if out]
+            cleaned = [out for out in (_clean_output(o, count) for o in cell.get("outputs", [])) if out]
+            cell["outputs"] = _coalesce_streams(cleaned)
         cells.append(cell)
     nb["cells"] = cells
     return nb
+
+
+def _coalesce_streams(outputs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # How a kernel chunks one print's text into stream messages depends on timing; joined, the
+    # committed output is the same on every run (nbval compares streams joined too).
+    out: list[dict[str, Any]] = []
+    for output in outputs:
+        previous = out[-1] if out else None
+        if (
+            previous is not None
+            and output.get("output_type") == "stream"
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == output.get("name")
+        ):
+            # As nbformat stores a multi-line string: one item per line, so cleaning is idempotent.
+            previous["text"] = (_text(previous.get("text")) + _text(output.get("text"))).splitlines(keepends=True)
+        else:
+            out.append(dict(output))
+    return out
+
+
+def _text(value: object) -> str:
+    return "".join(value) if isinstance(value, list) else str(value or "")
 
 
 def _clean_output(output: Mapping[str, Any], count: int) -> dict[str, Any] | None:
