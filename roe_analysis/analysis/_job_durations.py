@@ -135,25 +135,17 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> import polars as pl
         >>> from roe_analysis.frames import JobFrames
-        >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
-        >>> jobs = pl.DataFrame(
-        ...     [{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS", "duration_ms": 5000}],
-        ...     schema=JOBS_SCHEMA,
-        ... )
-        >>> events = pl.DataFrame(
-        ...     [
+        >>> frames = JobFrames.from_tables(
+        ...     jobs=[{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS", "duration_ms": 5000}],
+        ...     status_events=[
         ...         {"job_id": "j1", "event_index": 0, "timestamp": t(0), "status": "PENDING"},
         ...         {"job_id": "j1", "event_index": 1, "timestamp": t(2), "status": "STARTED"},
         ...         {"job_id": "j1", "event_index": 2, "timestamp": t(5), "status": "SUCCESS"},
         ...         {"job_id": "j1", "event_index": 3, "timestamp": t(9), "status": "CACHED", "count": 3},
         ...     ],
-        ...     schema=STATUS_EVENTS_SCHEMA,
         ... )
-        >>> frames = JobFrames.empty()
-        >>> frames = JobFrames(jobs, events, frames.inputs, frames.metadata)
         >>> job_durations(frames).select("job_id", "duration_ms", "queue_ms", "run_ms", "cache_hits")
         shape: (1, 5)
         ┌────────┬─────────────┬──────────┬────────┬────────────┐
@@ -249,20 +241,16 @@ def status_time(frames: JobFrames) -> pl.DataFrame:
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> import polars as pl
         >>> from roe_analysis.frames import JobFrames
-        >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
-        >>> jobs = pl.DataFrame([{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS"}], schema=JOBS_SCHEMA)
-        >>> events = pl.DataFrame(
-        ...     [
+        >>> frames = JobFrames.from_tables(
+        ...     jobs=[{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS"}],
+        ...     status_events=[
         ...         {"job_id": "j1", "event_index": 0, "timestamp": t(0), "status": "PENDING"},
         ...         {"job_id": "j1", "event_index": 1, "timestamp": t(5), "status": "SUCCESS"},
         ...         {"job_id": "j1", "event_index": 2, "timestamp": t(2), "status": "STARTED"},
         ...     ],
-        ...     schema=STATUS_EVENTS_SCHEMA,
         ... )
-        >>> frames = JobFrames(jobs, events, JobFrames.empty().inputs, JobFrames.empty().metadata)
         >>> status_time(frames).select("job_id", "event_index", "step", "status", "time_ms")
         shape: (3, 5)
         ┌────────┬─────────────┬──────┬─────────┬─────────┐

@@ -219,14 +219,10 @@ def score_disagreements(frames: JobFrames | pl.DataFrame, *, n: int = 10) -> pl.
         ``difference``, ``abs_difference``, ``review_status``, ``reviewed_by``, ``review_comment``.
 
     Examples:
-        >>> import polars as pl
-        >>> from roe_analysis._schema import JOBS_SCHEMA
-        >>> jobs = pl.DataFrame(
-        ...     {"id": ["a", "b", "c"], "grader_score": [0.9, 0.2, 0.5], "human_score": [0.8, 0.9, None]}
-        ... ).with_columns(
-        ...     pl.lit(None, JOBS_SCHEMA[c]).alias(c)
-        ...     for c in ("agent_id", "agent_version_name", "review_status", "reviewed_by", "review_comment")
-        ... )
+        >>> from roe_analysis.frames import JobFrames
+        >>> jobs = JobFrames.from_tables(
+        ...     jobs={"id": ["a", "b", "c"], "grader_score": [0.9, 0.2, 0.5], "human_score": [0.8, 0.9, None]}
+        ... ).jobs
         >>> score_disagreements(jobs, n=5).select("job_id", "grader_score", "human_score", "difference")
         shape: (2, 4)
         ┌────────┬──────────────┬─────────────┬────────────┐

@@ -264,22 +264,15 @@ def score_vs_duration(frames: JobFrames) -> pl.DataFrame:
 
     Examples:
         >>> from datetime import datetime, timezone
-        >>> import polars as pl
         >>> from roe_analysis.frames import JobFrames
-        >>> from roe_analysis._schema import JOBS_SCHEMA, STATUS_EVENTS_SCHEMA
         >>> t = lambda s: datetime(2026, 5, 1, 10, 0, s, tzinfo=timezone.utc)
-        >>> jobs = pl.DataFrame(
-        ...     [{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS", "grader_score": 0.8}],
-        ...     schema=JOBS_SCHEMA,
-        ... )
-        >>> events = pl.DataFrame(
-        ...     [
+        >>> frames = JobFrames.from_tables(
+        ...     jobs=[{"id": "j1", "agent_version_name": "v1", "status": "SUCCESS", "grader_score": 0.8}],
+        ...     status_events=[
         ...         {"job_id": "j1", "event_index": 0, "timestamp": t(0), "status": "PENDING"},
         ...         {"job_id": "j1", "event_index": 1, "timestamp": t(4), "status": "SUCCESS"},
         ...     ],
-        ...     schema=STATUS_EVENTS_SCHEMA,
         ... )
-        >>> frames = JobFrames(jobs, events, JobFrames.empty().inputs, JobFrames.empty().metadata)
         >>> score_vs_duration(frames).select("job_id", "duration_ms", "grader_score")
         shape: (1, 3)
         ┌────────┬─────────────┬──────────────┐
