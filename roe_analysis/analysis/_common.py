@@ -209,6 +209,18 @@ def check_every(every: object, *, helper: str) -> str:
     return every
 
 
+def with_period(frame: pl.DataFrame, every: str) -> pl.DataFrame:
+    """``frame`` with ``period_start``: its ``created_at`` truncated to ``every`` (a checked duration), in UTC."""
+    return frame.with_columns(period_start=pl.col("created_at").cast(UTC).dt.truncate(every))
+
+
+def period_keys(keys: list[str], *, helper: str) -> list[str]:
+    """The groups of a trend, ``["period_start", *keys]``; ``by`` may not name the column it adds."""
+    if "period_start" in keys:
+        raise InvalidArgumentError(f"{helper}: by must not contain 'period_start', the column it adds; got by={keys}")
+    return ["period_start", *keys]
+
+
 def check_threshold(value: object, *, helper: str, name: str = "threshold") -> None:
     """Raise unless ``value`` is ``None`` or a finite number (a pass mark: scores ``>=`` it pass)."""
     if value is None:

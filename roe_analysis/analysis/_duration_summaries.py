@@ -14,8 +14,16 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
-from roe_analysis._schema import UTC
-from roe_analysis.analysis._common import DEFAULT_BY, By, check_every, derived_frame, group_keys, require_columns
+from roe_analysis.analysis._common import (
+    DEFAULT_BY,
+    By,
+    check_every,
+    derived_frame,
+    group_keys,
+    period_keys,
+    require_columns,
+    with_period,
+)
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
 from roe_analysis.analysis._stats import (
     DEFAULT_RESAMPLES,
@@ -253,14 +261,10 @@ def duration_trend(
     keys = group_keys(by, helper="duration_trend")
     frame = _without_cached(_durations_input(frames, now, "duration_trend"), include_cached, "duration_trend")
     require_columns(frame, [*keys, "created_at", *_DURATION_COLUMNS], helper="duration_trend")
-    if "period_start" in keys:
-        raise InvalidArgumentError(
-            f"duration_trend: by must not contain 'period_start', the column it adds; got by={keys}"
-        )
-    with_period = frame.with_columns(period_start=pl.col("created_at").cast(UTC).dt.truncate(every))
+    groups = period_keys(keys, helper="duration_trend")
     return duration_summary(
-        with_period,
-        by=["period_start", *keys],
+        with_period(frame, every),
+        by=groups,
         quantiles=quantiles,
         confidence=confidence,
         n_resamples=n_resamples,

@@ -20,7 +20,9 @@ from roe_analysis.analysis._common import (
     group_keys,
     job_frames,
     jobs_frame,
+    period_keys,
     require_columns,
+    with_period,
 )
 from roe_analysis.analysis._job_durations import job_durations
 from roe_analysis.analysis._stats import (
@@ -235,17 +237,13 @@ def score_drift(
     check_threshold(threshold, helper="score_drift")
     check_every(every, helper="score_drift")
     keys = group_keys(by, helper="score_drift")
-    if "period_start" in keys:
-        raise InvalidArgumentError(
-            f"score_drift: by must not contain 'period_start', the column it adds; got by={keys}"
-        )
+    groups = period_keys(keys, helper="score_drift")
     jobs = jobs_frame(frames, helper="score_drift")
     require_columns(jobs, [*keys, "created_at"], helper="score_drift")
     check_metric_column(jobs, metric, "score_drift")
-    with_period = jobs.with_columns(period_start=pl.col("created_at").cast(UTC).dt.truncate(every))
     return _summarise(
-        with_period,
-        keys=["period_start", *keys],
+        with_period(jobs, every),
+        keys=groups,
         metric=metric,
         threshold=threshold,
         confidence=confidence,

@@ -9,8 +9,15 @@ from __future__ import annotations
 
 import polars as pl
 
-from roe_analysis._schema import UTC
-from roe_analysis.analysis._common import DEFAULT_BY, By, check_every, group_keys, jobs_frame, require_columns
+from roe_analysis.analysis._common import (
+    DEFAULT_BY,
+    By,
+    check_every,
+    group_keys,
+    jobs_frame,
+    require_columns,
+    with_period,
+)
 from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -85,7 +92,7 @@ def job_volume(
     groups = [*keys, *([columns] if columns else [])]
     if every is not None:
         check_every(every, helper="job_volume")
-        jobs = jobs.with_columns(pl.col("created_at").cast(UTC).dt.truncate(every).alias("period_start"))
+        jobs = with_period(jobs, every)
         groups = ["period_start", *groups]
     counts = (
         jobs.group_by(groups).agg(pl.len().cast(pl.UInt32).alias("n")).sort(groups, nulls_last=True)
