@@ -90,20 +90,18 @@ def parse_retry_after(value: str | None) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+    when = _http_date(value)
+    return None if when is None else max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def server_date(response: httpx.Response) -> datetime | None:
     """The response's `Date` header as an aware UTC datetime, or None when absent or unreadable."""
     value = response.headers.get("date")
-    if not value:
-        return None
+    return _http_date(value) if value else None
+
+
+def _http_date(value: str) -> datetime | None:
+    """An HTTP-date as an aware UTC datetime (no zone = UTC); None when it is not one."""
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):
