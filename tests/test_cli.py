@@ -48,7 +48,7 @@ def test_demo_writes_the_report_and_prints_the_key_figures(tmp_path: Path, capsy
     lines = out.splitlines()
     assert lines[0].startswith("sandbox Roe API at http://127.0.0.1:")
     assert lines[1].startswith("loaded 1,500 jobs of the demo agent in ")
-    assert lines[2].startswith("agent:       ") and "(versions v1.0, v1.1, v2.0)" in lines[2]
+    assert lines[2].startswith("agent:       ") and "(versions v1.0, v1.1, v2.0, v2.1-canary)" in lines[2]
     assert lines[3].startswith("jobs:        1,500 created 2026-04-02")
     assert any(line.startswith("success:     ") for line in lines)
     assert any(line.startswith("reviewers:   Krippendorff's alpha ") for line in lines)
@@ -77,7 +77,7 @@ def test_fetch_info_and_report_from_a_snapshot(
     assert fetched.out.splitlines()[0] == "jobs:      40"
     assert fetched.out.splitlines()[-1] == f"snapshot:  {snapshot}"
     assert sb.agents["small"] in info.out
-    assert reported.out.splitlines()[0] == f"agent:       {sb.agents['small']} (versions v1.0, v1.1, v2.0)"
+    assert reported.out.splitlines()[0] == f"agent:       {sb.agents['small']} (versions v1.0, v1.1, v2.0, v2.1-canary)"
     assert "snapshot written" in reported.out
     assert reported.out.splitlines()[-1] == f"report:      {page}"
     assert page.read_text(encoding="utf-8").count("<svg") > 0

@@ -30,8 +30,9 @@ Design:
 Choices where production is unspecified (documented so tests can rely on them):
 
 * ``verdict`` (comma list) matches a job whose agent verdict (``ui_fields.verdict``) *or* reviewer
-  correction (``feedback_review.corrected_verdict``) is one of the values; ``review_state`` (comma
-  list of ``unreviewed``/``agreed``/``disagreed``) filters on the derived state.
+  correction (``feedback_review.corrected_verdict``) is exactly one of the values (case and spaces
+  count); ``review_state`` (comma list of ``unreviewed``/``agreed``/``disagreed``) filters on the
+  derived state.
 * ``limit`` applies after the filters: the ``limit`` most recently created matches are kept, then
   ordered and paged, so ``count`` never exceeds it (default 100,000; 0 = no cap).
 * ``job_inputs`` is a case-sensitive substring of any input value; ``search`` a case-insensitive
@@ -77,7 +78,7 @@ from roe_analysis.sandbox._faults import (
     Latency,
     TruncateBody,
 )
-from roe_analysis.sandbox._profiles import AGENT_PROFILES, REFERENCE_TIME, REVIEWERS, VERSIONS
+from roe_analysis.sandbox._profiles import AGENT_PROFILES, CANARY, REFERENCE_TIME, REVIEWERS, VERSIONS
 from roe_analysis.sandbox._sandbox import Sandbox, serve
 from roe_analysis.sandbox._server import RequestRecord
 from roe_analysis.sandbox._special import SPECIAL_CASES
@@ -85,6 +86,7 @@ from roe_analysis.sandbox._status import compute_duration_ms
 
 __all__ = [
     "AGENT_PROFILES",
+    "CANARY",
     "REFERENCE_TIME",
     "REVIEWERS",
     "SPECIAL_CASES",

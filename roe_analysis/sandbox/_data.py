@@ -14,11 +14,39 @@ What is true in the data (so analyses have something real to find):
 * Volume grows ~50% over the window, dips at weekends (Sat 45%, Sun 35%) and follows a UTC diurnal
   curve peaking 14:00–17:00.
 * An upstream outage on 2026-05-05 14:00–16:30 UTC: 45% failures, frequent retries, 2.2x run times.
-* Each job runs one *item* (an identical input set with a hidden true label); items are re-run ~2.5
+* Each job runs one *item* (an identical input set with a hidden true label); items are re-run ~3
   times on average, across versions, and reviewed by different reviewers, so reviewer agreement can be
   measured on items. True labels are skewed: 70% "Not Suspicious", 22% "Suspicious", 8% "Needs
   Escalation". Reviewers see the truth except for a personal error rate (`REVIEWERS`), so they approve
   most verdicts.
+* A ``v2.1-canary`` (`CANARY`) takes 10% of freshly drawn jobs from 2026-05-29: a version with very
+  few jobs (4 of the demo agent's 1,500; 1 of ``small``'s 40).
+
+Shapes real data has, which analyses must recover rather than trip over (counts: seed 0, the demo
+agent as `Sandbox` serves it, special cases included; ``tests/sandbox/test_sandbox_data.py``):
+
+* **Reruns within a version, correlated.** 30% of jobs (``RERUN_SHARE``) rerun the input of one of the
+  last 30 jobs on that job's version (at most ``RERUN_MAX`` = 6 runs of one input per version come from
+  reruns). Of the demo's 810 (input, version) pairs over 496 inputs, 368 have two or more runs (364
+  have 2–6, the most is 8). Each input carries a persistent effect shared by all its runs: one
+  standard-normal difficulty shifts the grader score (sd 0.08 on the 0–1 scale) and the verdict
+  accuracy (sd 0.06), and a log-normal factor (sigma 0.3) scales its run time; so runs of one input
+  are not independent (grader-score ICC ≈ 0.51 among successful reruns). Cache hits (PENDING → CACHED)
+  duplicate an earlier run's verdict. The job, not the input, is the row: the input is the unit.
+* **Rejections without a corrected verdict**: 15% of rejections leave ``corrected_verdict`` null
+  (39 of the demo's 160 rejections); they are still disagreements.
+* **Approved reviews with a correction** (contradictory): 1.5% of approvals carry a
+  ``corrected_verdict`` naming another label than the approved verdict (7 of 552).
+* **Labels differing in case or surrounding spaces**: 2% of agent verdicts and 6% of corrections are
+  spelled ``"not suspicious"``, ``" Suspicious "``, ``"NEEDS ESCALATION"`` or ``"suspicious "`` (39
+  verdicts and 5 corrections); they are the same three labels. The ``verdict`` filter matches exactly.
+* **One version name, several score scales**: ``demo``, ``small`` and ``large`` share the version
+  names (``v1.0``, ``v1.1``, ``v2.0``, ``v2.1-canary``) but ``demo`` grades 0–1 and ``small``/``large``
+  0–100 (`AgentProfile.score_scale`): pooling their scores mixes scales.
+* **A reviewer re-reviewing**: dmitri.volkov (error rate 15%) is picked again, with chance 0.6, for a
+  run of an input he already reviewed, so he reviews 48 demo inputs more than once (the others, by
+  chance alone: 26, 23, 18 and 4). His repeated judgements measure his self-consistency, and count
+  once per input as a coder.
 * Event timestamps of jobs created before `EVENT_FORMAT_CHANGE` are spelled ``+00:00`` (they came from
   an older worker); later ones, and every job-level datetime, use DRF's ``Z``.
 

@@ -9,13 +9,19 @@ from __future__ import annotations
 import json
 import math
 import random
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
 from typing import Any
 
 from roe_analysis.sandbox._profiles import (
     ACTIONS,
     APPROVE_COMMENTS,
+    APPROVED_CORRECTION_RATE,
+    CANARY,
+    CANARY_SHARE,
+    CANARY_START_US,
     CITIES,
+    CORRECTION_VARIANT_RATE,
     COUNTERPARTIES,
     COUNTRIES,
     CREATORS,
@@ -26,18 +32,28 @@ from roe_analysis.sandbox._profiles import (
     HOUR_WEIGHTS,
     INCIDENT_FAILURE,
     INCIDENT_US,
+    ITEM_ACCURACY_SD,
+    ITEM_RUN_SIGMA,
+    ITEM_SCORE_SD,
+    LABEL_VARIANT_RATE,
     PDF_FAILURE,
     PROFILES_BY_NAME,
     RAMP_DAYS,
     REFERENCE_US,
     REGIONS,
     REJECT_COMMENTS,
+    REREVIEW_RATE,
+    REREVIEWER_EMAIL,
+    RERUN_MAX,
+    RERUN_SHARE,
+    RERUN_WINDOW,
     RETRY_ERRORS,
     REVIEWERS,
     SIGNALS,
     TRUTH_CUM,
     VERDICTS,
     VERSIONS,
+    VERSIONS_BY_NAME,
     WEEKDAY_FACTOR,
     WINDOW_DAYS,
     WINDOW_START,
@@ -95,6 +111,12 @@ def _version_table() -> list[tuple[float, ...]]:
 _VERSION_TABLE = _version_table()
 
 
+def _respell(label: str, rng: random.Random) -> str:
+    """The label as production sometimes writes it: another case or stray surrounding spaces."""
+    kind = int(rng.random() * 4)
+    return (label.lower(), f" {label} ", label.upper(), f"{label.lower()} ")[kind]
+
+
 def _pick(cumulative: tuple[float, ...], draw: float) -> int:
     for index, bound in enumerate(cumulative):
         if draw < bound:
@@ -104,7 +126,7 @@ def _pick(cumulative: tuple[float, ...], draw: float) -> int:
 
 @dataclass
 class _Item:
-    """One input set; every job that runs it shares ``inputs`` (the same list object)."""
+    """One input set: its runs share ``inputs`` (one list), effects, and ``reviewers`` (`REVIEWERS` indices)."""
 
     inputs: list[dict[str, str]]
     truth: int
@@ -112,6 +134,10 @@ class _Item:
     customer: str
     region: str
     last_success: dict[str, tuple[str, float]]
+    score_effect: float = 0.0
+    accuracy_effect: float = 0.0
+    run_factor: float = 1.0
+    reviewers: set[int] = field(default_factory=set)
 
 
 class Generator:
@@ -232,18 +258,32 @@ class Generator:
                     "file_name": f"receipt_{index + 1:05d}.png",
                 }
             )
+        customer = CUSTOMERS[int(rng.random() * len(CUSTOMERS))]
+        region = REGIONS[int(rng.random() * len(REGIONS))]
+        difficulty = rng.gauss(0.0, 1.0)
         return _Item(
             inputs=inputs,
             truth=truth,
             has_pdf=has_pdf,
-            customer=CUSTOMERS[int(rng.random() * len(CUSTOMERS))],
-            region=REGIONS[int(rng.random() * len(REGIONS))],
+            customer=customer,
+            region=region,
             last_success={},
+            score_effect=ITEM_SCORE_SD * difficulty,
+            accuracy_effect=ITEM_ACCURACY_SD * difficulty,
+            run_factor=_lognormal(rng, 0.0, ITEM_RUN_SIGMA),
         )
 
     # -- one job ----------------------------------------------------------------------------------
 
-    def job(self, created: int, item: _Item, *, running: int | None = None, now: int = REFERENCE_US) -> dict:
+    def job(
+        self,
+        created: int,
+        item: _Item,
+        *,
+        running: int | None = None,
+        now: int = REFERENCE_US,
+        version: VersionProfile | None = None,
+    ) -> dict:
         """Build one job created at ``created`` running ``item``.
 
         Args:
@@ -251,11 +291,15 @@ class Generator:
             item: the input set.
             running: force a job that is still running with this last status (0, 1 or 2).
             now: the instant the data is observed at; later events have not happened yet.
+            version: run this version (a rerun) instead of drawing one from the rollout.
         """
         rng = self.rng
         job_id = _uuid4(rng)
-        day = min(max((created - WINDOW_START_US) // US_PER_DAY, 0), len(_VERSION_TABLE) - 1)
-        version = VERSIONS[_pick(_VERSION_TABLE[day], rng.random())]
+        if version is None:
+            day = min(max((created - WINDOW_START_US) // US_PER_DAY, 0), len(_VERSION_TABLE) - 1)
+            version = VERSIONS[_pick(_VERSION_TABLE[day], rng.random())]
+            if created >= CANARY_START_US and rng.random() < CANARY_SHARE:
+                version = CANARY
         in_incident = INCIDENT_US[0] <= created < INCIDENT_US[1]
         channel_draw = rng.random()
         channel = "api" if channel_draw < 0.5 else "web" if channel_draw < 0.8 else "batch"
@@ -297,7 +341,7 @@ class Generator:
         else:
             events.append((STARTED, t, None))
             retry_rate = 0.55 if in_incident else version.retry_rate
-            slow = (2.2 if in_incident else 1.0) * (1.5 if item.has_pdf else 1.0)
+            slow = (2.2 if in_incident else 1.0) * (1.5 if item.has_pdf else 1.0) * item.run_factor
             run = int(_lognormal(rng, math.log(version.median_run_ms * 1000 * slow), version.run_sigma))
             while retries < 3 and rng.random() < retry_rate:
                 retries += 1
@@ -332,7 +376,7 @@ class Generator:
                 events.append((SUCCESS, t, None))
                 status = SUCCESS
                 cost = round(base_cost, 5)
-                accuracy = version.accuracy * (0.8 if item.truth == 2 else 1.0)
+                accuracy = version.accuracy * (0.8 if item.truth == 2 else 1.0) + item.accuracy_effect
                 correct = rng.random() < accuracy
                 if correct:
                     verdict = item.truth
@@ -363,7 +407,10 @@ class Generator:
 
         ui_fields: dict[str, Any] = {}
         if verdict is not None:
-            ui_fields = {"verdict": VERDICTS[verdict], "confidence": confidence, "cost": cost}
+            label = VERDICTS[verdict]
+            if rng.random() < LABEL_VARIANT_RATE:
+                label = _respell(label, rng)
+            ui_fields = {"verdict": label, "confidence": confidence, "cost": cost}
         elif cost is not None:
             ui_fields = {"cost": cost}
 
@@ -429,7 +476,7 @@ class Generator:
             if status == FAILURE:
                 raw = rng.uniform(0.0, 0.2)
             else:
-                raw = version.score_mean + (0.10 if correct else -0.22) + rng.gauss(0.0, 0.07)
+                raw = version.score_mean + (0.10 if correct else -0.22) + item.score_effect + rng.gauss(0.0, 0.07)
                 raw -= 0.05 if in_incident else 0.0
             grader = None if rng.random() < 0.05 else self._score(raw)
             reference = {"verdict": VERDICTS[item.truth]} if rng.random() < 0.2 else None
@@ -447,7 +494,11 @@ class Generator:
 
         review: dict[str, Any] | None = None
         if verdict is not None and rng.random() < 0.55:
-            reviewer = REVIEWERS[_pick(_REVIEWER_CUM, rng.random())]
+            if _REREVIEWER in item.reviewers and rng.random() < REREVIEW_RATE:
+                index = _REREVIEWER
+            else:
+                index = _pick(_REVIEWER_CUM, rng.random())
+            reviewer = REVIEWERS[index]
             reviewed_at = end + int(_lognormal(rng, math.log(5 * US_PER_HOUR), 1.2))
             if reviewed_at > now or rng.random() < 0.08:
                 review = {
@@ -462,7 +513,14 @@ class Generator:
                 if rng.random() < reviewer.error_rate:
                     belief = (belief + 1 + (rng.random() < 0.5)) % 3
                 approved = belief == verdict
-                corrected = None if approved or rng.random() < 0.15 else VERDICTS[belief]
+                if approved:
+                    contradictory = rng.random() < APPROVED_CORRECTION_RATE
+                    corrected = VERDICTS[(verdict + 1) % 3] if contradictory else None
+                else:
+                    corrected = None if rng.random() < 0.15 else VERDICTS[belief]
+                if corrected is not None and rng.random() < CORRECTION_VARIANT_RATE:
+                    corrected = _respell(corrected, rng)
+                item.reviewers.add(index)
                 comments = APPROVE_COMMENTS if approved else REJECT_COMMENTS
                 reviewed_text = format_us(reviewed_at)
                 review = {
@@ -493,14 +551,29 @@ class Generator:
             # Just-submitted jobs: the newest few are still queued, running or retrying.
             times[n - n_running + k] = REFERENCE_US - (n_running - k) * 37 * US_PER_SECOND - k * 1_250
         n_items = max(1, int(n * 0.4))
+        rng = self.rng
         out = []
+        # The last RERUN_WINDOW jobs' (input, version): a rerun repeats one of them soon after.
+        recent: deque[tuple[int, VersionProfile]] = deque(maxlen=RERUN_WINDOW)
+        runs: dict[tuple[int, str], int] = {}
         for index, created in enumerate(times):
-            item = self.item(int(self.rng.random() * n_items))
+            version: VersionProfile | None = None
+            if recent and rng.random() < RERUN_SHARE:
+                item_index, version = recent[int(rng.random() * len(recent))]
+                if runs[item_index, version.name] >= RERUN_MAX:
+                    version = None
+            if version is None:
+                item_index = int(rng.random() * n_items)
             running = (index - (n - n_running)) % 3 if index >= n - n_running else None
-            out.append((created, self.job(created, item, running=running)))
+            job = self.job(created, self.item(item_index), running=running, version=version)
+            out.append((created, job))
+            ran = VERSIONS_BY_NAME[job["agent_version_name"]]
+            runs[item_index, ran.name] = runs.get((item_index, ran.name), 0) + 1
+            recent.append((item_index, ran))
         return out
 
 
+_REREVIEWER = next(index for index, reviewer in enumerate(REVIEWERS) if reviewer.email == REREVIEWER_EMAIL)
 _REVIEWER_CUM = tuple(
     sum(r.weight for r in REVIEWERS[: i + 1]) / sum(r.weight for r in REVIEWERS) for i in range(len(REVIEWERS))
 )

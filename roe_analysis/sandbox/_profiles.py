@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from roe_analysis.sandbox._timefmt import to_us
+from roe_analysis.sandbox._timefmt import US_PER_DAY, to_us
 
 #: All seeded data is generated relative to this instant.
 REFERENCE_TIME = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
@@ -67,6 +67,34 @@ VERSIONS: tuple[VersionProfile, ...] = (
     VersionProfile("v2.0", 40, 61, 17_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.85, 0.019),
 )
 RAMP_DAYS = 8.0
+
+#: A canary tried on a sliver of traffic over the last days: a version with very few jobs.
+CANARY = VersionProfile("v2.1-canary", 57, 61, 15_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.86, 0.018)
+#: Jobs created from this instant may run the canary, each with chance `CANARY_SHARE`.
+CANARY_START_US = WINDOW_START_US + int(CANARY.first_day) * US_PER_DAY
+CANARY_SHARE = 0.1
+VERSIONS_BY_NAME = {version.name: version for version in (*VERSIONS, CANARY)}
+
+#: Chance a job reruns the input of one of the last `RERUN_WINDOW` jobs on that job's version.
+RERUN_SHARE = 0.3
+RERUN_WINDOW = 30
+#: No more runs of one input on one version than this come from reruns.
+RERUN_MAX = 6
+#: Per-input effects shared by every run of the input, so reruns correlate: the standard deviation
+#: of the grader-score shift (0–1 scale) and of the verdict-accuracy shift, both driven by one
+#: standard normal "difficulty", and the log-normal sigma of the input's run-time factor.
+ITEM_SCORE_SD = 0.08
+ITEM_ACCURACY_SD = 0.06
+ITEM_RUN_SIGMA = 0.3
+
+#: Chance a written verdict (the agent's; a reviewer's correction) is spelled differently.
+LABEL_VARIANT_RATE = 0.02
+CORRECTION_VARIANT_RATE = 0.06
+#: Chance an approved review carries a corrected verdict anyway (a different label: contradictory).
+APPROVED_CORRECTION_RATE = 0.015
+#: The reviewer who re-reviews inputs they reviewed before, and their chance to be picked again.
+REREVIEWER_EMAIL = "dmitri.volkov@northwind-risk.example"
+REREVIEW_RATE = 0.6
 
 
 @dataclass(frozen=True)

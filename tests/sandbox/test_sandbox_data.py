@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
 import statistics
 import subprocess
@@ -193,7 +194,7 @@ def test_versions_differ_the_way_the_docs_say(agent: str, scale: int) -> None:
             grader = (job["evaluation"] or {}).get("grader_score")
             if grader is not None:
                 scores[job["agent_version_name"]].append(grader / scale)
-    assert set(durations) == {"v1.0", "v1.1", "v2.0"}
+    assert set(durations) == {"v1.0", "v1.1", "v2.0", "v2.1-canary"}
     medians = {v: statistics.median(d) for v, d in durations.items()}
     assert medians["v2.0"] < 0.6 * medians["v1.1"] < medians["v1.1"] < medians["v1.0"]
     means = {v: statistics.mean(s) for v, s in scores.items()}
@@ -229,9 +230,10 @@ def test_inputs_metadata_and_ui_fields(demo: list[Job]) -> None:
     assert {"customer", "region", "channel"} <= set(keys)
     assert all(isinstance(v, str) for job in demo for v in job["metadata"].values())
     finished = [job for job in demo if job["status_code"] == 3]
-    assert all(job["ui_fields"]["verdict"] in ("Suspicious", "Not Suspicious", "Needs Escalation") for job in finished)
+    labels = ("suspicious", "not suspicious", "needs escalation")
+    assert all(job["ui_fields"]["verdict"].strip().lower() in labels for job in finished)
     assert all(0 <= job["ui_fields"]["confidence"] <= 1 and job["ui_fields"]["cost"] > 0 for job in finished)
-    verdicts = Counter(job["ui_fields"]["verdict"] for job in finished)
+    verdicts = Counter(job["ui_fields"]["verdict"].strip().title() for job in finished)
     assert verdicts["Not Suspicious"] > verdicts["Suspicious"] > verdicts["Needs Escalation"]
 
 
@@ -248,8 +250,6 @@ def test_reviews(demo: list[Job]) -> None:
             continue
         ended = max(at(e["timestamp"]) for e in job["status_events"] if e["timestamp"] and e["status_code"] != 6)
         assert at(review["reviewed_at"]) > ended
-        if review["review_status"] == "approved":
-            assert review["corrected_verdict"] is None
     rejected = [review for _, review in reviews if review["review_status"] == "rejected"]
     with_correction = sum(review["corrected_verdict"] is not None for review in rejected)
     assert 0 < len(rejected) - with_correction < with_correction
@@ -267,3 +267,131 @@ def test_the_same_input_runs_across_versions_and_reviewers(demo: list[Job]) -> N
         {job["feedback_review"]["reviewed_by"] for job in runs if job["feedback_review"]} - {None} for runs in reruns
     ]
     assert sum(len(found) >= 2 for found in reviewers) > 50
+
+
+# -- the shapes production data has (issue 10): exact counts for seed 0 on the served demo agent --
+
+LABELS = ("Not Suspicious", "Suspicious", "Needs Escalation")
+
+
+def input_key(job: Job) -> str:
+    return json.dumps(job["job_inputs"], sort_keys=True)
+
+
+def runs_per_input_and_version(jobs: list[Job]) -> dict[tuple[str, str], list[Job]]:
+    groups: dict[tuple[str, str], list[Job]] = defaultdict(list)
+    for job in jobs:
+        groups[input_key(job), job["agent_version_name"]].append(job)
+    return groups
+
+
+def one_way_icc(groups: list[list[float]]) -> tuple[float, float]:
+    """ICC(1) by the one-way ANOVA estimator (Shrout & Fleiss 1979, with n0 for unequal groups) and n0."""
+    sizes = [len(g) for g in groups]
+    total, k = sum(sizes), len(groups)
+    grand = sum(map(sum, groups)) / total
+    means = [sum(g) / len(g) for g in groups]
+    msb = sum(n * (m - grand) ** 2 for n, m in zip(sizes, means, strict=True)) / (k - 1)
+    msw = sum((x - m) ** 2 for g, m in zip(groups, means, strict=True) for x in g) / (total - k)
+    n0 = (total - sum(n * n for n in sizes) / total) / (k - 1)
+    return (msb - msw) / (msb + (n0 - 1) * msw), n0
+
+
+def test_inputs_are_rerun_within_a_version(demo: list[Job]) -> None:
+    groups = runs_per_input_and_version(demo)
+    sizes = Counter(len(runs) for runs in groups.values())
+    assert len(groups) == 810 and len({input_key(job) for job in demo}) == 496
+    assert sum(n for size, n in sizes.items() if size >= 2) == 368
+    assert sum(n for size, n in sizes.items() if 2 <= size <= 6) == 364
+    assert max(sizes) == 8
+
+
+@pytest.mark.parametrize(("field", "icc_at_least"), [("grader_score", 0.4), ("log_duration", 0.1)])
+def test_reruns_of_one_input_correlate(field: str, icc_at_least: float) -> None:
+    stats = pytest.importorskip("scipy.stats")
+    jobs = generate_jobs(1500, seed=0, agent="demo")
+    values: dict[tuple[str, str], list[float]] = defaultdict(list)
+    for job in jobs:
+        if job["status_code"] != 3:
+            continue
+        if field == "grader_score":
+            value = (job["evaluation"] or {}).get("grader_score")
+        else:
+            value = math.log(job["duration_ms"])
+        if value is not None:
+            values[input_key(job), job["agent_version_name"]].append(value)
+    groups = [runs for runs in values.values() if len(runs) >= 2]
+    icc, n0 = one_way_icc(groups)
+    anova = stats.f_oneway(*groups)
+    # ICC(1) = (F - 1) / (F + n0 - 1) for the one-way ANOVA's F (scipy computes F independently).
+    assert icc == pytest.approx((anova.statistic - 1) / (anova.statistic + n0 - 1), rel=1e-9)
+    assert icc > icc_at_least and anova.pvalue < 1e-6
+
+
+def test_rejections_without_a_correction_and_contradictory_approvals(demo: list[Job]) -> None:
+    reviewed = [job for job in demo if job["feedback_review"]]
+    statuses = Counter(job["feedback_review"]["review_status"] for job in reviewed)
+    assert statuses == {"approved": 552, "rejected": 160, "pending": 62}
+    rejected = [job["feedback_review"] for job in reviewed if job["feedback_review"]["review_status"] == "rejected"]
+    assert sum(review["corrected_verdict"] is None for review in rejected) == 39
+    contradictory = [
+        job
+        for job in reviewed
+        if job["feedback_review"]["review_status"] == "approved" and job["feedback_review"]["corrected_verdict"]
+    ]
+    assert len(contradictory) == 7
+    # The correction names another label than the verdict the reviewer approved.
+    for job in contradictory:
+        verdict, corrected = job["ui_fields"]["verdict"], job["feedback_review"]["corrected_verdict"]
+        assert verdict.strip().lower() != corrected.strip().lower()
+
+
+def test_labels_that_differ_only_in_case_or_spaces(demo: list[Job]) -> None:
+    canonical = {label.lower(): label for label in LABELS}
+    verdicts = [job["ui_fields"]["verdict"] for job in demo if "verdict" in job["ui_fields"]]
+    corrections = [
+        job["feedback_review"]["corrected_verdict"]
+        for job in demo
+        if job["feedback_review"] and job["feedback_review"]["corrected_verdict"] is not None
+    ]
+    for written in (verdicts, corrections):
+        assert all(label.strip().lower() in canonical for label in written)
+    assert sum(label not in LABELS for label in verdicts) == 39
+    assert sum(label not in LABELS for label in corrections) == 5
+    assert {" Not Suspicious ", "NOT SUSPICIOUS", "suspicious "} <= set(verdicts)
+
+
+def test_agents_share_version_names_on_different_score_scales() -> None:
+    def scores(jobs: list[Job]) -> list[float]:
+        return [
+            j["evaluation"]["grader_score"] for j in jobs if (j["evaluation"] or {}).get("grader_score") is not None
+        ]
+
+    demo, small = generate_jobs(1500, seed=0, agent="demo"), generate_jobs(40, seed=0, agent="small")
+    names = {"v1.0", "v1.1", "v2.0", "v2.1-canary"}
+    assert {j["agent_version_name"] for j in demo} == names == {j["agent_version_name"] for j in small}
+    assert min(scores(demo)) >= 0 and max(scores(demo)) <= 1
+    assert max(scores(small)) > 1 and max(scores(small)) <= 100
+
+
+def test_a_canary_version_with_very_few_jobs(demo: list[Job]) -> None:
+    versions = Counter(job["agent_version_name"] for job in demo)
+    assert versions == {"v1.0": 524, "v1.1": 488, "v2.0": 484, "v2.1-canary": 4}
+    canary_start = REFERENCE_TIME.replace(day=29, month=5, hour=0)
+    assert all(at(job["created_at"]) >= canary_start for job in demo if job["agent_version_name"] == "v2.1-canary")
+
+
+def test_one_reviewer_re_reviews_inputs(demo: list[Job]) -> None:
+    reviews: dict[tuple[str, str], int] = Counter(
+        (job["feedback_review"]["reviewed_by"], input_key(job))
+        for job in demo
+        if job["feedback_review"] and job["feedback_review"]["reviewed_by"]
+    )
+    repeated = Counter(reviewer for (reviewer, _), n in reviews.items() if n >= 2)
+    assert repeated == {
+        "dmitri.volkov@northwind-risk.example": 48,
+        "bruno.costa@northwind-risk.example": 26,
+        "alice.nguyen@northwind-risk.example": 23,
+        "chioma.eze@northwind-risk.example": 18,
+        "emma.schulz@northwind-risk.example": 4,
+    }
