@@ -8,13 +8,14 @@ frame (e.g. after filtering it), so a notebook can narrow the data once and reus
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable
 
 import polars as pl
 
 from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
 from roe_analysis.analysis._common import derived_frame, job_frames
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
+from roe_analysis.errors import AgreementWarning, ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames, ui_field
 
 #: The columns and dtypes of `review_outcomes`.
@@ -32,6 +33,8 @@ OUTCOMES_SCHEMA = pl.Schema(
         "time_to_review_ms": pl.Int64(),
         "grader_score": pl.Float64(),
         "human_score": pl.Float64(),
+        "rejected_uncorrected": pl.Boolean(),
+        "contradictory": pl.Boolean(),
     }
 )
 
@@ -39,12 +42,6 @@ _NEEDS_UI_FIELDS = "the verdicts are read from the jobs' ui_fields"
 
 #: Review statuses of a completed review.
 DECIDED = ("approved", "rejected")
-
-
-def _clean_label(expr: pl.Expr) -> pl.Expr:
-    """Strip surrounding whitespace; an empty label is no label. Case is kept: labels are policy names."""
-    stripped = expr.str.strip_chars()
-    return pl.when(stripped.str.len_chars() > 0).then(stripped)
 
 
 def _verdict_path(field: str) -> str:
@@ -60,20 +57,28 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
     - ``agent_verdict``: the value at ``verdict_field`` of the ``ui_fields`` JSON (a top-level key, read
       literally, so dots and spaces are allowed); null when the JSON is missing, invalid or lacks it.
     - ``final_verdict``: the label the reviewer settled on. Approved: the agent's verdict. Rejected
-      with a ``corrected_verdict``: that correction. Otherwise (pending, or rejected without a
-      correction): null, because the right label is unknown.
-    - ``agrees``: ``final_verdict == agent_verdict`` when both are known, else null. Approved jobs with
-      a verdict agree; a rejection whose correction equals the agent's verdict also agrees, because
+      with a ``corrected_verdict``: that correction. Rejected without one: when the agent's label set
+      (every verdict and correction of that ``agent_id``) has exactly two labels, the other label
+      (implied); with more labels null, because the right label is unknown. Pending, or approved
+      with a contradictory correction: null.
+    - ``agrees``: ``final_verdict == agent_verdict`` when both are known. Approved jobs with a
+      verdict agree; a rejection whose correction equals the agent's verdict also agrees, because
       the reviewer kept the label and objected to something else (the reasoning, another field); a
-      rejection without a correction is null here (it still counts against ``approval_rate`` in
-      `agreement_summary`).
+      rejection without a correction is a known disagreement (``false``) even when its final verdict
+      is unknown. Null for pending reviews, an unknown agent verdict, and contradictory reviews.
+    - ``rejected_uncorrected``: rejected without a ``corrected_verdict``. The agreement helpers
+      count these as disagreements (see `agreement_summary`).
+    - ``contradictory``: approved, yet carrying a ``corrected_verdict`` that differs from the agent's
+      verdict. Such a review is neither an agreement nor a disagreement: ``final_verdict`` and
+      ``agrees`` are null, it is left out of the label pairs, and an `AgreementWarning` gives the count.
     - ``time_to_review_ms``: ``reviewed_at - created_at`` in milliseconds: the turnaround from the
       job's creation to the review, which includes the job's own run time (seconds, against the hours
       or days a review waits). ``created_at`` is always present, whereas the job's end has to be
       inferred from status events that may be incomplete. Null without ``reviewed_at``.
 
-    Labels are stripped of surrounding whitespace (an empty label counts as missing) but otherwise
-    compared exactly, case included.
+    Labels are stripped of surrounding whitespace (an empty label counts as missing), and labels
+    that then differ only in case are one label, spelt as its most frequent spelling in the data
+    (ties: the alphabetically first); an `AgreementWarning` names the spellings merged, once.
 
     Args:
         frames: the loaded jobs.
@@ -94,18 +99,20 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
         >>> records = [job(1, "approved"), job(2, "rejected", "Not Suspicious"), job(3, "rejected"), job(4, "pending")]
         >>> frames = JobFrames.from_records(records, agent_id="00000000-0000-4000-8000-0000000000aa")
         >>> outcomes = review_outcomes(frames)
-        >>> outcomes.select("agent_verdict", "review_status", "final_verdict", "agrees", "time_to_review_ms")
+        >>> outcomes.select("review_status", "final_verdict", "agrees", "rejected_uncorrected", "time_to_review_ms")
         shape: (4, 5)
-        ┌───────────────┬───────────────┬────────────────┬────────┬───────────────────┐
-        │ agent_verdict ┆ review_status ┆ final_verdict  ┆ agrees ┆ time_to_review_ms │
-        │ ---           ┆ ---           ┆ ---            ┆ ---    ┆ ---               │
-        │ str           ┆ enum          ┆ str            ┆ bool   ┆ i64               │
-        ╞═══════════════╪═══════════════╪════════════════╪════════╪═══════════════════╡
-        │ Suspicious    ┆ approved      ┆ Suspicious     ┆ true   ┆ 7200000           │
-        │ Suspicious    ┆ rejected      ┆ Not Suspicious ┆ false  ┆ 7200000           │
-        │ Suspicious    ┆ rejected      ┆ null           ┆ null   ┆ 7200000           │
-        │ Suspicious    ┆ pending       ┆ null           ┆ null   ┆ 7200000           │
-        └───────────────┴───────────────┴────────────────┴────────┴───────────────────┘
+        ┌───────────────┬────────────────┬────────┬──────────────────────┬───────────────────┐
+        │ review_status ┆ final_verdict  ┆ agrees ┆ rejected_uncorrected ┆ time_to_review_ms │
+        │ ---           ┆ ---            ┆ ---    ┆ ---                  ┆ ---               │
+        │ enum          ┆ str            ┆ bool   ┆ bool                 ┆ i64               │
+        ╞═══════════════╪════════════════╪════════╪══════════════════════╪═══════════════════╡
+        │ approved      ┆ Suspicious     ┆ true   ┆ false                ┆ 7200000           │
+        │ rejected      ┆ Not Suspicious ┆ false  ┆ false                ┆ 7200000           │
+        │ rejected      ┆ Not Suspicious ┆ false  ┆ true                 ┆ 7200000           │
+        │ pending       ┆ null           ┆ null   ┆ false                ┆ 7200000           │
+        └───────────────┴────────────────┴────────┴──────────────────────┴───────────────────┘
+
+        Two labels (Suspicious, Not Suspicious), so the rejection without a correction implies the other.
     """
     frames = job_frames(frames, helper="review_outcomes", needs=_NEEDS_UI_FIELDS)
     if not isinstance(verdict_field, str) or not verdict_field:
@@ -114,36 +121,110 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
             "review_outcomes: verdict_field must be a non-empty string naming a key of ui_fields, such as "
             f"'verdict'; got {verdict_field!r}"
         )
-    agent = _clean_label(pl.col("ui_fields").str.json_path_match(_verdict_path(verdict_field)))
-    status = pl.col("review_status")
+    jobs = frames.jobs.with_columns(
+        _agent_raw=pl.col("ui_fields").str.json_path_match(_verdict_path(verdict_field)),
+        _corrected_raw=pl.col("corrected_verdict"),
+    )
+    canon = _canonical_spellings(jobs)
+    agent, corrected, status = pl.col("agent_verdict"), pl.col("_corrected"), pl.col("review_status")
+    jobs = jobs.with_columns(agent_verdict=_apply(canon, "_agent_raw"), _corrected=_apply(canon, "_corrected_raw"))
+    # each agent's label set: its verdicts (reviewed or not) and every correction of them
+    label_sets = (
+        pl.concat([jobs.select("agent_id", label=agent), jobs.select("agent_id", label=corrected)])
+        .drop_nulls("label")
+        .unique()
+        .group_by("agent_id")
+        .agg(_n_labels=pl.len(), _lo=pl.col("label").min(), _hi=pl.col("label").max())
+    )
+    contradictory = (status == "approved") & agent.is_not_null() & corrected.is_not_null() & (corrected != agent)
+    implied = pl.when(pl.col("_n_labels") == 2).then(pl.when(agent == pl.col("_lo")).then("_hi").otherwise("_lo"))
     final = (
         pl.when(status == "approved")
-        .then(pl.col("agent_verdict"))
+        .then(pl.when(pl.col("contradictory")).then(None).otherwise(agent))
         .when(status == "rejected")
-        .then(_clean_label(pl.col("corrected_verdict")))
+        .then(pl.coalesce(corrected, pl.when(agent.is_not_null()).then(implied)))
     )
-    return (
-        frames.jobs.lazy()
+    outcomes = (
+        jobs.lazy()
         .filter(status.is_not_null())
-        .with_columns(agent_verdict=agent)
-        .with_columns(final_verdict=final)
+        .join(label_sets.lazy(), on="agent_id", how="left", nulls_equal=True, maintain_order="left")
+        .with_columns(
+            rejected_uncorrected=(status == "rejected") & corrected.is_null(),
+            contradictory=contradictory.fill_null(False),
+        )
+        .with_columns(final_verdict=final.cast(pl.String))
         .with_columns(
             job_id=pl.col("id"),
-            agrees=pl.when(pl.col("agent_verdict").is_not_null() & pl.col("final_verdict").is_not_null()).then(
-                pl.col("agent_verdict") == pl.col("final_verdict")
-            ),
+            agrees=pl.when(pl.col("contradictory"))
+            .then(None)
+            .when(pl.col("rejected_uncorrected") & agent.is_not_null())
+            .then(False)
+            .when(agent.is_not_null() & pl.col("final_verdict").is_not_null())
+            .then(agent == pl.col("final_verdict")),
             time_to_review_ms=(pl.col("reviewed_at") - pl.col("created_at")).dt.total_milliseconds(),
         )
         .select(*OUTCOMES_SCHEMA)
         .collect()
         .cast(OUTCOMES_SCHEMA)
     )
+    n_contradictory = int(outcomes.get_column("contradictory").sum())
+    if n_contradictory:
+        warnings.warn(
+            f"{n_contradictory} approved review(s) carry a corrected_verdict that differs from the agent's "
+            "verdict: they are flagged contradictory, agrees is left null and they are left out of the "
+            "label pairs (neither an agreement nor a disagreement). Check them with the reviewers.",
+            AgreementWarning,
+            stacklevel=2,
+        )
+    return outcomes
+
+
+def _canonical_spellings(jobs: pl.DataFrame) -> dict[str, str]:
+    """``lowercased label → canonical spelling``, warning once when spellings were merged.
+
+    A label is stripped of surrounding whitespace (empty = no label); spellings that then differ only
+    in case are one label, spelt as the most frequent stripped spelling (ties: alphabetically first).
+    """
+    raw = pl.concat([jobs.get_column("_agent_raw"), jobs.get_column("_corrected_raw")]).drop_nulls().alias("raw")
+    spellings = (
+        raw.to_frame()
+        .with_columns(label=pl.col("raw").str.strip_chars())
+        .filter(pl.col("label").str.len_chars() > 0)
+        .with_columns(key=pl.col("label").str.to_lowercase())
+    )
+    counts = (
+        spellings.group_by("key", "label").agg(n=pl.len()).sort(["key", "n", "label"], descending=[False, True, False])
+    )
+    canonical = counts.group_by("key", maintain_order=True).agg(pl.col("label").first())
+    merged = (
+        spellings.group_by("key")
+        .agg(pl.col("raw").unique().sort())
+        .filter(pl.col("raw").list.len() > 1)
+        .join(canonical, on="key")
+        .sort("label")
+    )
+    if merged.height:
+        described = "; ".join(f"{row['raw']} → {row['label']!r}" for row in merged.iter_rows(named=True))
+        warnings.warn(
+            f"Verdict labels that differ only in case or surrounding whitespace were merged into one label "
+            f"(the most frequent spelling): {described}",
+            AgreementWarning,
+            stacklevel=3,
+        )
+    return dict(zip(canonical.get_column("key").to_list(), canonical.get_column("label").to_list(), strict=True))
+
+
+def _apply(canon: dict[str, str], column: str) -> pl.Expr:
+    """The canonical spelling of ``column``'s label (null for a missing or empty label)."""
+    key = pl.col(column).str.strip_chars().str.to_lowercase()
+    return key.replace_strict(list(canon), list(canon.values()), default=None, return_dtype=pl.String)
 
 
 def verdict_disagreements(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.DataFrame:
     """The reviews worth reading first: the reviewer's final verdict differs from the agent's.
 
-    One row per such review (``agrees`` false in `review_outcomes`), with the agent's
+    One row per such review (``agrees`` false in `review_outcomes`, rejections without a correction
+    included, whose ``final_verdict`` may be null), with the agent's
     ``confidence`` from ``ui_fields`` and the reviewer's comment, the agent's most confident
     verdicts first (then by job id): a confident verdict a reviewer corrected says the most.
 

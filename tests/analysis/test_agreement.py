@@ -78,14 +78,16 @@ def outcomes_frame(rows: dict[str, list[Any]]) -> pl.DataFrame:
     return pl.DataFrame({name: rows.get(name, [None] * height) for name in OUTCOMES_SCHEMA}, schema=OUTCOMES_SCHEMA)
 
 
-def random_outcomes(seed: int, *, groups: Sequence[str] = ("v1", "v2", "v3"), n: int = 300) -> pl.DataFrame:
-    """Reviewed jobs with skewed labels, some pending, some rejections without a correction."""
+def random_outcomes(
+    seed: int, *, groups: Sequence[str] = ("v1", "v2", "v3"), n: int = 300, p_correction: float = 0.8
+) -> pl.DataFrame:
+    """Reviewed jobs with skewed labels, some pending, rejections corrected with ``p_correction``."""
     rng = np.random.default_rng(seed)
     labels = np.array(["Suspicious", "Not Suspicious", "Needs Escalation"])
     agent = labels[rng.choice(3, size=n, p=[0.6, 0.3, 0.1])]
     status = rng.choice(["approved", "rejected", "pending"], size=n, p=[0.7, 0.25, 0.05])
-    correction = np.where(rng.random(n) < 0.8, labels[rng.choice(3, size=n)], None)
-    final = np.where(status == "approved", agent, np.where(status == "rejected", correction, None))
+    correction = np.where(rng.random(n) < p_correction, labels[rng.choice(3, size=n)], np.array(None))
+    final = np.where(status == "approved", agent, np.where(status == "rejected", correction, np.array(None)))
     return outcomes_frame(
         {
             "agent_version_name": list(rng.choice(list(groups), size=n)),
@@ -120,12 +122,14 @@ def test_review_outcomes_pairs_the_agent_with_the_final_verdict() -> None:
 
     result = review_outcomes(frames).select("agent_verdict", "review_status", "final_verdict", "agrees")
 
+    # three labels, so the rejections without a correction (jobs 3 and 8) are known disagreements
+    # whose final verdict is unknown
     expected = pl.DataFrame(
         {
             "agent_verdict": ["Suspicious"] * 5 + [None, "Needs Escalation"],
             "review_status": ["approved", "rejected", "rejected", "rejected", "pending", "approved", "rejected"],
             "final_verdict": ["Suspicious", "Not Suspicious", None, "Suspicious", None, None, None],
-            "agrees": [True, False, None, True, None, None, None],
+            "agrees": [True, False, False, True, None, None, False],
         },
         schema={c: OUTCOMES_SCHEMA[c] for c in ("agent_verdict", "review_status", "final_verdict", "agrees")},
     )
@@ -175,7 +179,7 @@ def test_review_outcomes_rejects_wrong_input() -> None:
 
 @pytest.mark.parametrize("seed", range(5))
 def test_agreement_summary_equals_the_reference_implementations_per_group(seed: int) -> None:
-    outcomes = random_outcomes(seed)
+    outcomes = random_outcomes(seed, p_correction=1.0)  # uncorrected rejections: test_rejections.py
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PrevalenceSkewWarning)
@@ -223,7 +227,7 @@ def test_agreement_summary_equals_the_reference_implementations_per_group(seed: 
 
 
 def test_agreement_summary_without_by_is_one_row_over_everything() -> None:
-    outcomes = random_outcomes(11)
+    outcomes = random_outcomes(11, p_correction=1.0)
 
     result = agreement_summary(outcomes, by=None)
 
@@ -250,11 +254,13 @@ def test_agreement_summary_from_job_frames_counts_pending_and_uncorrected_reject
     result = agreement_summary(frames, by=None)
 
     # approval: 2 of the 4 decided reviews (the uncorrected rejection counts against);
-    # pairs: jobs 1-3 (job 4's right label is unknown). Agent S,N,S against final S,N,N.
-    assert result.select("n_reviewed", "n_approved", "n_pending", "n_pairs", "n_agree").row(0) == (4, 2, 1, 3, 2)
+    # pairs: jobs 1-4; two labels, so job 4's reviewer meant the other one. Agent S,N,S,S against final S,N,N,N.
+    assert result.select("n_reviewed", "n_approved", "n_pending", "n_pairs", "n_agree").row(0) == (4, 2, 1, 4, 2)
+    assert result.select("n_rejected_uncorrected", "n_contradictory").row(0) == (1, 0)
     assert result.item(0, "approval_rate") == 0.5
-    assert result.item(0, "cohen_kappa") == pytest.approx(
-        cohen_kappa_score(["S", "N", "S"], ["S", "N", "N"]), abs=1e-12
+    kappa = cohen_kappa_score(["S", "N", "S", "S"], ["S", "N", "N", "N"])
+    assert result.select("cohen_kappa", "cohen_kappa_min", "cohen_kappa_max").row(0) == pytest.approx(
+        (kappa, kappa, kappa), abs=1e-12
     )
 
 
@@ -289,7 +295,7 @@ def test_agreement_summary_with_no_pairs_is_null_not_nan() -> None:
     outcomes = outcomes_frame(
         {
             "agent_version_name": ["v1", "v1", "v2"],
-            "agent_verdict": [None, "Suspicious", "Suspicious"],
+            "agent_verdict": [None, None, "Suspicious"],
             "review_status": ["approved", "rejected", "pending"],
             "final_verdict": [None, None, None],
         }
@@ -301,6 +307,7 @@ def test_agreement_summary_with_no_pairs_is_null_not_nan() -> None:
 
     assert no_nan(result)
     stats = [c for c in result.columns if c.startswith(("agreement", "cohen", "gwet", "pabak", "majority", "prev"))]
+    assert len(stats) == 18  # the bounds cohen_kappa_min/max and gwet_ac1_min/max included
     assert result.select(pl.col(stats).is_null().all()).row(0) == (True,) * len(stats)
     assert result.select(
         "agent_version_name", "n_reviewed", "n_pending", "approval_rate", "approval_rate_low"
@@ -401,7 +408,7 @@ def test_agreement_summary_rejects_a_frame_that_is_not_review_outcomes() -> None
 
 @pytest.mark.parametrize("seed", range(3))
 def test_confusion_matrix_equals_sklearn(seed: int) -> None:
-    outcomes = random_outcomes(seed)
+    outcomes = random_outcomes(seed, p_correction=1.0)
     labels = ["Suspicious", "Not Suspicious", "Needs Escalation"]
 
     result = confusion_matrix(outcomes, by="agent_version_name", labels=labels)
@@ -413,7 +420,11 @@ def test_confusion_matrix_equals_sklearn(seed: int) -> None:
             pairs.get_column("final_verdict"), pairs.get_column("agent_verdict"), labels=labels
         )
         group = result.filter(pl.col("agent_version_name") == version)
-        assert group.select("agent_verdict", "final_verdict").rows() == [(a, f) for a in labels for f in labels]
+        assert group.select("agent_verdict", "final_verdict").rows() == [
+            (a, f) for a in labels for f in [*labels, "(rejected, no correction)"]
+        ]
+        assert group.filter(pl.col("final_verdict") == "(rejected, no correction)").get_column("count").sum() == 0
+        group = group.filter(pl.col("final_verdict") != "(rejected, no correction)")
         counts = np.array(group.get_column("count").to_list()).reshape(3, 3)
         np.testing.assert_array_equal(counts.T, expected)
         shares = np.array(group.get_column("share_of_agent_verdict").to_list(), dtype=float).reshape(3, 3)
@@ -431,12 +442,13 @@ def test_confusion_matrix_lists_every_combination_with_zeros() -> None:
 
     result = confusion_matrix(outcomes, by=None)
 
+    # three labels: B's rejection without a correction is counted in the extra column
     expected = pl.DataFrame(
         {
-            "agent_verdict": ["A"] * 3 + ["B"] * 3 + ["C"] * 3,
-            "final_verdict": ["A", "B", "C"] * 3,
-            "count": [1, 0, 1, 0, 0, 0, 0, 0, 0],
-            "share_of_agent_verdict": [0.5, 0.0, 0.5, None, None, None, None, None, None],
+            "agent_verdict": ["A"] * 4 + ["B"] * 4 + ["C"] * 4,
+            "final_verdict": ["A", "B", "C", "(rejected, no correction)"] * 3,
+            "count": [1, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0],
+            "share_of_agent_verdict": [0.5, 0.0, 0.5, 0.0, 0.0, 0.0, 0.0, 1.0, None, None, None, None],
         },
         schema={
             "agent_verdict": pl.String,
@@ -470,7 +482,7 @@ def test_confusion_matrix_of_empty_input_is_the_empty_schema() -> None:
 
 @pytest.mark.parametrize("seed", range(3))
 def test_per_class_metrics_equal_sklearn(seed: int) -> None:
-    outcomes = random_outcomes(seed, groups=("v1",), n=150)
+    outcomes = random_outcomes(seed, groups=("v1",), n=150, p_correction=1.0)
     labels = ["Needs Escalation", "Not Suspicious", "Suspicious", "Unused"]
 
     result = per_class_metrics(outcomes, by=None, labels=labels)
@@ -495,6 +507,13 @@ def test_per_class_metrics_equal_sklearn(seed: int) -> None:
         "precision": None,
         "recall": None,
         "f1": None,
+        "n_rejected_uncorrected": 0,
+        "precision_low": None,
+        "precision_high": None,
+        "recall_low": None,
+        "recall_high": None,
+        "too_few": True,
+        "note": "too few to tell",
     }
 
 
