@@ -14,9 +14,9 @@ first rater's labels and whose columns are the second rater's, in the same label
 
 Many raters, from a ``units × labels`` table of how many values each unit received in each label:
 
-- `krippendorff_alpha_nominal`: Krippendorff's alpha for nominal data (Krippendorff 2011, "Computing
-  Krippendorff's Alpha-Reliability"), any number of values per unit, missing values allowed.
-- `fleiss_kappa`: Fleiss' kappa (Fleiss 1971), every unit rated the same number of times.
+- Krippendorff's alpha (nominal, ordinal, interval) lives in `roe_analysis.analysis._alpha`.
+- `fleiss_kappa`: Fleiss' kappa (Fleiss 1971), every unit rated the same number of times;
+  `fleiss_bootstrap`: its interval, a bootstrap over units.
 
 A coefficient that is mathematically undefined (kappa when both raters used one and the same label,
 alpha when every value is the same label, anything of an empty table) is ``None``, never NaN: the
@@ -26,12 +26,19 @@ frame-level helpers turn that into a null and a warning.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import numpy.typing as npt
 import polars as pl
 
+from roe_analysis.analysis._alpha import (  # noqa: F401 (re-exported)
+    alpha_bootstrap,
+    check_measurement,
+    krippendorff_alpha_nominal,
+    ordinal_positions,
+    value_counts_array,
+)
 from roe_analysis.analysis._stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
@@ -39,12 +46,13 @@ from roe_analysis.analysis._stats import (
     wilson_interval,
     z_value,
 )
+from roe_analysis.analysis._units import MIN_N
 from roe_analysis.errors import InvalidArgumentError
 
+#: Resampled cells held in memory at once by the Fleiss bootstrap.
+_FLEISS_CHUNK_CELLS = 1_000_000
 #: Below this, ``1 - p_e`` is treated as zero: with integer counts it is at least ``1 / n**2`` otherwise.
 _EPS = 1e-12
-#: Resampled units held in memory at once by the alpha bootstrap (resamples × units).
-_BOOTSTRAP_CHUNK_CELLS = 1_000_000
 
 ArrayLike = npt.ArrayLike
 FloatArray = npt.NDArray[np.float64]
@@ -83,27 +91,43 @@ def _proportions(t: FloatArray) -> tuple[FloatArray, FloatArray, FloatArray, Flo
     return n, p, p_o, p.sum(axis=-1), p.sum(axis=-2)
 
 
-def kappa_arrays(tables: ArrayLike) -> tuple[FloatArray, FloatArray]:
-    """Cohen's kappa and its Fleiss–Cohen–Everitt (1969) standard error for a stack of tables.
+def kappa_weights(q: int, weights: str | None) -> FloatArray:
+    """Agreement weights of a ``q``-label ordered table: identity, linear or quadratic (Cohen 1968).
+
+    Linear ``1 - |i - j| / (q - 1)``, quadratic ``1 - (i - j)² / (q - 1)²`` (Fleiss & Cohen 1973);
+    ``None`` gives the identity (unweighted kappa).
+    """
+    if weights is None:
+        return np.eye(q)
+    gap = np.abs(np.arange(q)[:, None] - np.arange(q)[None, :]) / (q - 1)
+    if weights == "linear":
+        return 1 - gap
+    if weights == "quadratic":
+        return 1 - gap**2
+    raise InvalidArgumentError(f"weights must be None, 'linear' or 'quadratic'; got {weights!r}")
+
+
+def kappa_arrays(tables: ArrayLike, weights: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+    """Cohen's kappa (weighted with agreement ``weights``) and its FCE (1969) standard error.
 
     Vectorised over the leading axes; NaN where kappa is undefined (empty table, or ``p_e = 1``: both
-    raters used the same single label). The variance is Fleiss, Cohen & Everitt (1969), eq. 13, as
-    printed by SAS PROC FREQ and statsmodels ``cohens_kappa``.
+    raters used the same single label). The variance is Fleiss, Cohen & Everitt (1969), eq. 13 (the
+    weighted form; the identity weights give the unweighted one), as printed by SAS PROC FREQ and
+    statsmodels ``cohens_kappa``.
     """
     t = _tables(tables)
-    n, p, p_o, rows, cols = _proportions(t)
-    p_e = (rows * cols).sum(axis=-1)
+    n, p, _, rows, cols = _proportions(t)
+    w = np.eye(t.shape[-1]) if weights is None else weights
+    p_o = (p * w).sum(axis=(-2, -1))
+    p_e = (rows[..., :, None] * cols[..., None, :] * w).sum(axis=(-2, -1))
     defined = (n > 0) & (1 - p_e > _EPS)
     with np.errstate(invalid="ignore", divide="ignore"):
         kappa = (p_o - p_e) / (1 - p_e)
-        one_minus = (1 - kappa)[..., None]
-        diag = np.diagonal(p, axis1=-2, axis2=-1)
-        term_a = (diag * (1 - (rows + cols) * one_minus) ** 2).sum(axis=-1)
-        off = p * (cols[..., :, None] + rows[..., None, :]) ** 2
-        off_sum = off.sum(axis=(-2, -1)) - np.diagonal(off, axis1=-2, axis2=-1).sum(axis=-1)
-        term_b = (1 - kappa) ** 2 * off_sum
-        term_c = (kappa - p_e * (1 - kappa)) ** 2
-        var = (term_a + term_b - term_c) / ((1 - p_e) ** 2 * n)
+        w_row = (cols[..., None, :] * w).sum(axis=-1)  # sum_j p_.j w_ij
+        w_col = (rows[..., :, None] * w).sum(axis=-2)  # sum_i p_i. w_ij
+        spread = (w_row[..., :, None] + w_col[..., None, :]) * (1 - kappa)[..., None, None]
+        first = (p * (w - spread) ** 2).sum(axis=(-2, -1))
+        var = (first - (kappa - p_e * (1 - kappa)) ** 2) / ((1 - p_e) ** 2 * n)
     se = np.sqrt(np.clip(var, 0.0, None))
     return np.where(defined, kappa, np.nan), np.where(defined, se, np.nan)
 
@@ -162,16 +186,32 @@ def _wald_estimate(estimate: FloatArray, se: FloatArray, confidence: float) -> E
     return Estimate(_none_if_nan(estimate[0]), _none_if_nan(se[0]), _none_if_nan(low[0]), _none_if_nan(high[0]))
 
 
-def cohen_kappa(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
+def cohen_kappa(
+    table: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    weights: Literal["linear", "quadratic"] | None = None,
+    labels: Sequence[object] | None = None,
+    order: Sequence[object] | None = None,
+) -> Estimate:
     """Cohen's kappa of a ``q × q`` table of counts, with its asymptotic standard error and interval.
 
     The standard error is Fleiss, Cohen & Everitt (1969), the interval ``kappa ± z·se`` clipped to
     [-1, 1]. Kappa is undefined (every field ``None``) when the table is empty or both raters used one
     and the same label; `gwet_ac1` and `pabak` stay defined there.
 
+    With ``weights`` (ordinal labels), the weighted kappa of Cohen (1968): a near miss counts partly
+    as agreement, with weight ``1 - |i - j| / (q - 1)`` (``"linear"``) or ``1 - (i - j)² / (q - 1)²``
+    (``"quadratic"``) between the ``i``-th and ``j``-th labels of ``order``. The order is never
+    guessed from the table: ``order`` must list the labels from lowest to highest, ``labels`` naming
+    the table's rows and columns (by default their positions ``0, 1, ..., q - 1``).
+
     Args:
         table: counts, rows the first rater's labels and columns the second's, in the same order.
         confidence: level of the interval.
+        weights: ``None`` (unweighted), ``"linear"`` or ``"quadratic"``.
+        labels: the label of each row/column, as listed in ``order``; only used with ``weights``.
+        order: the labels from lowest to highest; required with ``weights``, and only used there.
 
     Examples:
         >>> est = cohen_kappa([[20, 5], [10, 15]])
@@ -179,9 +219,35 @@ def cohen_kappa(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
         (0.4, 0.127, 0.1511, 0.6489)
         >>> cohen_kappa([[7, 0], [0, 0]])
         Estimate(estimate=None, se=None, low=None, high=None)
+        >>> table = [[10, 3, 1], [2, 8, 4], [0, 3, 9]]
+        >>> est = cohen_kappa(table, weights="linear", labels=["low", "mid", "high"], order=["low", "mid", "high"])
+        >>> round(est.estimate, 4), round(est.se, 4)
+        (0.6023, 0.0985)
     """
     check_confidence(confidence)
-    kappa, se = kappa_arrays(_single(table))
+    t = _single(table)
+    if weights is None:
+        if order is not None or labels is not None:
+            raise InvalidArgumentError(
+                "cohen_kappa: labels= and order= are only used with weights='linear' or 'quadratic'"
+            )
+        kappa, se = kappa_arrays(t)
+        return _wald_estimate(kappa, se, confidence)
+    w = kappa_weights(t.shape[-1], weights)
+    check_measurement("ordinal", order, helper="cohen_kappa")
+    assert order is not None
+    q = t.shape[-1]
+    names: list[object] = list(range(q)) if labels is None else list(labels)
+    if len(names) != q:
+        raise InvalidArgumentError(f"cohen_kappa: labels has {len(names)} entries for a {q} × {q} table")
+    if len(order) != q:
+        raise InvalidArgumentError(
+            f"cohen_kappa: order lists {len(order)} labels for a {q} × {q} table; list every label of the table"
+        )
+    ranks = ordinal_positions(names, order, helper="cohen_kappa")
+    ranked = np.zeros_like(t)
+    ranked[:, np.array(ranks)[:, None], np.array(ranks)[None, :]] = t
+    kappa, se = kappa_arrays(ranked, w)
     return _wald_estimate(kappa, se, confidence)
 
 
@@ -241,114 +307,6 @@ def pabak(table: ArrayLike, *, confidence: float = 0.95) -> Estimate:
     return Estimate(estimate, float(se), low_bound, high_bound)
 
 
-def _value_counts(value_counts: ArrayLike) -> FloatArray:
-    arr = np.asarray(value_counts, dtype=np.float64)
-    if arr.ndim != 2:
-        raise InvalidArgumentError(f"value counts must be a units × labels table; got shape {arr.shape}")
-    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr != np.round(arr)):
-        raise InvalidArgumentError("value counts must be whole numbers >= 0")
-    return arr
-
-
-class _AlphaParts(NamedTuple):
-    """Per-unit sums from which alpha (and each bootstrap resample of units) is computed."""
-
-    m: FloatArray  # values in each pairable unit
-    matches: FloatArray  # sum_c n_uc (n_uc - 1) / (m_u - 1): the unit's diagonal coincidences
-    counts: FloatArray  # n_uc of each pairable unit
-
-
-def _alpha_parts(counts: FloatArray) -> _AlphaParts:
-    m = counts.sum(axis=1)
-    pairable = m >= 2
-    counts = counts[pairable]
-    m = m[pairable]
-    matches = (counts * (counts - 1)).sum(axis=1) / (m - 1)
-    return _AlphaParts(m, matches, counts)
-
-
-def _alpha_from_sums(n: FloatArray, matches: FloatArray, n_c: FloatArray) -> FloatArray:
-    """Nominal alpha ``1 - (n - 1)(n - sum_c o_cc) / (n^2 - sum_c n_c^2)``; NaN where undefined."""
-    expected = n**2 - (n_c**2).sum(axis=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        alpha = 1 - (n - 1) * (n - matches) / expected
-    return np.where(expected > 0, alpha, np.nan)
-
-
-def krippendorff_alpha_nominal(value_counts: ArrayLike) -> float | None:
-    """Krippendorff's alpha for nominal labels from a ``units × labels`` table of value counts.
-
-    Cell ``(u, c)`` is how many values unit ``u`` received in label ``c``; units may hold any number
-    of values (missing ratings simply are not counted) and units with fewer than two values are not
-    pairable and drop out, as in Krippendorff (2011). Alpha is ``1 - D_o / D_e`` computed from the
-    coincidence matrix; ``None`` when there are no pairable values or every value is the same label
-    (``D_e = 0``).
-
-    Examples:
-        Krippendorff (2011), section C: 4 coders, 12 units, nominal values with missing data:
-
-        >>> import numpy as np
-        >>> data = [
-        ...     [1, 2, 3, 3, 2, 1, 4, 1, 2, None, None, None],
-        ...     [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, None, 3],
-        ...     [None, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, None],
-        ...     [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, None],
-        ... ]
-        >>> counts = np.array([[sum(row[u] == c for row in data) for c in range(1, 6)] for u in range(12)])
-        >>> round(krippendorff_alpha_nominal(counts), 3)
-        0.743
-    """
-    parts = _alpha_parts(_value_counts(value_counts))
-    alpha = _alpha_from_sums(np.array(parts.m.sum()), np.array(parts.matches.sum()), parts.counts.sum(axis=0))
-    return _none_if_nan(float(alpha))
-
-
-def alpha_bootstrap(
-    value_counts: ArrayLike,
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval for nominal alpha, resampling units (items) with replacement.
-
-    Pairable units are drawn with replacement, alpha is recomputed from the per-unit sums, and the
-    interval is the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the resamples in
-    which alpha is defined (a resample whose values are all one label has no alpha and is left out).
-    Resamples are processed in chunks, so memory stays bounded however many units there are; this is
-    why `roe_analysis.analysis._stats.bootstrap_ci`, which materialises every resample, is not used.
-    ``(None, None)`` when no resample has an alpha.
-
-    Examples:
-        >>> alpha_bootstrap([[2, 0], [0, 2], [1, 1], [2, 0]], n_resamples=200, seed=1)
-        (-0.3999999999999999, 1.0)
-    """
-    check_confidence(confidence)
-    if n_resamples < 1:
-        raise InvalidArgumentError(f"n_resamples must be at least 1; got {n_resamples}")
-    parts = _alpha_parts(_value_counts(value_counts))
-    units = parts.m.size
-    if units == 0:
-        return None, None
-    rng = np.random.default_rng(seed)
-    chunk = max(1, _BOOTSTRAP_CHUNK_CELLS // units)
-    stats: list[FloatArray] = []
-    for start in range(0, n_resamples, chunk):
-        size = min(chunk, n_resamples - start)
-        draws = rng.integers(0, units, size=(size, units))
-        offsets = (np.arange(size) * units)[:, None]
-        weights = np.bincount((draws + offsets).ravel(), minlength=size * units).reshape(size, units)
-        weights = weights.astype(np.float64)
-        stats.append(_alpha_from_sums(weights @ parts.m, weights @ parts.matches, weights @ parts.counts))
-    values = np.concatenate(stats)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return None, None
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(values, [tail, 1 - tail])
-    return float(low), float(high)
-
-
 def fleiss_kappa(counts: ArrayLike) -> float | None:
     """Fleiss' kappa from a ``subjects × labels`` table: how many raters put each subject in each label.
 
@@ -369,7 +327,7 @@ def fleiss_kappa(counts: ArrayLike) -> float | None:
         >>> round(fleiss_kappa(table), 3)
         0.21
     """
-    arr = _value_counts(counts)
+    arr = value_counts_array(counts)
     if arr.shape[0] == 0:
         return None
     per_subject = arr.sum(axis=1)
@@ -387,6 +345,65 @@ def fleiss_kappa(counts: ArrayLike) -> float | None:
     if 1 - chance <= _EPS:
         return None
     return float((agreement - chance) / (1 - chance))
+
+
+def fleiss_bootstrap(
+    counts: ArrayLike,
+    *,
+    confidence: float = 0.95,
+    n_resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+) -> tuple[float | None, float | None]:
+    """Percentile bootstrap interval for Fleiss' kappa, resampling subjects (items) with replacement.
+
+    Fleiss (1971) gives only a standard error under the null hypothesis of no agreement, which is
+    a test, not an interval around the estimate; so the interval here resamples subjects: each
+    resample draws the subjects with replacement (seeded with ``seed``) and recomputes kappa, and
+    the interval is the ``(1 - confidence) / 2`` and ``(1 + confidence) / 2`` quantiles of the
+    resamples where kappa is defined. ``(None, None)`` with fewer than `MIN_N` subjects ("too few to
+    tell"), when no resample has a kappa, or when every resample gives the same one.
+
+    Raises:
+        InvalidArgumentError: as `fleiss_kappa` (unequal or fewer than two ratings per subject).
+
+    Examples:
+        >>> table = [[3, 0], [0, 3], [2, 1], [3, 0], [1, 2], [0, 3], [3, 0], [3, 0], [2, 1], [0, 3]]
+        >>> low, high = fleiss_bootstrap(table, n_resamples=500, seed=1)
+        >>> round(fleiss_kappa(table), 3), round(low, 3), round(high, 3)
+        (0.593, 0.048, 1.0)
+    """
+    check_confidence(confidence)
+    if isinstance(n_resamples, bool) or not isinstance(n_resamples, int) or n_resamples < 1:
+        raise InvalidArgumentError(f"n_resamples must be a whole number >= 1; got {n_resamples!r}")
+    arr = value_counts_array(counts)
+    if fleiss_kappa(arr) is None or arr.shape[0] < MIN_N:
+        return None, None
+    subjects = arr.shape[0]
+    raters = arr[0].sum()
+    agreement = (arr * (arr - 1)).sum(axis=1) / (raters * (raters - 1))
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _FLEISS_CHUNK_CELLS // max(subjects, arr.shape[1]))
+    stats: list[FloatArray] = []
+    for start in range(0, n_resamples, chunk):
+        size = min(chunk, n_resamples - start)
+        draws = rng.integers(0, subjects, size=(size, subjects))
+        offsets = (np.arange(size) * subjects)[:, None]
+        w = np.bincount((draws + offsets).ravel(), minlength=size * subjects).reshape(size, subjects)
+        w = w.astype(np.float64)
+        shares = (w @ arr) / (subjects * raters)
+        chance = (shares**2).sum(axis=1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            kappa = ((w @ agreement) / subjects - chance) / (1 - chance)
+        stats.append(np.where(1 - chance > _EPS, kappa, np.nan))
+    values = np.concatenate(stats)
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        return None, None
+    tail = (1 - confidence) / 2
+    low, high = np.quantile(values, [tail, 1 - tail])
+    if not high > low:
+        return None, None
+    return float(low), float(high)
 
 
 def contingency_tables(

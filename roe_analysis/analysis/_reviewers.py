@@ -10,7 +10,7 @@ import polars as pl
 
 from roe_analysis._schema import UTC
 from roe_analysis.analysis._common import check_every, check_threshold, job_frames
-from roe_analysis.analysis._items import NEEDS_INPUTS, item_values
+from roe_analysis.analysis._items import NEEDS_INPUTS, item_values, latest_per_reviewer
 from roe_analysis.analysis._outcomes import DECIDED, outcomes_from, review_outcomes
 from roe_analysis.analysis._score_agreement import SCORE_COLUMNS, both_scores  # noqa: F401 (charts import them from here)
 from roe_analysis.analysis._stats import check_confidence, wilson_interval
@@ -71,8 +71,9 @@ def reviewer_stats(
       ``grader_threshold``, ``grader_agreement_rate`` too: the share of reviews where the reviewer
       approved a job the grader passes (``grader_score >= grader_threshold``) or rejected one it fails.
     - Agreement with other reviewers: for every item (same inputs, see the module docstring) this
-      reviewer judged, each of their final verdicts is paired with each final verdict another reviewer
-      gave on the item; ``n_peer_pairs`` counts the pairs and ``peer_agreement_rate`` the share with
+      reviewer judged, their latest final verdict on it is paired with the latest final verdict of
+      each other reviewer on the item (repeats are set aside, as in `inter_reviewer_agreement`);
+      ``n_peer_pairs`` counts the pairs and ``peer_agreement_rate`` the share with
       the same label.
     - ``median_time_to_review_ms`` (see `review_outcomes`), ``first_reviewed_at``, ``last_reviewed_at``.
 
@@ -131,7 +132,7 @@ def reviewer_stats(
         pl.len().alias("n_reviews"),
         approved.sum().alias("n_approved"),
         rejected.sum().alias("n_rejected"),
-        (rejected & pl.col("final_verdict").is_not_null()).sum().alias("n_corrected"),
+        (rejected & ~pl.col("rejected_uncorrected")).sum().alias("n_corrected"),
         graded.sum().alias("n_graded"),
         grader.filter(graded & approved).mean().alias("mean_grader_score_approved"),
         grader.filter(graded & rejected).mean().alias("mean_grader_score_rejected"),
@@ -146,7 +147,12 @@ def reviewer_stats(
     )
     low, high = wilson_interval(pl.col("n_approved"), pl.col("n_reviews"), confidence=confidence)
     return (
-        stats.join(_peer_pairs(item_values(outcomes, frames.inputs)), on="reviewed_by", how="left", nulls_equal=True)
+        stats.join(
+            _peer_pairs(latest_per_reviewer(item_values(outcomes, frames.inputs), [])[0]),
+            on="reviewed_by",
+            how="left",
+            nulls_equal=True,
+        )
         .with_columns(
             pl.col("n_peer_pairs").fill_null(0),
             approval_rate=pl.col("n_approved") / pl.col("n_reviews"),

@@ -15,10 +15,12 @@ from statsmodels.stats.proportion import proportion_confint
 
 from roe_analysis.analysis import (
     Estimate,
+    _alpha,
     _reliability,
     cohen_kappa,
     fleiss_kappa,
     gwet_ac1,
+    krippendorff_alpha,
     krippendorff_alpha_nominal,
     pabak,
 )
@@ -374,7 +376,7 @@ def test_alpha_bootstrap_equals_resampling_units_and_calling_the_package() -> No
 def test_alpha_bootstrap_does_not_depend_on_chunking(monkeypatch: pytest.MonkeyPatch) -> None:
     counts = value_counts(KRIPPENDORFF_2011, [1, 2, 3, 4, 5])
     whole = _reliability.alpha_bootstrap(counts, n_resamples=500, seed=3)
-    monkeypatch.setattr(_reliability, "_BOOTSTRAP_CHUNK_CELLS", 7)
+    monkeypatch.setattr(_alpha, "_BOOTSTRAP_CHUNK_CELLS", 7)
 
     result = _reliability.alpha_bootstrap(counts, n_resamples=500, seed=3)
 
@@ -448,3 +450,153 @@ def test_fleiss_kappa_needs_equal_ratings_per_subject() -> None:
 def test_fleiss_kappa_is_undefined_for_a_single_label_or_no_subjects() -> None:
     assert fleiss_kappa([[3, 0], [3, 0]]) is None
     assert fleiss_kappa(np.zeros((0, 2))) is None
+
+
+# --- alpha at every level of measurement -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("measurement", ["nominal", "ordinal", "interval"])
+def test_krippendorff_alpha_equals_the_package_at_each_level(seed: int, measurement: str) -> None:
+    rng = np.random.default_rng(500 + seed)
+    raters, units = int(rng.integers(2, 6)), int(rng.integers(6, 40))
+    domain = [1.0, 2.0, 4.0, 7.0, 8.0]
+    truth = rng.integers(0, 5, size=units)
+    data = np.clip(truth + rng.integers(-1, 2, size=(raters, units)), 0, 4).astype(float)
+    data[rng.random((raters, units)) < 0.3] = np.nan
+    numeric = np.where(np.isnan(data), np.nan, np.take(domain, np.nan_to_num(data).astype(int)))
+    counts = value_counts(numeric, domain)
+    # the labels are shuffled against the columns, so the order must come from `order`, not the table
+    names = ["e", "b", "d", "a", "c"]
+    order = ["e", "b", "d", "a", "c"]
+    perm = rng.permutation(5)
+    options: dict[str, object] = {
+        "nominal": {},
+        "ordinal": {"labels": [names[i] for i in perm], "order": order},
+        "interval": {"labels": [domain[i] for i in perm]},
+    }[measurement]
+
+    result = krippendorff_alpha(counts[:, perm], measurement=measurement, **options)  # type: ignore[arg-type]
+
+    reference = krippendorff.alpha(reliability_data=numeric, level_of_measurement=measurement, value_domain=domain)
+    assert result == pytest.approx(reference, abs=1e-12)
+
+
+def test_krippendorff_alpha_reproduces_krippendorff_2011_at_each_level() -> None:
+    counts = value_counts(KRIPPENDORFF_2011, [1, 2, 3, 4, 5])
+    # Krippendorff (2011), section C prints nominal 0.743, ordinal 0.815, interval 0.849
+    assert krippendorff_alpha(counts) == pytest.approx(0.743, abs=5e-4)
+    ordinal = krippendorff_alpha(counts, measurement="ordinal", labels=[1, 2, 3, 4, 5], order=[1, 2, 3, 4, 5])
+    assert ordinal == pytest.approx(0.815, abs=5e-4)
+    assert krippendorff_alpha(counts, measurement="interval", labels=[1, 2, 3, 4, 5]) == pytest.approx(0.849, abs=5e-4)
+    assert krippendorff_alpha_nominal(counts) == pytest.approx(krippendorff_alpha(counts), abs=1e-15)
+
+
+def test_krippendorff_alpha_rejects_a_bad_measurement_or_order() -> None:
+    counts = [[2, 0], [0, 2], [1, 1]]
+    with pytest.raises(ValueError, match="measurement must be one of"):
+        krippendorff_alpha(counts, measurement="ratio")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="needs the labels from lowest to highest"):
+        krippendorff_alpha(counts, measurement="ordinal")
+    with pytest.raises(ValueError, match="missing: \\['hi'\\]"):
+        krippendorff_alpha(counts, measurement="ordinal", labels=["lo", "hi"], order=["lo", "mid"])
+    with pytest.raises(ValueError, match="more than once"):
+        krippendorff_alpha(counts, measurement="ordinal", order=[0, 1, 0])
+    with pytest.raises(ValueError, match="only used with measurement='ordinal'"):
+        krippendorff_alpha(counts, order=[0, 1])
+    with pytest.raises(ValueError, match="numeric labels"):
+        krippendorff_alpha(counts, measurement="interval", labels=["lo", "hi"])
+    with pytest.raises(ValueError, match="3 entries for 2 columns"):
+        krippendorff_alpha(counts, labels=[0, 1, 2])
+
+
+@pytest.mark.parametrize("measurement", ["ordinal", "interval"])
+def test_alpha_bootstrap_at_each_level_equals_resampling_units_and_calling_the_package(measurement: str) -> None:
+    counts = value_counts(KRIPPENDORFF_2011, [1, 2, 3, 4, 5])
+    pairable = counts[counts.sum(axis=1) >= 2]
+    rng = np.random.default_rng(5)
+    draws = rng.integers(0, pairable.shape[0], size=(300, pairable.shape[0]))
+    reference = []
+    for row in draws:
+        sample = pairable[row]
+        if (sample.sum(axis=0) > 0).sum() >= 2:
+            reference.append(
+                krippendorff.alpha(value_counts=sample, value_domain=[1, 2, 3, 4, 5], level_of_measurement=measurement)
+            )
+    order = [1, 2, 3, 4, 5] if measurement == "ordinal" else None
+
+    low, high = _alpha.alpha_bootstrap(
+        counts, confidence=0.9, n_resamples=300, seed=5, measurement=measurement, labels=[1, 2, 3, 4, 5], order=order
+    )
+
+    assert (low, high) == pytest.approx(tuple(np.quantile(reference, [0.05, 0.95])), abs=1e-12)
+
+
+# --- weighted kappa --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(6))
+@pytest.mark.parametrize("weights", ["linear", "quadratic"])
+def test_weighted_kappa_equals_sklearn_and_statsmodels(seed: int, weights: str) -> None:
+    rng = np.random.default_rng(700 + seed)
+    order = ["none", "low", "high", "severe"]
+    first = rng.integers(0, 4, size=120)
+    second = np.clip(first + rng.integers(-1, 2, size=120), 0, 3)
+    table = np.zeros((4, 4))
+    np.add.at(table, (first, second), 1)
+    # the table's rows/columns in a scrambled label order: the weights must follow `order`
+    perm = rng.permutation(4)
+
+    est = cohen_kappa(table[perm][:, perm], weights=weights, labels=[order[i] for i in perm], order=order)  # type: ignore[arg-type]
+
+    reference = cohen_kappa_score(first, second, weights=weights, labels=[0, 1, 2, 3])
+    sm = sm_cohens_kappa(table, wt=weights)
+    assert est.estimate == pytest.approx(reference, abs=1e-12)
+    assert est.estimate == pytest.approx(sm.kappa, abs=1e-12)
+    assert est.se == pytest.approx(np.sqrt(sm.var_kappa), abs=1e-12)
+    z = norm.ppf(0.975)
+    assert (est.low, est.high) == pytest.approx((est.estimate - z * est.se, est.estimate + z * est.se), abs=1e-12)
+
+
+def test_weighted_kappa_needs_an_order_and_unweighted_takes_none() -> None:
+    table = [[5, 1, 0], [1, 5, 1], [0, 1, 5]]
+    with pytest.raises(ValueError, match="needs the labels from lowest to highest"):
+        cohen_kappa(table, weights="linear")
+    with pytest.raises(ValueError, match="weights must be None, 'linear' or 'quadratic'"):
+        cohen_kappa(table, weights="cubic", order=[0, 1, 2])  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="order lists 2 labels"):
+        cohen_kappa(table, weights="linear", order=[0, 1])
+    with pytest.raises(ValueError, match="missing: \\[2\\]"):
+        cohen_kappa(table, weights="linear", order=[0, 1, 5])
+    with pytest.raises(ValueError, match="only used with weights"):
+        cohen_kappa(table, order=[0, 1, 2])
+    # with two labels every weighting is the same kappa
+    assert cohen_kappa([[20, 5], [10, 15]], weights="quadratic", order=[0, 1]).estimate == pytest.approx(0.4)
+
+
+# --- the bootstrap of Fleiss' kappa ----------------------------------------------------------------
+
+
+def test_fleiss_bootstrap_equals_resampling_subjects_and_calling_statsmodels() -> None:
+    rng = np.random.default_rng(21)
+    truth = rng.choice(3, size=30, p=[0.5, 0.3, 0.2])
+    data = np.where(rng.random((4, 30)) < 0.7, truth, rng.choice(3, size=(4, 30)))
+    table, _ = aggregate_raters(data.T, n_cat=3)
+    draws = np.random.default_rng(8).integers(0, 30, size=(400, 30))
+    reference = [sm_fleiss_kappa(table[row]) for row in draws]
+
+    low, high = _reliability.fleiss_bootstrap(table, confidence=0.9, n_resamples=400, seed=8)
+
+    assert (low, high) == pytest.approx(tuple(np.quantile(reference, [0.05, 0.95])), abs=1e-12)
+    assert low < fleiss_kappa(table) < high  # type: ignore[operator]
+
+
+def test_fleiss_bootstrap_gives_no_interval_below_min_n_or_without_a_kappa() -> None:
+    few = [[2, 1], [0, 3], [3, 0], [1, 2], [3, 0], [0, 3], [2, 1], [3, 0], [1, 2]]  # 9 subjects
+    assert fleiss_kappa(few) is not None
+    assert _reliability.fleiss_bootstrap(few, n_resamples=100) == (None, None)
+    assert _reliability.fleiss_bootstrap([[3, 0]] * 12, n_resamples=100) == (None, None)
+    with pytest.raises(ValueError, match="same number of ratings"):
+        _reliability.fleiss_bootstrap([[3, 0], [2, 0]] * 6)
+    with pytest.raises(ValueError, match="n_resamples"):
+        _reliability.fleiss_bootstrap(few, n_resamples=0)

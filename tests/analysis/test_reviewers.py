@@ -28,6 +28,7 @@ from roe_analysis.analysis import (
     score_agreement,
     score_disagreements,
 )
+from roe_analysis.analysis._units import MIN_N
 
 AGENT = "00000000-0000-4000-8000-0000000000aa"
 
@@ -285,9 +286,10 @@ def test_reviewer_stats_by_hand() -> None:
     result = reviewer_stats(reviewer_fixture(), grader_threshold=0.5)
 
     # ana: approves 1 (grader .9, passes: agree) and 4 (grader .2, fails: disagree); pending 7 ignored.
-    #   peers on "a": bo Suspicious (agree), cy Not Suspicious (disagree); on "b": bo has no final verdict.
-    # bo: approves 2 (.8 pass, agree), rejects 5 without correction (.7 pass: disagree).
-    #   peers on "a": ana S (agree), cy N (disagree).
+    #   peers on "a": bo Suspicious (agree), cy Not Suspicious (disagree); on "b": bo's rejection of
+    #   "Suspicious" without correction implies "Not Suspicious" (two labels), agreeing with ana's N.
+    # bo: approves 2 (.8 pass, agree), rejects 5 without correction (.7 pass: disagree; not corrected).
+    #   peers on "a": ana S (agree), cy N (disagree); on "b": ana N (agree).
     # cy: rejects 3 with correction (.3 fails: agree) and 6 with correction (.6 passes: disagree).
     #   peers on "a": N against ana S and bo S (both disagree); "c" has no other reviewer.
     # the null reviewer: one approval (job 8, no grader score), no peer pairs.
@@ -303,8 +305,8 @@ def test_reviewer_stats_by_hand() -> None:
             "mean_grader_score_approved": [0.55, 0.8, None, None],
             "mean_grader_score_rejected": [None, 0.7, 0.45, None],
             "grader_agreement_rate": [0.5, 0.5, 0.5, None],
-            "n_peer_pairs": [2, 2, 2, 0],
-            "peer_agreement_rate": [0.5, 0.5, 0.0, None],
+            "n_peer_pairs": [3, 3, 2, 0],
+            "peer_agreement_rate": [2 / 3, 2 / 3, 0.0, None],
         },
         schema_overrides={
             c: pl.UInt32 for c in ("n_reviews", "n_approved", "n_rejected", "n_corrected", "n_graded", "n_peer_pairs")
@@ -408,7 +410,12 @@ def test_inter_reviewer_alpha_equals_the_krippendorff_package(seed: int) -> None
         int((~np.isnan(data[:, pairable])).sum()),
     )
     assert result.item(0, "krippendorff_alpha") == pytest.approx(reference, abs=1e-12)
-    assert result.item(0, "alpha_low") <= result.item(0, "krippendorff_alpha") <= result.item(0, "alpha_high")
+    if pairable.sum() >= MIN_N:
+        assert result.item(0, "alpha_low") <= result.item(0, "krippendorff_alpha") <= result.item(0, "alpha_high")
+        assert result.select("too_few", "note").row(0) == (False, None)
+    else:
+        assert result.select("alpha_low", "alpha_high", "too_few").row(0) == (None, None, True)
+        assert result.item(0, "note").startswith("too few to tell")
 
 
 @pytest.mark.parametrize("seed", range(5))
@@ -428,25 +435,116 @@ def test_inter_reviewer_fleiss_equals_statsmodels_on_complete_designs(seed: int)
     )
 
 
-def test_inter_reviewer_counts_repeated_reviews_and_explains_why_fleiss_is_null() -> None:
-    frames = frames_of(
-        [
-            record(1, reviewer="ana", inputs=text_input("a")),
-            record(2, reviewer="ana", inputs=text_input("a"), verdict="Not Suspicious"),
-            record(3, reviewer="bo", inputs=text_input("b")),
-            record(4, reviewer="cy", inputs=text_input("b")),
-            record(5, reviewer="bo", inputs=text_input("c"), verdict="Not Suspicious"),
-            record(6, reviewer="cy", inputs=text_input("c"), verdict="Not Suspicious"),
-        ]
+def test_inter_reviewer_keeps_the_latest_review_of_each_reviewer_per_item() -> None:
+    rng = np.random.default_rng(7)
+    raters, units = 3, 40
+    truth = rng.choice(3, size=units, p=[0.5, 0.3, 0.2])
+    data = np.where(rng.random((raters, units)) < 0.7, truth, rng.choice(3, size=(raters, units))).astype(float)
+    data[rng.random((raters, units)) < 0.2] = np.nan
+    labels = ["A", "B", "C"]
+    records = []
+    for rater, unit in zip(*np.nonzero(~np.isnan(data)), strict=True):
+        records.append(
+            record(
+                len(records),
+                verdict=labels[int(data[rater, unit])],
+                reviewer=f"r{rater}",
+                inputs=text_input(f"u{unit}"),
+                reviewed_at="2026-05-02T12:00:00Z",
+            )
+        )
+    # r0 had reviewed the first 15 units before, with another label: earlier reviews, to be set aside
+    earlier = [(u, (int(data[0, u]) + 1) % 3) for u in range(15) if not np.isnan(data[0, u])]
+    for unit, label in earlier:
+        records.append(
+            record(
+                len(records),
+                verdict=labels[label],
+                reviewer="r0",
+                inputs=text_input(f"u{unit}"),
+                reviewed_at="2026-05-01T12:00:00Z",
+            )
+        )
+    # a tie on reviewed_at: the greater job id (added last) is kept
+    records.append(record(len(records), verdict=labels[int(truth[20])], reviewer="r9", inputs=text_input("u20")))
+    records.append(
+        record(len(records), verdict=labels[(int(truth[20]) + 1) % 3], reviewer="r9", inputs=text_input("u20"))
+    )
+    tie_label = (int(truth[20]) + 1) % 3
+
+    result = inter_reviewer_agreement(frames_of(records), by=None, n_resamples=200)
+
+    deduplicated = np.vstack([data, np.full((1, units), np.nan)])
+    deduplicated[3, 20] = tie_label
+    reference = krippendorff.alpha(reliability_data=deduplicated, level_of_measurement="nominal")
+    # the old rule counted every review as a value: krippendorff on value counts with the repeats added
+    counts = np.stack([(deduplicated == c).sum(axis=0) for c in range(3)], axis=1)
+    for unit, label in earlier:
+        counts[unit, label] += 1
+    counts[20, int(truth[20])] += 1
+    repeat_counting = krippendorff.alpha(value_counts=counts, level_of_measurement="nominal")
+    pairable = (~np.isnan(deduplicated)).sum(axis=0) >= 2
+
+    assert result.item(0, "krippendorff_alpha") == pytest.approx(reference, abs=1e-12)
+    assert abs(repeat_counting - reference) > 0.01
+    assert result.select("n_items", "n_values", "n_repeats_set_aside", "too_few").row(0) == (
+        int(pairable.sum()),
+        int((~np.isnan(deduplicated[:, pairable])).sum()),
+        len(earlier) + 1,
+        False,
     )
 
-    result = inter_reviewer_agreement(frames, by=None, n_resamples=100)
 
-    # value counts per item (Suspicious, Not Suspicious): a (1, 1), b (2, 0), c (0, 2)
-    reference = krippendorff.alpha(value_counts=np.array([[1, 1], [2, 0], [0, 2]]), level_of_measurement="nominal")
-    assert result.select("n_items", "n_reviewers", "n_values", "fleiss_kappa").row(0) == (3, 3, 6, None)
-    assert result.item(0, "krippendorff_alpha") == pytest.approx(reference, abs=1e-12)
-    assert "more than once on 1 item(s)" in result.item(0, "fleiss_note")
+def test_inter_reviewer_alpha_at_each_level_of_measurement_equals_the_krippendorff_package() -> None:
+    rng = np.random.default_rng(11)
+    raters, units = 4, 25
+    order = ["Low", "Medium", "High", "Critical"]
+    truth = rng.choice(4, size=units)
+    data = np.clip(truth + rng.integers(-1, 2, size=(raters, units)), 0, 3).astype(float)
+    data[rng.random((raters, units)) < 0.25] = np.nan
+    scores = [0.0, 2.5, 4.0, 10.0]
+    records = [
+        record(
+            i,
+            verdict=order[int(data[r, u])],
+            reviewer=f"r{r}",
+            inputs=text_input(f"u{u}"),
+            human=scores[int(data[r, u])],
+        )
+        for i, (r, u) in enumerate(zip(*np.nonzero(~np.isnan(data)), strict=True))
+    ]
+    frames = frames_of(records)
+    numeric = np.where(np.isnan(data), np.nan, np.take(scores, np.nan_to_num(data).astype(int)))
+
+    ordinal = inter_reviewer_agreement(frames, by=None, measurement="ordinal", order=order, n_resamples=100)
+    interval = inter_reviewer_agreement(frames, by=None, measurement="interval", n_resamples=100)
+    nominal = inter_reviewer_agreement(frames, by=None, n_resamples=100)
+
+    # the package ranks ordinal values by their numeric order: the label's position in `order`
+    assert ordinal.item(0, "krippendorff_alpha") == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="ordinal", value_domain=[0, 1, 2, 3]), abs=1e-12
+    )
+    assert interval.item(0, "krippendorff_alpha") == pytest.approx(
+        krippendorff.alpha(reliability_data=numeric, level_of_measurement="interval"), abs=1e-12
+    )
+    assert nominal.item(0, "krippendorff_alpha") == pytest.approx(
+        krippendorff.alpha(reliability_data=data, level_of_measurement="nominal"), abs=1e-12
+    )
+    assert ordinal.item(0, "alpha_low") < ordinal.item(0, "krippendorff_alpha") < ordinal.item(0, "alpha_high")
+    assert interval.select("fleiss_kappa", "fleiss_low").row(0) == (None, None)
+    assert "not scores" in interval.item(0, "fleiss_note")
+
+
+def test_inter_reviewer_ordinal_needs_an_order_covering_the_labels() -> None:
+    frames = frames_of([record(i, reviewer=f"r{i % 2}", inputs=text_input(str(i // 2))) for i in range(4)])
+    with pytest.raises(ValueError, match="needs the labels from lowest to highest"):
+        inter_reviewer_agreement(frames, by=None, measurement="ordinal")
+    with pytest.raises(ValueError, match="missing: \\['Suspicious'\\]"):
+        inter_reviewer_agreement(frames, by=None, measurement="ordinal", order=["Low", "High"])
+    with pytest.raises(ValueError, match="only used with measurement='ordinal'"):
+        inter_reviewer_agreement(frames, by=None, order=["Low", "High"])
+    with pytest.raises(ValueError, match="measurement must be one of"):
+        inter_reviewer_agreement(frames, by=None, measurement="ratio")  # type: ignore[arg-type]
 
 
 def test_inter_reviewer_fleiss_needs_the_same_number_of_values_per_item() -> None:
@@ -460,7 +558,8 @@ def test_inter_reviewer_fleiss_needs_the_same_number_of_values_per_item() -> Non
             record(6, reviewer="ana", inputs=text_input("c")),  # a single value: not an item
             record(7, reviewer="bo", inputs=[]),  # no inputs: never an item
             record(8, reviewer="cy", inputs=[]),
-            record(9, reviewer="bo", status="rejected", inputs=text_input("c")),  # no final verdict
+            record(10, reviewer="cy", status="pending", inputs=text_input("d")),  # no final verdict
+            record(11, reviewer="ana", inputs=text_input("d")),  # a single value: not an item
         ]
     )
 
@@ -506,11 +605,16 @@ def test_inter_reviewer_by_group_is_seeded_and_reports_groups_without_items() ->
         "n_items": 0,
         "n_reviewers": 0,
         "n_values": 0,
+        "n_repeats_set_aside": 0,
         "krippendorff_alpha": None,
         "alpha_low": None,
         "alpha_high": None,
         "fleiss_kappa": None,
+        "fleiss_low": None,
+        "fleiss_high": None,
         "fleiss_note": None,
+        "too_few": True,
+        "note": "too few to tell: 0 item(s), fewer than 10",
     }
     assert first.select("alpha_low", "alpha_high").row(0) != other.select("alpha_low", "alpha_high").row(0)
 
@@ -527,11 +631,16 @@ def test_inter_reviewer_of_empty_frames_is_the_empty_schema() -> None:
             "n_items": pl.UInt32,
             "n_reviewers": pl.UInt32,
             "n_values": pl.UInt32,
+            "n_repeats_set_aside": pl.UInt32,
             "krippendorff_alpha": pl.Float64,
             "alpha_low": pl.Float64,
             "alpha_high": pl.Float64,
             "fleiss_kappa": pl.Float64,
+            "fleiss_low": pl.Float64,
+            "fleiss_high": pl.Float64,
             "fleiss_note": pl.String,
+            "too_few": pl.Boolean,
+            "note": pl.String,
         }
     )
 
@@ -541,3 +650,45 @@ def test_inter_reviewer_rejects_bad_options() -> None:
         inter_reviewer_agreement(JobFrames.empty(), by=None, n_resamples=0)
     with pytest.raises(ValueError, match="cannot group by"):
         inter_reviewer_agreement(JobFrames.empty(), by="n_items")
+
+
+def test_reviewer_stats_peer_pairs_use_each_reviewer_latest_verdict() -> None:
+    frames = frames_of(
+        [
+            record(1, reviewer="ana", inputs=text_input("a"), reviewed_at="2026-05-01T09:00:00Z"),
+            record(2, reviewer="ana", inputs=text_input("a"), reviewed_at="2026-05-01T10:00:00Z"),
+            record(
+                3, reviewer="ana", inputs=text_input("a"), verdict="Not Suspicious", reviewed_at="2026-05-03T00:00:00Z"
+            ),
+            record(4, reviewer="bo", inputs=text_input("a"), verdict="Not Suspicious"),
+        ]
+    )
+
+    result = reviewer_stats(frames)
+
+    # ana's latest verdict on "a" is Not Suspicious (job 3): one pair with bo, agreeing. Counting every
+    # review would give 3 pairs for ana with a rate of 1/3.
+    assert result.select("reviewed_by", "n_peer_pairs", "peer_agreement_rate").rows() == [
+        ("ana", 1, 1.0),
+        ("bo", 1, 1.0),
+    ]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_inter_reviewer_fleiss_interval_equals_resampling_items_with_statsmodels(seed: int) -> None:
+    rng = np.random.default_rng(300 + seed)
+    raters, units = 3, 20
+    truth = rng.choice(3, size=units, p=[0.5, 0.3, 0.2])
+    data = np.where(rng.random((raters, units)) < 0.7, truth, rng.choice(3, size=(raters, units))).astype(float)
+
+    result = inter_reviewer_agreement(
+        reliability_frames(data, labels=["A", "B", "C"]), by=None, n_resamples=300, seed=seed, confidence=0.9
+    )
+
+    table, _ = aggregate_raters(data.T.astype(int), n_cat=3)
+    draws = np.random.default_rng(seed).integers(0, units, size=(300, units))
+    reference = [sm_fleiss_kappa(table[row]) for row in draws]
+    assert result.select("fleiss_low", "fleiss_high").row(0) == pytest.approx(
+        tuple(np.quantile(reference, [0.05, 0.95])), abs=1e-12
+    )
+    assert result.item(0, "fleiss_low") < result.item(0, "fleiss_kappa") < result.item(0, "fleiss_high")
