@@ -1,9 +1,13 @@
 """Durations over many jobs: summaries, trends, the slowest jobs, disagreements with the server.
 
 Each helper takes `JobFrames` (and computes `job_durations` itself) or the frame `job_durations`
-returns (e.g. filtered): quantiles with bootstrap intervals and a censoring-aware median
-(`duration_summary`), the same per period (`duration_trend`), the slowest jobs (`slowest_jobs`) and
-the jobs whose recomputed duration disagrees with the server's (`duration_mismatches`).
+returns (e.g. filtered): quantiles with distribution-free intervals and a censoring-aware median
+(`duration_summary`), the same per period (`duration_trend`), the slowest jobs (`slowest_jobs`),
+the jobs whose recomputed duration disagrees with the server's (`duration_mismatches`) and the
+population all of them measure (`run_durations`, which charts of durations draw).
+
+One rule everywhere: a cache hit is not a run. It lasts 0 ms by the API's rule and pulls every
+quantile down, so every helper here leaves cache hits out unless ``include_cached=True``.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from datetime import datetime
 import numpy as np
 import polars as pl
 
+from roe_analysis._schema import RUNNING_STATUSES, Status
 from roe_analysis.analysis._common import (
     DEFAULT_BY,
     By,
@@ -25,14 +30,9 @@ from roe_analysis.analysis._common import (
     with_period,
 )
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
-from roe_analysis.analysis._stats import (
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    bootstrap_quantile_ci,
-    check_confidence,
-    kaplan_meier_median,
-    quantile_name,
-)
+from roe_analysis.analysis._quantiles import kaplan_meier_median, min_n_for_bounds, quantile_interval
+from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, quantile_name
+from roe_analysis.analysis._units import MIN_N, cluster_column
 from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -41,6 +41,8 @@ MismatchReason = pl.Enum(["differs", "recomputed_missing", "server_missing"])
 
 _DURATION_COLUMNS = ("duration_ms", "is_running", "running_for_ms")
 _SUMMARY_COUNTS = ("n", "n_finished", "n_running", "n_measured", "n_censored")
+#: Statuses a finished job can end in (what ``status=`` accepts).
+TERMINAL_STATUSES = tuple(s for s in Status.categories.to_list() if s not in RUNNING_STATUSES)  # type: ignore[attr-defined]
 
 
 def _durations_input(frames: JobFrames | pl.DataFrame, now: datetime | None, helper: str) -> pl.DataFrame:
@@ -53,11 +55,79 @@ def _durations_input(frames: JobFrames | pl.DataFrame, now: datetime | None, hel
     return derived_frame(frames, lambda f: job_durations(f, now=now), helper=helper, derived_by="job_durations")
 
 
-def _without_cached(frame: pl.DataFrame, include_cached: bool, helper: str) -> pl.DataFrame:
-    if include_cached:
-        return frame
-    require_columns(frame, ["terminal_status"], helper=helper)
-    return frame.filter(pl.col("terminal_status").is_null() | (pl.col("terminal_status") != "CACHED"))
+def _check_flag(value: object, name: str, helper: str) -> None:
+    if not isinstance(value, bool):
+        raise InvalidArgumentError(f"{helper}: {name} must be True or False; got {value!r}")
+
+
+def _check_status(status: object, helper: str) -> None:
+    if status is not None and status not in TERMINAL_STATUSES:
+        raise InvalidArgumentError(
+            f"{helper}: status must be a terminal status, one of {list(TERMINAL_STATUSES)}, or None for any; "
+            f"got {status!r}"
+        )
+
+
+def _population(
+    frame: pl.DataFrame, columns: Sequence[str], *, include_cached: bool, status: str | None, helper: str
+) -> pl.DataFrame:
+    """``frame`` checked to hold ``columns``, without cache hits (unless ``include_cached``) and,
+    with ``status``, without finished jobs of any other terminal status (running jobs are kept).
+
+    Every missing column is reported at once, ``terminal_status`` included when the filters need it.
+    """
+    _check_flag(include_cached, "include_cached", helper)
+    _check_status(status, helper)
+    filters = not include_cached or status is not None
+    require_columns(frame, [*columns, *(["terminal_status"] if filters else [])], helper=helper)
+    terminal = pl.col("terminal_status").cast(pl.String)
+    if not include_cached:
+        frame = frame.filter(terminal.is_null() | (terminal != "CACHED"))
+    if status is not None:
+        frame = frame.filter(terminal.is_null() | (terminal == status))
+    return frame
+
+
+def run_durations(
+    frames: JobFrames | pl.DataFrame,
+    *,
+    include_cached: bool = False,
+    status: str | None = None,
+    now: datetime | None = None,
+) -> pl.DataFrame:
+    """The `job_durations` rows the duration statistics count: runs, not cache hits.
+
+    Cache hits (``terminal_status`` CACHED) are left out unless ``include_cached=True``; with
+    ``status`` (e.g. ``"SUCCESS"``) finished jobs that ended otherwise are left out too, so that a
+    version that fails fast does not look fast. Running jobs are kept (they have no terminal status
+    yet; `duration_summary` counts them as censored). The ECDF and histogram of durations draw this
+    frame, so their counts agree with `duration_summary`'s.
+
+    Args:
+        frames: `JobFrames`, or the frame `job_durations` returns (e.g. filtered).
+        include_cached: keep cache hits.
+        status: keep only finished jobs of this terminal status; ``None`` for any.
+        now: passed to `job_durations` (JobFrames input only).
+
+    Examples:
+        >>> import polars as pl
+        >>> durations = pl.DataFrame(
+        ...     {
+        ...         "job_id": ["a", "b", "c"],
+        ...         "terminal_status": ["SUCCESS", "CACHED", "FAILURE"],
+        ...         "duration_ms": [9, 0, 2],
+        ...     }
+        ... )
+        >>> run_durations(durations).get_column("job_id").to_list()
+        ['a', 'c']
+        >>> run_durations(durations, status="SUCCESS").get_column("job_id").to_list()
+        ['a']
+    """
+    helper = "run_durations"
+    _check_flag(include_cached, "include_cached", helper)
+    _check_status(status, helper)
+    frame = _durations_input(frames, now, helper)
+    return _population(frame, (), include_cached=include_cached, status=status, helper=helper)
 
 
 def _quantile_columns(quantiles: Sequence[float]) -> list[tuple[float, str]]:
@@ -78,7 +148,8 @@ def duration_summary_schema(
     Examples:
         >>> list(duration_summary_schema(quantiles=(0.5,)))  # doctest: +NORMALIZE_WHITESPACE
         ['agent_version_name', 'n', 'n_finished', 'n_running', 'n_measured', 'n_censored',
-         'share_running', 'mean_ms', 'p50', 'p50_low', 'p50_high', 'km_median_ms']
+         'share_running', 'mean_ms', 'p50', 'p50_low', 'p50_high', 'km_median_ms', 'n_inputs',
+         'too_few', 'note']
     """
     schema: dict[str, pl.DataType] = {}
     for key in group_keys(by, helper="duration_summary_schema"):
@@ -94,7 +165,37 @@ def duration_summary_schema(
         schema[f"{name}_low"] = pl.Float64()
         schema[f"{name}_high"] = pl.Float64()
     schema["km_median_ms"] = pl.Float64()
+    schema["n_inputs"] = pl.UInt32()
+    schema["too_few"] = pl.Boolean()
+    schema["note"] = pl.String()
     return pl.Schema(schema)
+
+
+def _group_intervals(
+    values: np.ndarray, n_inputs: int | None, named: list[tuple[float, str]], confidence: float
+) -> tuple[dict[str, float | None], bool, str | None]:
+    """The ``pXX_low``/``pXX_high`` of one group, its ``too_few`` flag and its ``note``."""
+    bounds: dict[str, float | None] = {f"{name}_{side}": None for _, name in named for side in ("low", "high")}
+    n = int(values.size)
+    if n == 0:
+        return bounds, True, "too few to tell: no finished run with a duration"
+    if n < MIN_N:
+        return bounds, True, f"too few to tell: {n} measured run(s), fewer than {MIN_N}; no interval"
+    if n_inputs is not None and n_inputs < MIN_N:
+        return bounds, True, f"too few to tell: {n_inputs} distinct input(s), fewer than {MIN_N}; no interval"
+    notes = []
+    for q, name in named:
+        low, high = quantile_interval(values, q, confidence=confidence)
+        bounds[f"{name}_low"], bounds[f"{name}_high"] = low, high
+        if low is None and high is None:
+            notes.append(f"{name}: no interval (tied values or too few runs)")
+        elif high is None:
+            needs = min_n_for_bounds(q, confidence=confidence)[1]
+            notes.append(f"{name}: too few runs for an upper bound (at least {low:g}; needs n >= {needs})")
+        elif low is None:
+            needs = min_n_for_bounds(q, confidence=confidence)[0]
+            notes.append(f"{name}: too few runs for a lower bound (at most {high:g}; needs n >= {needs})")
+    return bounds, False, "; ".join(notes) or None
 
 
 def duration_summary(
@@ -106,12 +207,12 @@ def duration_summary(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
-    include_cached: bool = True,
+    include_cached: bool = False,
 ) -> pl.DataFrame:
     """Duration statistics per group, still-running jobs reported rather than dropped.
 
-    Jobs answered from cache (PENDING → CACHED) last 0 ms by the API's rule and pull every
-    quantile down; ``include_cached=False`` leaves them out entirely, to measure real runs.
+    Jobs answered from cache (PENDING → CACHED) last 0 ms by the API's rule and would pull every
+    quantile down: they are left out (every count included) unless ``include_cached=True``.
 
     Columns: the ``by`` columns, then
 
@@ -119,57 +220,73 @@ def duration_summary(
     - ``n_measured``: finished jobs with a duration (the sample every statistic below uses; a
       finished job with a missing timestamp has none);
     - ``mean_ms``; for each quantile ``q`` a column ``pXX`` (``p50`` for 0.5, ``p99_9`` for 0.999)
-      and its ``pXX_low``/``pXX_high`` percentile-bootstrap interval. Quantiles use linear
-      interpolation, numpy's default, so they match ``np.quantile``; the bootstrap draws each
-      resampled quantile exactly from its order statistics (see `bootstrap_replicates`), so it is
-      seeded, reproducible and fast on a million jobs;
+      and its ``pXX_low``/``pXX_high`` interval. Quantiles use linear interpolation, numpy's
+      default, so they match ``np.quantile``. The interval is distribution-free, from a pair of
+      order statistics (`roe_analysis.analysis._quantiles.order_statistic_ranks`): coverage at
+      least ``confidence`` whatever the distribution, conservative (often above it). Where the
+      runs are too few for an upper bound (p90 below 36 runs, p99 below 368 at 95%)
+      ``pXX_high`` is null and ``pXX_low`` is a one-sided bound: the quantile is at least that.
+      A degenerate interval (tied values) is null, never zero-width;
     - ``n_censored`` and ``km_median_ms``: the Kaplan–Meier median with running jobs as censored at
       ``running_for_ms`` — it does not pretend the slowest jobs (the ones still running) are absent,
-      which biases ``p50`` low while many jobs run. It needs ``running_for_ms``, so it is null for a
-      group with running jobs unless ``now`` was given; with nothing censored it is the lower
-      sample median (the smallest duration with at least half the jobs done by then).
+      which biases ``p50`` low while many jobs run. It follows R's ``survfit`` (see
+      `roe_analysis.analysis._quantiles.kaplan_meier_median`): with nothing censored it is the
+      sample median. It needs ``running_for_ms``, so it is null for a group with running jobs
+      unless ``now`` was given;
+    - ``n_inputs``: distinct inputs among the measured runs (a run without inputs counts as one),
+      from the frame's ``input_id`` column; null for a frame without one;
+    - ``too_few``: fewer than ``MIN_N`` (10) measured runs or distinct inputs: no interval at all;
+    - ``note``: why an interval is missing or one-sided ("too few to tell", …), else null.
 
     Args:
         frames: `JobFrames`, or the frame `job_durations` returns (e.g. filtered).
         by: grouping column(s); ``None`` or ``()`` for one overall row.
         quantiles: the quantiles to report, each in [0, 1].
-        confidence: level of the bootstrap intervals.
-        n_resamples: bootstrap resamples per group and quantile.
-        seed: seed of the bootstrap, so reruns agree exactly.
+        confidence: level of the intervals.
+        n_resamples: kept for compatibility; unused (the intervals are exact, not resampled).
+        seed: kept for compatibility; unused.
         now: passed to `job_durations` (JobFrames input only).
+        include_cached: keep cache hits (``terminal_status`` CACHED) as runs.
 
     Examples:
         >>> import polars as pl
         >>> durations = pl.DataFrame(
         ...     {
         ...         "agent_version_name": ["v1"] * 5,
+        ...         "terminal_status": ["SUCCESS"] * 4 + [None],
         ...         "duration_ms": [1000, 2000, 3000, 4000, None],
         ...         "is_running": [False, False, False, False, True],
         ...         "running_for_ms": [None, None, None, None, 9000],
         ...     }
         ... )
         >>> duration_summary(durations, quantiles=(0.5,)).select(
-        ...     "n", "n_running", "n_measured", "share_running", "mean_ms", "p50", "km_median_ms"
+        ...     "n", "n_running", "n_measured", "mean_ms", "p50", "p50_low", "km_median_ms", "too_few"
         ... )
-        shape: (1, 7)
-        ┌─────┬───────────┬────────────┬───────────────┬─────────┬────────┬──────────────┐
-        │ n   ┆ n_running ┆ n_measured ┆ share_running ┆ mean_ms ┆ p50    ┆ km_median_ms │
-        │ --- ┆ ---       ┆ ---        ┆ ---           ┆ ---     ┆ ---    ┆ ---          │
-        │ u32 ┆ u32       ┆ u32        ┆ f64           ┆ f64     ┆ f64    ┆ f64          │
-        ╞═════╪═══════════╪════════════╪═══════════════╪═════════╪════════╪══════════════╡
-        │ 5   ┆ 1         ┆ 4          ┆ 0.2           ┆ 2500.0  ┆ 2500.0 ┆ 3000.0       │
-        └─────┴───────────┴────────────┴───────────────┴─────────┴────────┴──────────────┘
+        shape: (1, 8)
+        ┌─────┬───────────┬────────────┬─────────┬────────┬─────────┬──────────────┬─────────┐
+        │ n   ┆ n_running ┆ n_measured ┆ mean_ms ┆ p50    ┆ p50_low ┆ km_median_ms ┆ too_few │
+        │ --- ┆ ---       ┆ ---        ┆ ---     ┆ ---    ┆ ---     ┆ ---          ┆ ---     │
+        │ u32 ┆ u32       ┆ u32        ┆ f64     ┆ f64    ┆ f64     ┆ f64          ┆ bool    │
+        ╞═════╪═══════════╪════════════╪═════════╪════════╪═════════╪══════════════╪═════════╡
+        │ 5   ┆ 1         ┆ 4          ┆ 2500.0  ┆ 2500.0 ┆ null    ┆ 3000.0       ┆ true    │
+        └─────┴───────────┴────────────┴─────────┴────────┴─────────┴──────────────┴─────────┘
     """
+    helper = "duration_summary"
     check_confidence(confidence)
-    keys = group_keys(by, helper="duration_summary")
+    keys = group_keys(by, helper=helper)
     named = _quantile_columns(quantiles)
-    frame = _without_cached(_durations_input(frames, now, "duration_summary"), include_cached, "duration_summary")
-    require_columns(frame, [*keys, *_DURATION_COLUMNS], helper="duration_summary")
+    _check_flag(include_cached, "include_cached", helper)
+    frame = _durations_input(frames, now, helper)
+    frame = _population(frame, [*keys, *_DURATION_COLUMNS], include_cached=include_cached, status=None, helper=helper)
     schema = duration_summary_schema(keys, quantiles, frame.schema)
     if frame.height == 0:
         return pl.DataFrame(schema=schema)
-    data = frame.select(*keys, *_DURATION_COLUMNS).sort(keys, nulls_last=True) if keys else frame
-    measured = pl.col("duration_ms").filter(pl.col("duration_ms").is_not_null() & ~pl.col("is_running"))
+    has_inputs = "input_id" in frame.columns
+    cluster = [cluster_column(frame, None, helper=helper).alias("_cluster")] if has_inputs else []
+    data = frame.select(*keys, *_DURATION_COLUMNS, *cluster)
+    data = data.sort(keys, nulls_last=True, maintain_order=True) if keys else data
+    is_measured = pl.col("duration_ms").is_not_null() & ~pl.col("is_running")
+    measured = pl.col("duration_ms").filter(is_measured)
     aggs = [
         pl.len().alias("n"),
         (~pl.col("is_running")).sum().alias("n_finished"),
@@ -179,6 +296,9 @@ def duration_summary(
         pl.col("is_running").mean().alias("share_running"),
         measured.mean().alias("mean_ms"),
         *[measured.quantile(q, interpolation="linear").alias(name) for q, name in named],
+        (pl.col("_cluster").filter(is_measured).n_unique() if has_inputs else pl.lit(None, dtype=pl.UInt32)).alias(
+            "n_inputs"
+        ),
     ]
     if keys:
         stats = data.group_by(keys, maintain_order=True).agg(aggs)
@@ -186,15 +306,18 @@ def duration_summary(
     else:
         stats = data.select(aggs)
         groups = [data]
-    intervals: dict[str, list[float | None]] = {f"{n}_{s}": [] for _, n in named for s in ("low", "high")}
+    columns: dict[str, list[float | None]] = {f"{n}_{s}": [] for _, n in named for s in ("low", "high")}
     km: list[float | None] = []
-    for group in groups:
-        finished = group.filter(~pl.col("is_running") & pl.col("duration_ms").is_not_null())
+    too_few: list[bool] = []
+    notes: list[str | None] = []
+    for group, n_inputs in zip(groups, stats.get_column("n_inputs").to_list(), strict=True):
+        finished = group.filter(is_measured)
         values = finished.get_column("duration_ms").to_numpy().astype(np.float64)
-        for q, name in named:
-            low, high = bootstrap_quantile_ci(values, q, confidence=confidence, n_resamples=n_resamples, seed=seed)
-            intervals[f"{name}_low"].append(low)
-            intervals[f"{name}_high"].append(high)
+        bounds, few, note = _group_intervals(values, n_inputs, named, confidence)
+        for name, bound in bounds.items():
+            columns[name].append(bound)
+        too_few.append(few)
+        notes.append(note)
         running = group.filter(pl.col("is_running"))
         if running.get_column("running_for_ms").null_count():
             km.append(None)
@@ -207,8 +330,10 @@ def duration_summary(
             )
         )
     out = stats.with_columns(
-        *[pl.Series(name, vals, dtype=pl.Float64) for name, vals in intervals.items()],
+        *[pl.Series(name, vals, dtype=pl.Float64) for name, vals in columns.items()],
         pl.Series("km_median_ms", km, dtype=pl.Float64),
+        pl.Series("too_few", too_few, dtype=pl.Boolean),
+        pl.Series("note", notes, dtype=pl.String),
     )
     return out.select(list(schema)).cast(schema)
 
@@ -223,11 +348,11 @@ def duration_trend(
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
-    include_cached: bool = True,
+    include_cached: bool = False,
 ) -> pl.DataFrame:
     """`duration_summary` per period of job creation: ``period_start`` then the summary's columns.
 
-    ``include_cached=False`` leaves out jobs answered from cache, as in `duration_summary`.
+    Jobs answered from cache are left out unless ``include_cached=True``, as in `duration_summary`.
 
     Jobs fall in the period (``every``, a Polars duration string: ``"1h"``, ``"1d"``, ``"1w"``) in
     which they were created (``created_at`` truncated, UTC). Periods without jobs have no row.
@@ -239,6 +364,7 @@ def duration_trend(
         >>> durations = pl.DataFrame(
         ...     {
         ...         "agent_version_name": ["v1"] * 3,
+        ...         "terminal_status": ["SUCCESS"] * 3,
         ...         "created_at": [day(1), day(1), day(2)],
         ...         "duration_ms": [1000, 3000, 5000],
         ...         "is_running": [False] * 3,
@@ -259,8 +385,14 @@ def duration_trend(
     """
     check_every(every, helper="duration_trend")
     keys = group_keys(by, helper="duration_trend")
-    frame = _without_cached(_durations_input(frames, now, "duration_trend"), include_cached, "duration_trend")
-    require_columns(frame, [*keys, "created_at", *_DURATION_COLUMNS], helper="duration_trend")
+    _check_flag(include_cached, "include_cached", "duration_trend")
+    frame = _population(
+        _durations_input(frames, now, "duration_trend"),
+        [*keys, "created_at", *_DURATION_COLUMNS],
+        include_cached=include_cached,
+        status=None,
+        helper="duration_trend",
+    )
     groups = period_keys(keys, helper="duration_trend")
     return duration_summary(
         with_period(frame, every),
@@ -269,6 +401,7 @@ def duration_trend(
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,
+        include_cached=True,  # already filtered above
     )
 
 
@@ -279,14 +412,18 @@ def slowest_jobs(
     by: By = DEFAULT_BY,
     include_running: bool = False,
     now: datetime | None = None,
+    status: str | None = "SUCCESS",
+    include_cached: bool = False,
 ) -> pl.DataFrame:
-    """The ``n`` slowest jobs of each group (``by=None``: of all jobs), slowest first.
+    """The ``n`` slowest finished runs of each group (``by=None``: of all jobs), slowest first.
 
     Returns ``rank`` (1 = slowest within its group), ``elapsed_ms`` (what the ranking used) and the
-    `job_durations` columns. Finished jobs are ranked by ``duration_ms``; with
-    ``include_running=True`` running jobs are ranked too, by ``running_for_ms`` (how long they have
-    run so far, a lower bound on their duration, which needs ``now``), so a stuck job shows up.
-    Ties are broken by ``job_id``.
+    `job_durations` columns. Finished jobs of terminal status ``status`` (SUCCESS by default, so
+    that a list of "slowest jobs" is not a list of cancelled or timed-out ones; ``None`` for any
+    terminal status) are ranked by ``duration_ms``; cache hits are left out unless
+    ``include_cached=True``. With ``include_running=True`` running jobs are ranked too, by
+    ``running_for_ms`` (how long they have run so far, a lower bound on their duration, which
+    needs ``now``), so a stuck job shows up. Ties are broken by ``job_id``.
 
     Args:
         frames: `JobFrames`, or the frame `job_durations` returns (e.g. filtered).
@@ -294,33 +431,45 @@ def slowest_jobs(
         by: grouping column(s); ``None`` or ``()`` to rank all jobs together.
         include_running: rank running jobs too, by how long they have run so far.
         now: passed to `job_durations` (JobFrames input only).
+        status: the terminal status of the finished jobs ranked; ``None`` for any.
+        include_cached: rank cache hits too.
 
     Examples:
         >>> import polars as pl
         >>> durations = pl.DataFrame(
         ...     {
-        ...         "job_id": ["a", "b", "c", "d"],
-        ...         "duration_ms": [300, 100, 200, None],
-        ...         "is_running": [False, False, False, True],
-        ...         "running_for_ms": [None, None, None, 900],
+        ...         "job_id": ["a", "b", "c", "d", "e"],
+        ...         "terminal_status": ["SUCCESS", "SUCCESS", "SUCCESS", None, "CANCELLED"],
+        ...         "duration_ms": [300, 100, 200, None, 999],
+        ...         "is_running": [False, False, False, True, False],
+        ...         "running_for_ms": [None, None, None, 900, None],
         ...     }
         ... )
-        >>> slowest_jobs(durations, n=2, by=None)
-        shape: (2, 6)
-        ┌──────┬────────────┬────────┬─────────────┬────────────┬────────────────┐
-        │ rank ┆ elapsed_ms ┆ job_id ┆ duration_ms ┆ is_running ┆ running_for_ms │
-        │ ---  ┆ ---        ┆ ---    ┆ ---         ┆ ---        ┆ ---            │
-        │ u32  ┆ i64        ┆ str    ┆ i64         ┆ bool       ┆ i64            │
-        ╞══════╪════════════╪════════╪═════════════╪════════════╪════════════════╡
-        │ 1    ┆ 300        ┆ a      ┆ 300         ┆ false      ┆ null           │
-        │ 2    ┆ 200        ┆ c      ┆ 200         ┆ false      ┆ null           │
-        └──────┴────────────┴────────┴─────────────┴────────────┴────────────────┘
+        >>> slowest_jobs(durations, n=2, by=None).select("rank", "elapsed_ms", "job_id", "terminal_status")
+        shape: (2, 4)
+        ┌──────┬────────────┬────────┬─────────────────┐
+        │ rank ┆ elapsed_ms ┆ job_id ┆ terminal_status │
+        │ ---  ┆ ---        ┆ ---    ┆ ---             │
+        │ u32  ┆ i64        ┆ str    ┆ str             │
+        ╞══════╪════════════╪════════╪═════════════════╡
+        │ 1    ┆ 300        ┆ a      ┆ SUCCESS         │
+        │ 2    ┆ 200        ┆ c      ┆ SUCCESS         │
+        └──────┴────────────┴────────┴─────────────────┘
     """
+    helper = "slowest_jobs"
     if isinstance(n, bool) or not isinstance(n, int) or n < 1:
         raise InvalidArgumentError(f"slowest_jobs: n must be a positive integer (1 or more); got {n!r}")
-    keys = group_keys(by, helper="slowest_jobs")
-    frame = _durations_input(frames, now, "slowest_jobs")
-    require_columns(frame, ["job_id", *keys, *_DURATION_COLUMNS], helper="slowest_jobs")
+    _check_flag(include_running, "include_running", helper)
+    _check_status(status, helper)
+    _check_flag(include_cached, "include_cached", helper)
+    keys = group_keys(by, helper=helper)
+    frame = _population(
+        _durations_input(frames, now, helper),
+        ["job_id", *keys, *_DURATION_COLUMNS],
+        include_cached=include_cached,
+        status=status,
+        helper=helper,
+    )
     finished = pl.when(~pl.col("is_running")).then(pl.col("duration_ms"))
     elapsed = (
         pl.coalesce(finished, pl.when(pl.col("is_running")).then(pl.col("running_for_ms")))

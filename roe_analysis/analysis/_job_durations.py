@@ -22,6 +22,7 @@ import polars as pl
 
 from roe_analysis._schema import RUNNING_STATUSES, UTC, Status
 from roe_analysis.analysis._common import DEFAULT_BY, By, derived_frame, group_keys, job_frames, require_columns
+from roe_analysis.analysis._units import input_ids
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -46,6 +47,8 @@ DURATIONS_SCHEMA = pl.Schema(
         "retry_count": pl.UInt32(),
         "attempts": pl.UInt32(),
         "cache_hits": pl.Int64(),
+        "events_out_of_order": pl.Boolean(),
+        "input_id": pl.String(),
     }
 )
 
@@ -113,6 +116,9 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
     - ``duration_ms``: ``ended_at - started_at`` by the spec's rule (see the module docstring).
     - ``server_duration_ms``: ``jobs.duration_ms`` as the API returned it.
     - ``queue_ms``: first PENDING → first STARTED (known while running too); null without both.
+      Never negative: events are ordered by timestamp first, and when the first PENDING is stamped
+      after the first STARTED (``events_out_of_order``) the queue is the time from the job's
+      earliest event to its first STARTED (0 when STARTED is the earliest).
     - ``run_ms``: first STARTED → ``ended_at``; null while running or without a STARTED event.
       For the usual PENDING-first job ``duration_ms == queue_ms + run_ms``.
     - ``running_for_ms``: for a running job, ``now - started_at`` (``now - created_at`` if it has no
@@ -121,6 +127,10 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
     - ``retry_count``: RETRY events; ``attempts``: STARTED events.
     - ``cache_hits``: the summed ``count`` of trailing CACHED events (those after the latest
       non-CACHED event), a missing ``count`` counting 1.
+    - ``events_out_of_order``: the job's first PENDING is stamped after its first STARTED (a clock
+      or logging fault; its ``queue_ms`` is then measured from the earliest event). False otherwise.
+    - ``input_id``: the job's input identity (`roe_analysis.analysis._units.input_ids`), null for a
+      job without inputs: the unit the summaries count as ``n_inputs``.
 
     Every time-derived column (times, ``cache_hits``) is null for a job with any event lacking a
     timestamp: its events cannot be put in order. Jobs without events have null times and zero counts.
@@ -180,11 +190,23 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
         pl.col("status").alias("job_status"),
         pl.col("duration_ms").alias("server_duration_ms"),
     )
-    joined = jobs.join(per_job, on="job_id", how="left", maintain_order="left").with_columns(
-        is_running=pl.col("job_status").is_in(list(RUNNING_STATUSES)).fill_null(False),
-        has_timeline=pl.col("timeline_ok").fill_null(False),
+    identities = input_ids(frames.inputs).lazy()
+    joined = (
+        jobs.join(per_job, on="job_id", how="left", maintain_order="left")
+        .join(identities, on="job_id", how="left", maintain_order="left")
+        .with_columns(
+            is_running=pl.col("job_status").is_in(list(RUNNING_STATUSES)).fill_null(False),
+            has_timeline=pl.col("timeline_ok").fill_null(False),
+        )
     )
     ok = pl.col("has_timeline")
+    first_pending, first_started = pl.col("first_pending"), pl.col("first_started")
+    out_of_order = ok & (first_pending > first_started)
+    queue = pl.when(ok & first_pending.is_not_null() & first_started.is_not_null()).then(
+        pl.when(first_pending <= first_started)
+        .then(_ms(first_pending, first_started))
+        .otherwise(_ms(pl.col("started_at"), first_started))
+    )
     finished_ok = ok & ~pl.col("is_running")
     started_at = pl.when(ok).then(pl.col("started_at"))
     ended_at = pl.when(finished_ok).then(pl.col("last_non_cached"))
@@ -207,12 +229,14 @@ def job_durations(frames: JobFrames, *, now: datetime | None = None) -> pl.DataF
             ended_at.alias("ended_at"),
             _ms(started_at, ended_at).alias("duration_ms"),
             "server_duration_ms",
-            pl.when(ok).then(_ms(pl.col("first_pending"), pl.col("first_started"))).alias("queue_ms"),
+            queue.alias("queue_ms"),
             pl.when(finished_ok).then(_ms(pl.col("first_started"), ended_at)).alias("run_ms"),
             running_for.alias("running_for_ms"),
             pl.col("retry_count").fill_null(0),
             pl.col("attempts").fill_null(0),
             pl.when(ok).then(pl.col("cache_hits")).when(pl.col("timeline_ok").is_null()).then(0).alias("cache_hits"),
+            out_of_order.fill_null(False).alias("events_out_of_order"),
+            "input_id",
         )
         .cast(DURATIONS_SCHEMA)
         .collect()

@@ -6,7 +6,6 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
-import numpy as np
 import polars as pl
 import pytest
 from hypothesis import given, settings
@@ -24,7 +23,6 @@ from roe_analysis.analysis import (
     status_time,
     status_time_summary,
 )
-from roe_analysis.analysis._duration_summaries import duration_summary_schema
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, STATUS_TIME_SCHEMA
 from roe_analysis.frames import JobFrames
 
@@ -88,11 +86,87 @@ def test_plain_job_splits_into_queue_and_run() -> None:
                 "retry_count": 0,
                 "attempts": 1,
                 "cache_hits": 0,
+                "events_out_of_order": False,
+                "input_id": None,
             }
         ],
         schema=DURATIONS_SCHEMA,
     )
     assert_frame_equal(result, expected)
+
+
+def test_pending_stamped_after_started_is_flagged_and_queue_is_never_negative() -> None:
+    # PENDING at 3 s, STARTED at 1 s: the spec orders events by timestamp, so the job's timeline is
+    # STARTED(1 s) -> PENDING(3 s) -> SUCCESS(5 s). The old first PENDING -> first STARTED gave -2000.
+    frames = make_frames(
+        [{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "SUCCESS"}],
+        [
+            ("a", "PENDING", 3000),
+            ("a", "STARTED", 1000),
+            ("a", "SUCCESS", 5000),
+            ("b", "PENDING", 0),
+            ("b", "STARTED", 1500),
+            ("b", "SUCCESS", 4000),
+        ],
+    )
+
+    result = job_durations(frames).select("job_id", "queue_ms", "run_ms", "duration_ms", "events_out_of_order")
+
+    # a: earliest event is STARTED itself -> queue 0; run STARTED -> SUCCESS = 4000 = duration.
+    assert result.rows() == [("a", 0, 4000, 4000, True), ("b", 1500, 2500, 4000, False)]
+
+
+def test_out_of_order_queue_counts_from_the_earliest_event() -> None:
+    # RETRY at 0, STARTED at 2 s, PENDING at 4 s: queue = 2000 (earliest event -> first STARTED).
+    frames = make_frames(
+        [{"id": "a", "status": "SUCCESS"}],
+        [("a", "RETRY", 0), ("a", "PENDING", 4000), ("a", "STARTED", 2000), ("a", "SUCCESS", 6000)],
+    )
+
+    result = row_of(job_durations(frames), "a")
+
+    assert (result["queue_ms"], result["run_ms"], result["events_out_of_order"]) == (2000, 4000, True)
+    assert result["queue_ms"] + result["run_ms"] == result["duration_ms"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["PENDING", "STARTED", "RETRY"]), st.integers(0, 10_000)), max_size=6))
+def test_queue_ms_is_never_negative(events: list[tuple[str, int]]) -> None:
+    frames = make_frames(
+        [{"id": "a", "status": "SUCCESS"}],
+        [("a", status, float(ms)) for status, ms in events] + [("a", "SUCCESS", 20_000.0)],
+    )
+
+    result = row_of(job_durations(frames), "a")
+
+    pending = [ms for status, ms in events if status == "PENDING"]
+    started = [ms for status, ms in events if status == "STARTED"]
+    if pending and started:
+        assert result["queue_ms"] >= 0
+        assert result["events_out_of_order"] == (min(pending) > min(started))
+        expected = min(started) - (min(pending) if min(pending) <= min(started) else min(ms for _, ms in events))
+        assert result["queue_ms"] == expected
+    else:
+        assert result["queue_ms"] is None
+        assert result["events_out_of_order"] is False
+
+
+def test_input_id_is_the_canonical_input_identity() -> None:
+    frames = JobFrames.from_tables(
+        jobs=[{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "SUCCESS"}, {"id": "c", "status": "SUCCESS"}],
+        inputs=[
+            {"job_id": "a", "key": "q", "value": "1"},
+            {"job_id": "a", "key": "r", "value": "2"},
+            {"job_id": "b", "key": "r", "value": "2"},
+            {"job_id": "b", "key": "q", "value": "1"},
+        ],
+    )
+
+    result = job_durations(frames).select("job_id", "input_id")
+
+    ids = dict(result.rows())
+    assert ids["a"] == ids["b"] == '{"key":"q","value":"1"}\n{"key":"r","value":"2"}'
+    assert ids["c"] is None
 
 
 def test_events_are_ordered_by_timestamp_not_array_position() -> None:
@@ -465,244 +539,7 @@ def test_status_time_summary_reports_missing_columns() -> None:
     assert isinstance(error.value, ValueError)
 
 
-# --- duration_summary ---------------------------------------------------------------------------
-
-
-def durations_frame(rows: Sequence[tuple[str, int | None, bool, int | None]]) -> pl.DataFrame:
-    return pl.DataFrame(
-        rows,
-        schema={
-            "agent_version_name": pl.String,
-            "duration_ms": pl.Int64,
-            "is_running": pl.Boolean,
-            "running_for_ms": pl.Int64,
-        },
-        orient="row",
-    )
-
-
-def test_summary_counts_and_quantiles_match_numpy() -> None:
-    rng = np.random.default_rng(0)
-    v1 = rng.integers(100, 10_000, size=57)
-    v2 = rng.integers(100, 10_000, size=31)
-    rows = [("v1", int(x), False, None) for x in v1] + [("v2", int(x), False, None) for x in v2]
-    rows += [("v1", None, True, 20_000), ("v1", None, False, None)]  # running, and finished without duration
-
-    result = duration_summary(durations_frame(rows), quantiles=(0.5, 0.9, 0.999))
-
-    assert result.columns == list(duration_summary_schema(quantiles=(0.5, 0.9, 0.999)))
-    v1_row = result.row(0, named=True)
-    assert (v1_row["n"], v1_row["n_finished"], v1_row["n_running"], v1_row["n_measured"], v1_row["n_censored"]) == (
-        59,
-        58,
-        1,
-        57,
-        1,
-    )
-    assert v1_row["share_running"] == pytest.approx(1 / 59)
-    assert v1_row["mean_ms"] == pytest.approx(v1.mean())
-    for q, name in [(0.5, "p50"), (0.9, "p90"), (0.999, "p99_9")]:
-        assert v1_row[name] == pytest.approx(np.quantile(v1, q))
-        assert v1_row[f"{name}_low"] <= v1_row[name] <= v1_row[f"{name}_high"]
-    assert result.row(1, named=True)["p50"] == pytest.approx(np.quantile(v2, 0.5))
-
-
-def test_summary_quantile_ci_matches_brute_force_bootstrap() -> None:
-    values = np.random.default_rng(4).lognormal(7, 1, size=300).astype(np.int64)
-    frame = durations_frame([("v1", int(x), False, None) for x in values])
-
-    result = duration_summary(frame, quantiles=(0.5,), n_resamples=20_000).row(0, named=True)
-
-    rng = np.random.default_rng(1)
-    reps = np.quantile(values[rng.integers(0, values.size, (20_000, values.size))], 0.5, axis=1)
-    low, high = np.quantile(reps, [0.025, 0.975])
-    assert result["p50_low"] == pytest.approx(low, abs=0.05 * (high - low))
-    assert result["p50_high"] == pytest.approx(high, abs=0.05 * (high - low))
-
-
-def test_summary_is_seeded() -> None:
-    frame = durations_frame([("v1", int(x), False, None) for x in range(1, 40)])
-
-    first = duration_summary(frame, seed=1)
-    again = duration_summary(frame, seed=1)
-    other = duration_summary(frame, seed=2)
-
-    assert_frame_equal(first, again)
-    assert (
-        first["p90_low"].to_list() != other["p90_low"].to_list()
-        or first["p90_high"].to_list() != other["p90_high"].to_list()
-    )
-
-
-def test_km_median_treats_running_jobs_as_censored() -> None:
-    # Finished 1000, 2000, 3000, 4000; running for 2500 and 9000.
-    # KM: t=1000 S=5/6; t=2000 S=5/6*4/5=2/3; t=3000 (at risk 3) S=2/3*2/3=4/9 <= 0.5 -> 3000.
-    frame = durations_frame(
-        [
-            ("v1", 1000, False, None),
-            ("v1", 2000, False, None),
-            ("v1", 3000, False, None),
-            ("v1", 4000, False, None),
-            ("v1", None, True, 2500),
-            ("v1", None, True, 9000),
-        ]
-    )
-
-    result = duration_summary(frame, quantiles=(0.5,)).row(0, named=True)
-
-    assert result["km_median_ms"] == 3000.0
-    assert result["p50"] == 2500.0  # the naive median of finished jobs only
-    assert result["n_censored"] == 2
-
-
-def test_km_median_null_when_running_age_unknown() -> None:
-    frame = durations_frame([("v1", 1000, False, None), ("v1", None, True, None)])
-
-    result = duration_summary(frame).row(0, named=True)
-
-    assert result["km_median_ms"] is None
-    assert (result["n_running"], result["n_censored"]) == (1, 0)
-
-
-def test_km_median_from_job_frames_with_now() -> None:
-    frames = make_frames(
-        [{"id": "a", "status": "SUCCESS"}, {"id": "b", "status": "SUCCESS"}, {"id": "c", "status": "STARTED"}],
-        [("a", "PENDING", 0), ("a", "SUCCESS", 1000), ("b", "PENDING", 0), ("b", "SUCCESS", 3000), ("c", "PENDING", 0)],
-    )
-
-    without_now = duration_summary(frames).row(0, named=True)
-    with_now = duration_summary(frames, now=T0 + timedelta(seconds=10)).row(0, named=True)
-
-    assert without_now["km_median_ms"] is None
-    # 1000 (S=2/3), 3000 (at risk 2: S=1/3) -> 3000; c censored at 10 000.
-    assert with_now["km_median_ms"] == 3000.0
-
-
-def test_summary_group_with_only_running_jobs() -> None:
-    frame = durations_frame([("v1", None, True, 100), ("v1", None, True, 200)])
-
-    result = duration_summary(frame, quantiles=(0.5,)).row(0, named=True)
-
-    assert (result["n"], result["n_measured"], result["share_running"]) == (2, 0, 1.0)
-    assert (result["mean_ms"], result["p50"], result["p50_low"], result["km_median_ms"]) == (None, None, None, None)
-
-
-def test_summary_overall_and_null_group() -> None:
-    frame = durations_frame([("v1", 10, False, None), (None, 30, False, None)])
-
-    overall = duration_summary(frame, by=(), quantiles=(0.5,))
-    grouped = duration_summary(frame, quantiles=(0.5,))
-
-    assert overall.select("n", "p50").row(0) == (2, 20.0)
-    assert grouped.select("agent_version_name", "p50").rows() == [("v1", 10.0), (None, 30.0)]
-
-
-def test_summary_empty_input_has_the_same_schema() -> None:
-    result = duration_summary(JobFrames.empty(), quantiles=(0.5, 0.9))
-
-    assert result.schema == duration_summary_schema(quantiles=(0.5, 0.9))
-    assert result.height == 0
-
-
-def test_summary_single_job() -> None:
-    frame = durations_frame([("v1", 1234, False, None)])
-
-    result = duration_summary(frame, quantiles=(0.5,)).row(0, named=True)
-
-    assert (result["p50"], result["p50_low"], result["p50_high"], result["km_median_ms"]) == (1234.0,) * 4
-
-
-def test_summary_validates_arguments() -> None:
-    frame = durations_frame([("v1", 1, False, None)])
-    with pytest.raises(MissingColumnsError, match="did you mean 'agent_version_name'"):
-        duration_summary(frame, by="agent_version")
-    with pytest.raises(ValueError, match="distinct"):
-        duration_summary(frame, quantiles=(0.5, 0.5))
-    with pytest.raises(ValueError, match="now only applies to JobFrames"):
-        duration_summary(frame, now=T0)
-    with pytest.raises(ValueError, match="between 0 and 1"):
-        duration_summary(frame, quantiles=(50,))
-    with pytest.raises(TypeError, match="job_durations"):
-        duration_summary({"duration_ms": [1]})  # type: ignore[arg-type]
-
-
-# --- duration_trend, slowest_jobs, duration_mismatches -----------------------------------------
-
-
-def test_duration_trend_by_day_and_version() -> None:
-    day = lambda d, h=9: datetime(2026, 5, d, h, tzinfo=UTC)  # noqa: E731
-    frame = pl.DataFrame(
-        {
-            "agent_version_name": ["v1", "v1", "v1", "v2", "v1"],
-            "created_at": [day(1), day(1, 23), day(2), day(1), day(3)],
-            "duration_ms": [100, 300, 50, 999, None],
-            "is_running": [False, False, False, False, True],
-            "running_for_ms": [None, None, None, None, None],
-        },
-        schema_overrides={"running_for_ms": pl.Int64},
-    )
-
-    result = duration_trend(frame, quantiles=(0.5,)).select(
-        "period_start", "agent_version_name", "n", "n_running", "p50"
-    )
-
-    expected = pl.DataFrame(
-        {
-            "period_start": [day(1, 0), day(1, 0), day(2, 0), day(3, 0)],
-            "agent_version_name": ["v1", "v2", "v1", "v1"],
-            "n": [2, 1, 1, 1],
-            "n_running": [0, 0, 0, 1],
-            "p50": [200.0, 999.0, 50.0, None],
-        },
-        schema_overrides={"n": pl.UInt32, "n_running": pl.UInt32},
-    )
-    assert_frame_equal(result, expected)
-
-
-def test_duration_trend_empty_and_bad_every() -> None:
-    result = duration_trend(JobFrames.empty(), quantiles=(0.5,))
-
-    assert result.height == 0
-    assert result.schema["period_start"] == pl.Datetime("us", "UTC")
-    with pytest.raises(ValueError, match="Polars duration string"):
-        duration_trend(JobFrames.empty(), every="daily")
-
-
-def slow_frame() -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "job_id": ["a", "b", "c", "d", "e", "f"],
-            "agent_version_name": ["v1", "v1", "v2", "v2", "v1", "v2"],
-            "duration_ms": [300, 500, 200, 200, None, 100],
-            "is_running": [False, False, False, False, True, False],
-            "running_for_ms": [None, None, None, None, 10_000, None],
-        }
-    )
-
-
-def test_slowest_jobs_overall_with_ties_by_job_id() -> None:
-    result = slowest_jobs(slow_frame(), by=None, n=4).select("rank", "job_id", "elapsed_ms")
-
-    expected = pl.DataFrame(
-        {"rank": [1, 2, 3, 4], "job_id": ["b", "a", "c", "d"], "elapsed_ms": [500, 300, 200, 200]},
-        schema_overrides={"rank": pl.UInt32},
-    )
-    assert_frame_equal(result, expected)
-
-
-def test_slowest_jobs_per_group_including_running() -> None:
-    result = slowest_jobs(slow_frame(), n=1, by="agent_version_name", include_running=True)
-
-    assert result.select("agent_version_name", "rank", "job_id", "is_running").rows() == [
-        ("v1", 1, "e", True),
-        ("v2", 1, "c", False),
-    ]
-
-
-def test_slowest_jobs_empty_and_bad_n() -> None:
-    assert slowest_jobs(JobFrames.empty(), by=None).height == 0
-    with pytest.raises(ValueError, match="positive integer"):
-        slowest_jobs(slow_frame(), by=None, n=0)
+# --- duration_mismatches -------------------------------------------------------------------------
 
 
 def test_duration_mismatches_reasons_and_tolerance() -> None:
@@ -854,24 +691,3 @@ def test_status_time_summary_overall() -> None:
         ("PENDING", 1, 1000.0, 0.25),
         ("STARTED", 1, 3000.0, 0.75),
     ]
-
-
-def test_include_cached_false_leaves_cache_hits_out_of_every_statistic() -> None:
-    # Cache hits last 0 ms by the API's rule; counted as runs they pull every quantile down.
-    durations = pl.DataFrame(
-        {
-            "agent_version_name": ["v1"] * 4,
-            "created_at": [datetime(2026, 5, 1, tzinfo=UTC)] * 4,
-            "terminal_status": ["SUCCESS", "SUCCESS", "CACHED", None],
-            "duration_ms": [1000, 3000, 0, None],
-            "is_running": [False, False, False, True],
-            "running_for_ms": [None, None, None, None],
-        },
-        schema_overrides={"running_for_ms": pl.Int64, "terminal_status": pl.String},
-    )
-    with_cache = duration_summary(durations, quantiles=(0.5,)).row(0, named=True)
-    without = duration_summary(durations, quantiles=(0.5,), include_cached=False).row(0, named=True)
-    assert (with_cache["n"], with_cache["n_measured"], with_cache["p50"]) == (4, 3, 1000.0)
-    assert (without["n"], without["n_measured"], without["p50"], without["n_running"]) == (3, 2, 2000.0, 1)
-    trend = duration_trend(durations, quantiles=(0.5,), include_cached=False)
-    assert trend.select("n", "p50").row(0) == (3, 2000.0)
