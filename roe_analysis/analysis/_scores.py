@@ -2,13 +2,17 @@
 one row per job beside its duration (`score_vs_duration`).
 
 Scores have no fixed scale: nothing here assumes 0–1, and a pass threshold is always passed
-explicitly (a score passes when ``score >= threshold``). NaN scores count as missing. A mean's
-interval is the percentile bootstrap (seeded, `bootstrap_replicates`), a pass rate's is Wilson.
-Comparing versions with each other is in `roe_analysis.analysis._comparisons`.
+explicitly (a score passes when ``score >= threshold``). NaN scores count as missing. The unit of
+the intervals is the input (``cluster=`` for another column): a mean's interval is the expanded
+percentile cluster bootstrap (seeded), a pass rate's is Wilson's with effective n ``n / deff``
+(`roe_analysis.analysis._score_intervals`); below `MIN_N` inputs there is none. Agents whose scores
+are on different scales (`roe_analysis.analysis._scales`) are not pooled. Comparing versions with
+each other is in `roe_analysis.analysis._comparisons`.
 """
 
 from __future__ import annotations
 
+import numpy as np
 import polars as pl
 
 from roe_analysis._schema import UTC, Status
@@ -25,28 +29,30 @@ from roe_analysis.analysis._common import (
     with_period,
 )
 from roe_analysis.analysis._job_durations import job_durations
-from roe_analysis.analysis._stats import (
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    bootstrap_mean_ci,
-    check_confidence,
-    wilson_interval,
-)
-from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.analysis._scales import check_one_scale
+from roe_analysis.analysis._score_intervals import cluster_mean_interval, cluster_wilson_interval, effective_n
+from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
+from roe_analysis.analysis._units import MIN_N, cluster_column, design_effect, input_ids
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
 from roe_analysis.frames import JobFrames
 
 _SUMMARY_STATS: dict[str, pl.DataType] = {
     "n": pl.UInt32(),
     "n_scored": pl.UInt32(),
+    "n_inputs": pl.UInt32(),
     "mean": pl.Float64(),
     "mean_low": pl.Float64(),
     "mean_high": pl.Float64(),
     "median": pl.Float64(),
     "std": pl.Float64(),
+    "design_effect": pl.Float64(),
     "n_passed": pl.UInt32(),
     "pass_rate": pl.Float64(),
     "pass_low": pl.Float64(),
     "pass_high": pl.Float64(),
+    "pass_design_effect": pl.Float64(),
+    "too_few": pl.Boolean(),
+    "note": pl.String(),
 }
 
 
@@ -87,12 +93,98 @@ def _summary_schema(keys: list[str], key_dtypes: pl.Schema) -> pl.Schema:
     return pl.Schema({**{k: key_dtypes[k] for k in keys}, **_SUMMARY_STATS})
 
 
+def _metadata_column(metadata: pl.DataFrame, key: str) -> pl.DataFrame:
+    """``id → key``: the value of one metadata key per job (the first if a job repeats it)."""
+    return (
+        metadata.filter(pl.col("key") == key)
+        .unique(subset="job_id", keep="first", maintain_order=True)
+        .select(pl.col("job_id").alias("id"), pl.col("value").alias(key))
+    )
+
+
+def _prepared(
+    frames: JobFrames | pl.DataFrame,
+    *,
+    keys: list[str],
+    extra: list[str],
+    metric: str,
+    cluster: str | None,
+    helper: str,
+) -> tuple[pl.DataFrame, str]:
+    """The jobs with the ``keys`` (metadata keys joined), ``value`` and ``cluster``; and the unit's name.
+
+    ``extra`` are further columns the caller needs from the jobs frame (e.g. ``created_at``).
+    """
+    if cluster is not None and (not isinstance(cluster, str) or not cluster):
+        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
+    jobs = jobs_frame(frames, helper=helper)
+    check_metric_column(jobs, metric, helper)
+    wanted = [*keys, *([cluster] if cluster not in (None, "input_id") else [])]
+    if isinstance(frames, JobFrames):
+        require_columns(jobs, extra, helper=helper)
+        metadata_keys = frames.metadata.get_column("key").unique().sort().to_list()
+        missing = [k for k in dict.fromkeys(wanted) if k not in jobs.columns and k not in metadata_keys]
+        if missing:
+            error = MissingColumnsError(helper, missing, [*jobs.columns, *metadata_keys])
+            hint = str(error).partition(f"available columns: {error.available}.")[2]
+            error.args = (
+                f"{helper}: {missing} is neither a jobs column nor a metadata key; jobs columns: {jobs.columns}; "
+                f"metadata keys: {metadata_keys}.{hint}",
+            )
+            raise error
+        for key in dict.fromkeys(k for k in wanted if k not in jobs.columns):
+            jobs = jobs.join(_metadata_column(frames.metadata, key), on="id", how="left", maintain_order="left")
+        if cluster in (None, "input_id"):
+            jobs = jobs.join(
+                input_ids(frames.inputs).rename({"job_id": "id"}), on="id", how="left", maintain_order="left"
+            )
+        jobs = jobs.with_columns(pl.col("id").alias("job_id"))
+    else:
+        require_columns(jobs, [*wanted, *extra], helper=helper)
+    value = metric_value(metric)
+    if "agent_id" not in keys:
+        check_one_scale(jobs.with_columns(value.alias("\x00value")), value="\x00value", helper=helper, metric=metric)
+    name = "input_id" if cluster is None else cluster
+    if name == "input_id" and name not in jobs.columns:
+        jobs = jobs.with_columns(pl.lit(None, dtype=pl.String).alias("input_id"))
+        unit = "jobs"
+    else:
+        unit = "inputs" if name == "input_id" else f"clusters of {name}"
+    out = jobs.select(*keys, *extra, value.alias("value"), cluster_column(jobs, name, helper=helper).alias("cluster"))
+    return out, unit
+
+
+def _group_intervals(
+    values: np.ndarray,
+    clusters: np.ndarray,
+    threshold: float | None,
+    *,
+    confidence: float,
+    n_resamples: int,
+    seed: int,
+) -> tuple[float | None, ...]:
+    """``mean_low, mean_high, design_effect, pass_low, pass_high, pass_design_effect`` of one group."""
+    g = np.unique(clusters).size
+    if values.size == 0:
+        return (None,) * 6
+    singletons = g == values.size
+    varied = values.size >= 2 and values.min() != values.max()
+    deff = (1.0 if varied else None) if singletons else design_effect(values, clusters)
+    low, high = cluster_mean_interval(values, clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
+    if threshold is None:
+        return low, high, deff, None, None, None
+    passed = (values >= threshold).astype(np.float64)
+    _, pass_deff = effective_n(passed, clusters)
+    pass_low, pass_high = cluster_wilson_interval(passed, clusters, confidence=confidence)
+    return low, high, deff, pass_low, pass_high, pass_deff
+
+
 def _summarise(
     frame: pl.DataFrame,
     *,
     keys: list[str],
-    metric: str,
     threshold: float | None,
+    unit: str,
     confidence: float,
     n_resamples: int,
     seed: int,
@@ -100,7 +192,7 @@ def _summarise(
     schema = _summary_schema(keys, frame.schema)
     if frame.height == 0:
         return pl.DataFrame(schema=schema)
-    data = frame.select(*keys, metric_value(metric).alias("value"))
+    data = frame.select(*keys, "value", pl.col("cluster").rank("dense").alias("cluster"))
     if keys:
         data = data.sort(keys, nulls_last=True)
     value = pl.col("value")
@@ -108,6 +200,7 @@ def _summarise(
     aggs = [
         pl.len().alias("n"),
         value.count().alias("n_scored"),
+        pl.col("cluster").filter(value.is_not_null()).n_unique().alias("n_inputs"),
         value.mean().alias("mean"),
         value.median().alias("median"),
         value.std(ddof=1).alias("std"),
@@ -119,20 +212,29 @@ def _summarise(
     else:
         stats = data.select(aggs)
         groups = [data]
-    lows: list[float | None] = []
-    highs: list[float | None] = []
+    rows = []
     for group in groups:
-        values = group.get_column("value").drop_nulls().to_numpy()
-        low, high = bootstrap_mean_ci(values, confidence=confidence, n_resamples=n_resamples, seed=seed)
-        lows.append(low)
-        highs.append(high)
-    pass_low, pass_high = wilson_interval(pl.col("n_passed"), pl.col("n_scored"), confidence=confidence)
+        scored = group.drop_nulls("value")
+        rows.append(
+            _group_intervals(
+                scored.get_column("value").to_numpy(),
+                scored.get_column("cluster").to_numpy(),
+                threshold,
+                confidence=confidence,
+                n_resamples=n_resamples,
+                seed=seed,
+            )
+        )
+    names = ["mean_low", "mean_high", "design_effect", "pass_low", "pass_high", "pass_design_effect"]
+    columns = list(zip(*rows, strict=True))
+    too_few = pl.col("n_inputs") < MIN_N
     out = stats.with_columns(
-        pl.Series("mean_low", lows, dtype=pl.Float64),
-        pl.Series("mean_high", highs, dtype=pl.Float64),
+        *(pl.Series(name, column, dtype=pl.Float64) for name, column in zip(names, columns, strict=True)),
         pl.when(pl.col("n_scored") > 0).then(pl.col("n_passed") / pl.col("n_scored")).alias("pass_rate"),
-        pass_low.alias("pass_low"),
-        pass_high.alias("pass_high"),
+        too_few.alias("too_few"),
+        pl.when(too_few)
+        .then(pl.format(f"too few to tell: {{}} {unit} (need {MIN_N})", pl.col("n_inputs")))
+        .alias("note"),
     )
     return out.select(list(schema)).cast(schema)
 
@@ -146,25 +248,49 @@ def score_summary(
     confidence: float = 0.95,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    cluster: str | None = None,
 ) -> pl.DataFrame:
-    """Score statistics per group.
+    """Score statistics per group, with the input (not the run) as the unit of the intervals.
 
     Columns: the ``by`` columns, ``n`` (jobs), ``n_scored`` (jobs with a score: every statistic
-    below uses these), ``mean`` with its percentile-bootstrap interval ``mean_low``/``mean_high``,
-    ``median``, ``std`` (sample standard deviation, ddof=1, null below two scores), and
-    ``n_passed``, ``pass_rate`` (``n_passed / n_scored``, a score passing when ``>= threshold``)
-    with its Wilson interval ``pass_low``/``pass_high``. The pass columns are null without a
-    ``threshold``; they are always present so the schema does not depend on the arguments.
+    below uses these), ``n_inputs`` (distinct inputs — clusters — among them), ``mean`` with its
+    interval ``mean_low``/``mean_high``, ``median``, ``std`` (sample standard deviation, ddof=1, null
+    below two scores), ``design_effect`` (variance of the mean under clustering over that of
+    independent runs: 1 = reruns as good as new inputs), ``n_passed``, ``pass_rate``
+    (``n_passed / n_scored``, a score passing when ``>= threshold``) with its interval
+    ``pass_low``/``pass_high`` and ``pass_design_effect``, ``too_few`` (``n_inputs < MIN_N``) and
+    ``note`` ("too few to tell: 4 inputs (need 10)", else null). The pass columns are null without
+    a ``threshold``; every column is always present so the schema does not depend on the arguments.
+
+    The unit is the input: runs of one input are correlated, so the mean's interval is the expanded
+    percentile cluster bootstrap and the pass rate's is Wilson's with effective n ``n / deff``
+    (see `roe_analysis.analysis._score_intervals`). With `JobFrames` each job's input is its set of
+    input (key, value) pairs; a frame's ``input_id`` column is used if it has one, else every row is
+    its own unit. Below ``MIN_N`` (10) inputs, or where an interval would have zero width, the
+    interval is null.
+
+    When several agents are loaded (an ``agent_id`` column) and ``by`` does not include
+    ``agent_id``, their scores must be on one scale (0–1, 1–5, 0–10 or 0–100, recognised from the
+    observed range): pooling 0–1 scores with 0–100 ones is refused.
 
     Args:
         frames: `JobFrames`, or any frame with the ``by`` and ``metric`` columns (e.g. ``jobs``).
-        by: grouping column(s); ``None`` or ``()`` for one overall row.
+        by: grouping column(s); ``None`` or ``()`` for one overall row. With `JobFrames` a name may
+            also be a metadata key (its value per job, null where a job lacks it).
         threshold: pass mark on the score's own scale; scores have no fixed scale, so there is no
             default.
         metric: the numeric column to summarise, e.g. ``"human_score"``.
         confidence: level of the intervals.
         n_resamples: bootstrap resamples per group.
         seed: seed of the bootstrap, so reruns agree exactly.
+        cluster: the unit of the intervals: ``None`` (or ``"input_id"``) for the input, or any jobs
+            column or (with `JobFrames`) metadata key, such as a customer.
+
+    Raises:
+        MissingColumnsError: ``by``/``cluster`` names neither a column nor (with `JobFrames`) a
+            metadata key; the message lists both.
+        InvalidArgumentError: the agents' scores are on different scales and ``by`` does not
+            separate them.
 
     Examples:
         >>> import polars as pl
@@ -172,26 +298,26 @@ def score_summary(
         ...     {"agent_version_name": ["v1"] * 4 + ["v2"] * 2, "grader_score": [1.0, 2.0, 3.0, None, 4.0, 4.0]}
         ... )
         >>> score_summary(jobs, threshold=2).select(
-        ...     "agent_version_name", "n", "n_scored", "mean", "median", "std", "pass_rate"
+        ...     "agent_version_name", "n", "n_scored", "n_inputs", "mean", "std", "pass_rate", "too_few"
         ... )
-        shape: (2, 7)
-        ┌────────────────────┬─────┬──────────┬──────┬────────┬─────┬───────────┐
-        │ agent_version_name ┆ n   ┆ n_scored ┆ mean ┆ median ┆ std ┆ pass_rate │
-        │ ---                ┆ --- ┆ ---      ┆ ---  ┆ ---    ┆ --- ┆ ---       │
-        │ str                ┆ u32 ┆ u32      ┆ f64  ┆ f64    ┆ f64 ┆ f64       │
-        ╞════════════════════╪═════╪══════════╪══════╪════════╪═════╪═══════════╡
-        │ v1                 ┆ 4   ┆ 3        ┆ 2.0  ┆ 2.0    ┆ 1.0 ┆ 0.666667  │
-        │ v2                 ┆ 2   ┆ 2        ┆ 4.0  ┆ 4.0    ┆ 0.0 ┆ 1.0       │
-        └────────────────────┴─────┴──────────┴──────┴────────┴─────┴───────────┘
+        shape: (2, 8)
+        ┌────────────────────┬─────┬──────────┬──────────┬──────┬─────┬───────────┬─────────┐
+        │ agent_version_name ┆ n   ┆ n_scored ┆ n_inputs ┆ mean ┆ std ┆ pass_rate ┆ too_few │
+        │ ---                ┆ --- ┆ ---      ┆ ---      ┆ ---  ┆ --- ┆ ---       ┆ ---     │
+        │ str                ┆ u32 ┆ u32      ┆ u32      ┆ f64  ┆ f64 ┆ f64       ┆ bool    │
+        ╞════════════════════╪═════╪══════════╪══════════╪══════╪═════╪═══════════╪═════════╡
+        │ v1                 ┆ 4   ┆ 3        ┆ 3        ┆ 2.0  ┆ 1.0 ┆ 0.666667  ┆ true    │
+        │ v2                 ┆ 2   ┆ 2        ┆ 2        ┆ 4.0  ┆ 0.0 ┆ 1.0       ┆ true    │
+        └────────────────────┴─────┴──────────┴──────────┴──────┴─────┴───────────┴─────────┘
+        >>> score_summary(jobs).get_column("note").to_list()
+        ['too few to tell: 3 jobs (need 10)', 'too few to tell: 2 jobs (need 10)']
     """
     check_confidence(confidence)
     check_threshold(threshold, helper="score_summary")
     keys = group_keys(by, helper="score_summary")
-    jobs = jobs_frame(frames, helper="score_summary")
-    require_columns(jobs, keys, helper="score_summary")
-    check_metric_column(jobs, metric, "score_summary")
+    table, unit = _prepared(frames, keys=keys, extra=[], metric=metric, cluster=cluster, helper="score_summary")
     return _summarise(
-        jobs, keys=keys, metric=metric, threshold=threshold, confidence=confidence, n_resamples=n_resamples, seed=seed
+        table, keys=keys, threshold=threshold, unit=unit, confidence=confidence, n_resamples=n_resamples, seed=seed
     )
 
 
@@ -205,11 +331,14 @@ def score_drift(
     confidence: float = 0.95,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    cluster: str | None = None,
 ) -> pl.DataFrame:
     """`score_summary` per period of job creation: ``period_start`` then the summary's columns.
 
     Jobs fall in the period (``every``: ``"1h"``, ``"1d"``, ``"1w"``…) in which they were created
-    (``created_at`` truncated, UTC). Periods without jobs have no row.
+    (``created_at`` truncated, UTC). Periods without jobs have no row. ``by`` (metadata keys
+    included), ``cluster`` and the one-scale rule are as in `score_summary`; the inputs are counted
+    per period.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -222,30 +351,30 @@ def score_drift(
         ...         "grader_score": [0.5, 0.7, 0.2, None],
         ...     }
         ... )
-        >>> score_drift(jobs).select("period_start", "agent_version_name", "n", "n_scored", "mean")
-        shape: (2, 5)
-        ┌─────────────────────────┬────────────────────┬─────┬──────────┬──────┐
-        │ period_start            ┆ agent_version_name ┆ n   ┆ n_scored ┆ mean │
-        │ ---                     ┆ ---                ┆ --- ┆ ---      ┆ ---  │
-        │ datetime[μs, UTC]       ┆ str                ┆ u32 ┆ u32      ┆ f64  │
-        ╞═════════════════════════╪════════════════════╪═════╪══════════╪══════╡
-        │ 2026-05-01 00:00:00 UTC ┆ v1                 ┆ 2   ┆ 2        ┆ 0.6  │
-        │ 2026-05-02 00:00:00 UTC ┆ v1                 ┆ 2   ┆ 1        ┆ 0.2  │
-        └─────────────────────────┴────────────────────┴─────┴──────────┴──────┘
+        >>> score_drift(jobs).select("period_start", "agent_version_name", "n", "n_scored", "mean", "mean_low")
+        shape: (2, 6)
+        ┌─────────────────────────┬────────────────────┬─────┬──────────┬──────┬──────────┐
+        │ period_start            ┆ agent_version_name ┆ n   ┆ n_scored ┆ mean ┆ mean_low │
+        │ ---                     ┆ ---                ┆ --- ┆ ---      ┆ ---  ┆ ---      │
+        │ datetime[μs, UTC]       ┆ str                ┆ u32 ┆ u32      ┆ f64  ┆ f64      │
+        ╞═════════════════════════╪════════════════════╪═════╪══════════╪══════╪══════════╡
+        │ 2026-05-01 00:00:00 UTC ┆ v1                 ┆ 2   ┆ 2        ┆ 0.6  ┆ null     │
+        │ 2026-05-02 00:00:00 UTC ┆ v1                 ┆ 2   ┆ 1        ┆ 0.2  ┆ null     │
+        └─────────────────────────┴────────────────────┴─────┴──────────┴──────┴──────────┘
     """
     check_confidence(confidence)
     check_threshold(threshold, helper="score_drift")
     check_every(every, helper="score_drift")
     keys = group_keys(by, helper="score_drift")
     groups = period_keys(keys, helper="score_drift")
-    jobs = jobs_frame(frames, helper="score_drift")
-    require_columns(jobs, [*keys, "created_at"], helper="score_drift")
-    check_metric_column(jobs, metric, "score_drift")
+    table, unit = _prepared(
+        frames, keys=keys, extra=["created_at"], metric=metric, cluster=cluster, helper="score_drift"
+    )
     return _summarise(
-        with_period(jobs, every),
+        with_period(table, every),
         keys=groups,
-        metric=metric,
         threshold=threshold,
+        unit=unit,
         confidence=confidence,
         n_resamples=n_resamples,
         seed=seed,

@@ -80,7 +80,9 @@ def paired_frames(
 def test_score_summary_hand_computed_on_a_1_to_10_scale() -> None:
     jobs = jobs_frame({"v1": [2.0, 4.0, 9.0, None], "v2": [7.0, 7.0, 7.0, 10.0]})
 
-    result = score_summary(jobs, threshold=7).drop("mean_low", "mean_high", "pass_low", "pass_high")
+    result = score_summary(jobs, threshold=7).select(
+        "agent_version_name", "n", "n_scored", "mean", "median", "std", "n_passed", "pass_rate"
+    )
 
     expected = pl.DataFrame(
         {
@@ -99,6 +101,11 @@ def test_score_summary_hand_computed_on_a_1_to_10_scale() -> None:
 
 
 def test_score_summary_intervals_match_references() -> None:
+    """Every row its own unit: Wilson exactly, the mean the expanded percentile bootstrap.
+
+    Expanded percentile (Hesterberg 2015, §4.2): percentiles at α'/2 with
+    α' = 2Φ(-√(n/(n-1))·t_{n-1, 0.975}), reproduced here with scipy.stats.bootstrap.
+    """
     rng = np.random.default_rng(0)
     values = rng.normal(50, 10, size=80).round(1)
     jobs = jobs_frame({"v1": values.tolist()})
@@ -109,12 +116,16 @@ def test_score_summary_intervals_match_references() -> None:
     assert (result["pass_low"], result["pass_high"]) == pytest.approx(
         proportion_confint(k, 80, alpha=0.05, method="wilson"), abs=1e-12
     )
+    alpha = 2 * stats.norm.cdf(-np.sqrt(80 / 79) * stats.t.ppf(0.975, 79))
     expected = stats.bootstrap(
-        (values,), np.mean, n_resamples=20_000, method="percentile", rng=np.random.default_rng(1)
-    ).confidence_interval
+        (values,), np.mean, n_resamples=20_000, method="percentile", confidence_level=1 - alpha,
+        rng=np.random.default_rng(1),
+    ).confidence_interval  # fmt: skip
     width = expected.high - expected.low
-    assert result["mean_low"] == pytest.approx(expected.low, abs=0.05 * width)
-    assert result["mean_high"] == pytest.approx(expected.high, abs=0.05 * width)
+    assert result["mean_low"] == pytest.approx(expected.low, abs=0.03 * width)
+    assert result["mean_high"] == pytest.approx(expected.high, abs=0.03 * width)
+    assert (result["n_inputs"], result["design_effect"], result["pass_design_effect"]) == (80, 1.0, 1.0)
+    assert (result["too_few"], result["note"]) == (False, None)
 
 
 def test_score_summary_all_null_scores_and_nan() -> None:
@@ -133,7 +144,8 @@ def test_score_summary_all_null_scores_and_nan() -> None:
     )
     assert (v1["pass_rate"], v1["pass_low"], v1["pass_high"]) == (None, None, None)
     # NaN counts as missing, not as a score.
-    assert (v2["n_scored"], v2["mean"], v2["mean_low"], v2["mean_high"], v2["std"]) == (1, 3.0, 3.0, 3.0, None)
+    assert (v2["n_scored"], v2["mean"], v2["mean_low"], v2["mean_high"], v2["std"]) == (1, 3.0, None, None, None)
+    assert (v1["n_inputs"], v1["too_few"], v1["note"]) == (0, True, "too few to tell: 0 jobs (need 10)")
 
 
 def test_score_summary_without_threshold_keeps_the_pass_columns_null() -> None:
@@ -164,8 +176,8 @@ def test_score_summary_empty_has_fixed_schema() -> None:
 
     assert result.height == 0
     assert result.columns == [
-        "agent_version_name", "n", "n_scored", "mean", "mean_low", "mean_high", "median", "std",
-        "n_passed", "pass_rate", "pass_low", "pass_high",
+        "agent_version_name", "n", "n_scored", "n_inputs", "mean", "mean_low", "mean_high", "median", "std",
+        "design_effect", "n_passed", "pass_rate", "pass_low", "pass_high", "pass_design_effect", "too_few", "note",
     ]  # fmt: skip
     assert result.schema == again.schema
 
@@ -261,3 +273,82 @@ def test_empty_input_gives_the_same_schema_as_data(helper: Any) -> None:
     assert empty.height == 0
     assert full.height > 0
     assert empty.schema == full.schema
+
+
+# --- the input as the unit, metadata slices, one scale per pooled column -----------------------
+
+
+def repeated_frames(n_inputs: int, runs: int, *, agents: dict[str, float] | None = None) -> JobFrames:
+    """``n_inputs`` inputs run ``runs`` times each; per agent (id → scale factor) scores ``scale·i/n``."""
+    jobs, inputs, metadata = [], [], []
+    for agent, scale in (agents or {"00000000-0000-4000-8000-0000000000aa": 1.0}).items():
+        for i in range(n_inputs):
+            for r in range(runs):
+                job_id = f"{agent}-{i}-{r}"
+                jobs.append({"id": job_id, "agent_id": agent, "agent_version_name": "v1", "status": "SUCCESS",
+                             "grader_score": scale * (i + r % 2) / (n_inputs + 1)})  # fmt: skip
+                inputs.append({"job_id": job_id, "input_index": 0, "key": "q", "value": str(i), "data_type": "text"})
+                metadata.append({"job_id": job_id, "key": "customer", "value": "acme" if i % 2 else "globex"})
+    return JobFrames.from_tables(jobs=jobs, inputs=inputs, metadata=metadata)
+
+
+def test_score_summary_counts_inputs_not_runs() -> None:
+    frames = repeated_frames(4, 3)
+
+    row = score_summary(frames, by=None, threshold=0.5).row(0, named=True)
+
+    assert (row["n"], row["n_scored"], row["n_inputs"], row["too_few"]) == (12, 12, 4, True)
+    assert row["note"] == "too few to tell: 4 inputs (need 10)"
+    assert (row["mean_low"], row["mean_high"], row["pass_low"], row["pass_high"]) == (None, None, None, None)
+
+
+def test_score_summary_by_and_cluster_a_metadata_key() -> None:
+    frames = repeated_frames(12, 2)
+    scores = frames.jobs.get_column("grader_score").to_numpy()
+    customers = ["acme" if int(i.split("-")[-2]) % 2 else "globex" for i in frames.jobs.get_column("id")]
+
+    result = score_summary(frames, by="customer").select("customer", "n", "n_inputs", "mean")
+    by_customer = score_summary(frames, by=None, cluster="customer").row(0, named=True)
+
+    expected = {c: scores[np.array(customers) == c] for c in ("acme", "globex")}
+    assert result.rows() == [(c, 12, 6, pytest.approx(v.mean())) for c, v in sorted(expected.items())]
+    assert (by_customer["n_inputs"], by_customer["note"]) == (2, "too few to tell: 2 clusters of customer (need 10)")
+    with pytest.raises(
+        MissingColumnsError, match=r"neither a jobs column nor a metadata key.*metadata keys: \['customer'\]"
+    ):
+        score_summary(frames, by="customers")
+
+
+def test_score_summary_degenerate_interval_is_null() -> None:
+    jobs = pl.DataFrame({"input_id": [str(i) for i in range(12)], "grader_score": [0.7] * 12})
+
+    row = score_summary(jobs, by=None, threshold=0.5).row(0, named=True)
+
+    assert row["mean"] == pytest.approx(0.7)
+    assert (row["too_few"], row["mean_low"], row["mean_high"], row["design_effect"]) == (False, None, None, None)
+    assert row["pass_high"] == 1.0 and row["pass_low"] == pytest.approx(proportion_confint(12, 12, method="wilson")[0])
+
+
+def test_score_summary_refuses_to_pool_agents_on_different_scales() -> None:
+    a, b = "00000000-0000-4000-8000-0000000000aa", "00000000-0000-4000-8000-0000000000bb"
+    mixed = repeated_frames(10, 1, agents={a: 1.0, b: 100.0})
+    same = repeated_frames(10, 1, agents={a: 1.0, b: 0.5})
+
+    with pytest.raises(ValueError, match=r"different scales across agents.*0–1.*0–100.*pass by=\['agent_id', \.\.\.\]"):
+        score_summary(mixed)
+    with pytest.raises(ValueError, match="different scales across agents"):
+        score_drift(mixed)
+    assert score_summary(mixed, by=["agent_id", "agent_version_name"]).height == 2
+    assert score_summary(same).get_column("n").to_list() == [20]
+
+
+def test_score_scale_recognises_the_common_scales() -> None:
+    from roe_analysis.analysis._scales import score_scale
+
+    cases: dict[str, list[float]] = {
+        "0–1": [0.0, 0.5, 1.0], "1–5": [1, 2, 5], "0–10": [0, 10], "0–100": [0.5, 99.0],
+    }  # fmt: skip
+    for label, values in cases.items():
+        assert score_scale(values) == label
+        assert score_scale(pl.Series(values, dtype=pl.Float64)) == label
+    assert score_scale([-0.5, 0.5]) is None and score_scale([0, 250]) is None and score_scale([]) is None
