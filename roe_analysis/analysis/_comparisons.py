@@ -1,46 +1,37 @@
 """Is version ``b`` better than version ``a``? `compare_versions` and `compare_all_versions`.
 
-Scores have no fixed scale and durations are heavy-tailed, so the methods are chosen to be robust
-on the skewed, tied, small samples evaluation runs produce:
-
-- intervals for a mean or median: the percentile bootstrap (seeded, `bootstrap_replicates`);
-- intervals for a difference of two pass rates: Newcombe's hybrid score interval (it stays sensible
-  at 0% and 100%, where a bootstrap collapses to a point);
-- p-values: two-sided Mann–Whitney U (unpaired) or Wilcoxon signed-rank on per-input differences
-  (paired), normal approximation with tie and continuity corrections; they need no distributional
-  assumption and are not swayed by a few extreme scores or durations;
-- several comparisons: Holm's step-down adjustment.
+The input is the unit of evidence, not the run: the same input is rerun many times and its runs are
+correlated, so counting each run as independent makes intervals too narrow and tests far too eager.
+Every comparison therefore works on clusters (the input by default, ``cluster=`` any jobs column or
+metadata key): unpaired, one value per cluster, tests on those values and a cluster bootstrap;
+paired, per-input means of the inputs both versions ran. Each estimate has a test asking the same
+question (Welch/t for means, Mann–Whitney/Wilcoxon for medians, exact for small samples, McNemar for
+paired pass rates; see `roe_analysis.analysis._comparison_stats`), and a verdict only names a
+direction when the interval and the test agree on it. Beside every p: the Hodges–Lehmann shift
+and Cliff's delta with their intervals. Several comparisons: Holm's step-down adjustment of the
+p-values, and each interval widened to the level its Holm step tests at.
 """
 
 from __future__ import annotations
 
 import itertools
+import warnings
 from dataclasses import asdict, dataclass
 from typing import Literal
 
 import numpy as np
 import polars as pl
 
-from roe_analysis._schema import UTC
-from roe_analysis.analysis._common import check_threshold, require_columns
-from roe_analysis.analysis._job_durations import job_durations
-from roe_analysis.analysis._scores import check_metric_column, metric_value
-from roe_analysis.analysis._stats import (
-    DEFAULT_RESAMPLES,
-    DEFAULT_SEED,
-    bootstrap_difference_ci,
-    bootstrap_replicates,
-    check_confidence,
-    holm_adjust,
-    mann_whitney_u,
-    newcombe_interval,
-    wilcoxon_signed_rank,
-)
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, closest_match
+from roe_analysis.analysis._common import check_threshold
+from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
+from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired
+from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, holm_adjust
+from roe_analysis.analysis._units import MIN_N, design_effect
+from roe_analysis.errors import InvalidArgumentError, RoeWarning, closest_match
 from roe_analysis.frames import JobFrames
 
-#: Fewer values than this on a side (or pairs, when paired) and a comparison says it cannot tell.
-MIN_PER_SIDE = 10
+#: Fewer clusters than this on a side (or shared inputs, when paired): "too few to tell".
+MIN_PER_SIDE = MIN_N
 
 #: Columns and dtypes of `compare_versions` (and, with ``p_value_adjusted``, `compare_all_versions`).
 COMPARISON_SCHEMA = pl.Schema(
@@ -61,98 +52,27 @@ COMPARISON_SCHEMA = pl.Schema(
         "diff_high": pl.Float64(),
         "p_value": pl.Float64(),
         "verdict": pl.String(),
+        "n_inputs_a": pl.UInt32(),
+        "n_inputs_b": pl.UInt32(),
+        "design_effect": pl.Float64(),
+        "too_few": pl.Boolean(),
+        "note": pl.String(),
+        "interval_confidence": pl.Float64(),
+        "hodges_lehmann": pl.Float64(),
+        "hl_low": pl.Float64(),
+        "hl_high": pl.Float64(),
+        "cliffs_delta": pl.Float64(),
+        "cliffs_low": pl.Float64(),
+        "cliffs_high": pl.Float64(),
+        "flips_pass_to_fail": pl.UInt32(),
+        "flips_fail_to_pass": pl.UInt32(),
     }
 )
 
 Paired = Literal["auto"] | bool
-StatName = Literal["mean", "median"]
 
 _PAIRED_OPTIONS = ("auto", True, False)
-
-
-@dataclass(frozen=True)
-class _PerJob:
-    """The compared value of every job: ``job_id``, ``version``, ``created_at``, ``value``, ``input_id``."""
-
-    frame: pl.DataFrame
-    metric: str
-    statistic: StatName
-    can_pair: bool
-
-
-def _input_identities(inputs: pl.DataFrame) -> pl.DataFrame:
-    """``job_id → input_id``: the job's set of (key, value) input pairs, order-independent.
-
-    Each pair is JSON-encoded (so no separator can be forged by a value) and the distinct pairs are
-    sorted and joined; jobs without inputs get no identity and are never paired.
-    """
-    return (
-        inputs.lazy()
-        .select("job_id", pl.struct("key", "value").struct.json_encode().alias("pair"))
-        .unique()
-        .group_by("job_id")
-        .agg(pl.col("pair").sort().str.join("\n").alias("input_id"))
-        .collect()
-    )
-
-
-def _per_job(
-    frames: JobFrames | pl.DataFrame,
-    metric: str,
-    threshold: float | None,
-    statistic: StatName | None,
-    helper: str,
-) -> _PerJob:
-    if metric == "pass_rate":
-        if threshold is None:
-            raise InvalidArgumentError(
-                f"{helper}: metric='pass_rate' needs a threshold (grader_score >= threshold passes); pass threshold=..."
-            )
-        if statistic not in (None, "mean"):
-            raise InvalidArgumentError(
-                f"{helper}: a pass rate is a mean of pass/fail; statistic must be 'mean' or None; got {statistic!r}"
-            )
-    elif threshold is not None:
-        raise InvalidArgumentError(
-            f"{helper}: threshold only applies to metric='pass_rate'; got metric={metric!r}. "
-            "Pass metric='pass_rate', or leave threshold out"
-        )
-    if statistic not in (None, "mean", "median"):
-        raise InvalidArgumentError(f"{helper}: statistic must be 'mean', 'median' or None; got {statistic!r}")
-    chosen: StatName = statistic or ("median" if metric == "duration_ms" else "mean")
-    source = "grader_score" if metric == "pass_rate" else metric
-    if isinstance(frames, JobFrames):
-        jobs = frames.jobs.rename({"id": "job_id"})
-        if metric == "duration_ms":
-            # The spec's recomputed duration; running jobs have none and are left out.
-            durations = job_durations(frames).select("job_id", "duration_ms")
-            jobs = jobs.drop("duration_ms").join(durations, on="job_id", how="left", maintain_order="left")
-        identities = _input_identities(frames.inputs)
-        can_pair = True
-    elif isinstance(frames, pl.DataFrame):
-        jobs = frames.rename({"id": "job_id"}) if "id" in frames.columns and "job_id" not in frames.columns else frames
-        identities = pl.DataFrame(schema={"job_id": pl.String(), "input_id": pl.String()})
-        can_pair = "input_id" in jobs.columns
-    else:
-        raise ArgumentTypeError(
-            f"{helper} expects JobFrames or a jobs frame (e.g. frames.jobs, filtered); got {type(frames).__name__}"
-        )
-    require_columns(jobs, ["job_id", "agent_version_name"], helper=helper)
-    check_metric_column(jobs, source, helper)
-    value = metric_value(source)
-    if metric == "pass_rate":
-        assert threshold is not None
-        value = (value >= threshold).cast(pl.Float64)
-    if "input_id" not in jobs.columns:
-        jobs = jobs.join(identities, on="job_id", how="left", maintain_order="left")
-    frame = jobs.select(
-        "job_id",
-        pl.col("agent_version_name").alias("version"),
-        pl.col("created_at") if "created_at" in jobs.columns else pl.lit(None, dtype=UTC).alias("created_at"),
-        value.alias("value"),
-        pl.col("input_id").cast(pl.String),
-    )
-    return _PerJob(frame, metric, chosen, can_pair)
+_TOO_FEW = "too few to tell"
 
 
 def _check_version(frame: pl.DataFrame, version: str, helper: str) -> None:
@@ -164,14 +84,8 @@ def _check_version(frame: pl.DataFrame, version: str, helper: str) -> None:
 
 
 def _check_paired(paired: object, helper: str) -> None:
-    if paired not in _PAIRED_OPTIONS:
+    if not any(paired is option or (isinstance(paired, str) and paired == option) for option in _PAIRED_OPTIONS):
         raise InvalidArgumentError(f"{helper}: paired must be 'auto', True or False; got {paired!r}")
-
-
-def _stat(values: np.ndarray, statistic: StatName) -> float | None:
-    if values.size == 0:
-        return None
-    return float(np.mean(values)) if statistic == "mean" else float(np.quantile(values, 0.5))
 
 
 def _fmt(x: float) -> str:
@@ -183,8 +97,13 @@ def _fmt_plain(x: float) -> str:
 
 
 def _fmt_p(p: float, adjusted: bool) -> str:
+    """Three significant digits (``p=0.0512``), ``p<0.0001`` below that."""
     name = "Holm-adjusted p" if adjusted else "p"
-    return f"{name}<0.0001" if p < 0.0001 else f"{name}={p:.2g}"
+    return f"{name}<0.0001" if p < 0.0001 else f"{name}={p:.3g}"
+
+
+def _fmt_level(confidence: float) -> str:
+    return f"{confidence * 100:.3g}%"
 
 
 @dataclass(frozen=True)
@@ -206,142 +125,194 @@ class _Comparison:
     diff_low: float | None
     diff_high: float | None
     p_value: float | None
+    n_inputs_a: int
+    n_inputs_b: int
+    design_effect: float | None
+    too_few: bool
+    note: str | None
+    interval_confidence: float | None
+    hodges_lehmann: float | None
+    hl_low: float | None
+    hl_high: float | None
+    cliffs_delta: float | None
+    cliffs_low: float | None
+    cliffs_high: float | None
+    flips_pass_to_fail: int | None
+    flips_fail_to_pass: int | None
+    test_sign: int
 
-    def verdict(self, confidence: float, p: float | None, *, adjusted: bool = False) -> str:
-        """The plain-language reading of this comparison, decided by ``p`` at ``1 - confidence``."""
+    def with_intervals(self, intervals: Intervals, confidence: float) -> _Comparison:
+        """This comparison with its intervals at ``confidence`` (all null when too few)."""
+        if self.too_few:
+            return self
+        values = {**asdict(self), "interval_confidence": confidence}
+        for prefix, (low, high) in (
+            ("diff", intervals.difference),
+            ("hl", intervals.hodges_lehmann),
+            ("cliffs", intervals.cliffs_delta),
+        ):
+            values[f"{prefix}_low"], values[f"{prefix}_high"] = low, high
+        return _Comparison(**values)
+
+    def verdict(self, alpha: float, p: float | None, *, adjusted: bool = False) -> str:
+        """The plain-language reading of this comparison, decided by ``p`` at ``alpha``."""
         a, b, metric = self.a, self.b, self.metric
-        if self.paired:
-            if self.n_pairs < MIN_PER_SIDE:
+        if self.too_few:
+            if self.paired:
                 return (
-                    f"too few shared inputs to tell: {self.n_pairs} input(s) ran on both {a} and {b} "
-                    f"(need at least {MIN_PER_SIDE})"
+                    f"{_TOO_FEW}: {self.n_pairs} input(s) ran on both {a} and {b} (need at least {MIN_PER_SIDE} "
+                    "shared inputs)"
                 )
-        elif self.n_a < MIN_PER_SIDE or self.n_b < MIN_PER_SIDE:
             return (
-                f"too few jobs to tell: {a} has {self.n_a} and {b} has {self.n_b} with a {metric} value "
-                f"(need at least {MIN_PER_SIDE} each)"
+                f"{_TOO_FEW}: {a} has {self.n_inputs_a} and {b} has {self.n_inputs_b} input(s) with a {metric} "
+                f"value (need at least {MIN_PER_SIDE} each)"
             )
         diff, low, high = self.difference, self.diff_low, self.diff_high
-        if diff is None or low is None or high is None or p is None:
-            return f"cannot tell: no {metric} values to compare"
         name = "pass rate" if metric == "pass_rate" else metric
         what = f"{self.statistic} per-input difference in {name}" if self.paired else f"{self.statistic} {name}"
         if metric == "pass_rate" and not self.paired:
             what = "pass rate"
+        if diff is None or p is None:
+            return f"cannot tell: no {metric} values to compare"
         unit = " ms" if metric == "duration_ms" else ""
-        interval = f"{confidence:.0%} CI {_fmt_plain(low)} to {_fmt_plain(high)}{unit}"
-        if p >= 1 - confidence:
+        level = _fmt_level(self.interval_confidence or 1 - alpha)
+        label = f"Holm-adjusted {level} CI" if adjusted else f"{level} CI"
+        interval = (
+            f"{label} {_fmt_plain(low)} to {_fmt_plain(high)}{unit}"
+            if low is not None and high is not None
+            else (f"{label}: none (no spread to resample)")
+        )
+        if p >= alpha:
             return f"no detectable difference between {a} and {b} ({_fmt_p(p, adjusted)}; {what}: {interval})"
-        if low > 0 or high < 0:
-            up = low > 0
+        if low is None or high is None:  # no spread: every value agrees, the estimate's sign is the direction
+            up, down = diff > 0, diff < 0
+        else:
+            up, down = low > 0, high < 0
+        if (up and self.test_sign > 0) or (down and self.test_sign < 0):
             word = ("slower" if up else "faster") if metric == "duration_ms" else ("higher" if up else "lower")
             return f"{b} is {word} than {a}: {what} {_fmt(diff)}{unit} ({interval}; {_fmt_p(p, adjusted)})"
         return (
-            f"{a} and {b} differ ({_fmt_p(p, adjusted)}), but the {interval} of the {what} includes zero: "
-            "no clear direction"
+            f"{a} and {b} differ ({_fmt_p(p, adjusted)}), but the {interval} of the {what} "
+            f"{'includes zero' if not (up or down) else 'points the other way'}: no clear direction"
         )
 
-    def row(self, confidence: float) -> dict[str, object]:
-        return {**asdict(self), "verdict": self.verdict(confidence, self.p_value)}
+    def row(self, alpha: float, p: float | None, *, adjusted: bool = False) -> dict[str, object]:
+        values = asdict(self)
+        del values["test_sign"]
+        return {**values, "verdict": self.verdict(alpha, p, adjusted=adjusted)}
 
 
 def _compare(
-    per_job: _PerJob,
+    data: PerJob,
     a: str,
     b: str,
     *,
     paired: Paired,
-    confidence: float,
     n_resamples: int,
     seed: int,
     helper: str,
-) -> _Comparison:
+) -> tuple[_Comparison, Result]:
     if a == b:
         raise InvalidArgumentError(f"{helper}: a and b must be different versions; got {a!r} twice")
-    frame = per_job.frame
+    frame = data.frame
     _check_version(frame, a, helper)
     _check_version(frame, b, helper)
-    if paired is True and not per_job.can_pair:
+    if paired is True and not data.can_pair:
         raise InvalidArgumentError(
             f"{helper}: paired=True needs the inputs of each job: pass JobFrames, or a frame with an input_id column"
         )
-    scored = frame.filter(pl.col("value").is_not_null())
-    values_a = scored.filter(pl.col("version") == a).get_column("value").to_numpy()
-    values_b = scored.filter(pl.col("version") == b).get_column("value").to_numpy()
+    scored = frame.filter(pl.col("value").is_not_null() & pl.col("version").is_in([a, b]))
+    # Integer codes: numpy groups long input identities slowly.
+    scored = scored.with_columns(pl.col("cluster").rank("dense").cast(pl.Int64).alias("code"))
+    side_a = scored.filter(pl.col("version") == a)
+    side_b = scored.filter(pl.col("version") == b)
+    values_a, values_b = side_a.get_column("value").to_numpy(), side_b.get_column("value").to_numpy()
+    clusters_a = side_a.get_column("code").to_numpy()
+    clusters_b = side_b.get_column("code").to_numpy()
     per_input = (
-        scored.filter(pl.col("version").is_in([a, b]) & pl.col("input_id").is_not_null())
-        .group_by("input_id", "version")
-        .agg(pl.col("value").mean())
+        scored.filter(pl.col("input_id").is_not_null()).group_by("input_id", "version").agg(pl.col("value").mean())
     )
-    side_a = per_input.filter(pl.col("version") == a).select("input_id", pl.col("value").alias("value_a"))
-    side_b = per_input.filter(pl.col("version") == b).select("input_id", pl.col("value").alias("value_b"))
-    pairs = side_a.join(side_b, on="input_id").sort("input_id")
+    inputs_a = per_input.filter(pl.col("version") == a).select("input_id", pl.col("value").alias("value_a"))
+    inputs_b = per_input.filter(pl.col("version") == b).select("input_id", pl.col("value").alias("value_b"))
+    pairs = inputs_a.join(inputs_b, on="input_id").sort("input_id")
     n_pairs = pairs.height
+    note: str | None = None
+    if data.can_pair and paired is not False and n_pairs == 0 and inputs_a.height and inputs_b.height:
+        note = f"{a} and {b} share no inputs: compared unpaired"
+        warnings.warn(
+            f"{helper}: {a} and {b} ran no input in common ({inputs_a.height} and {inputs_b.height} distinct inputs), "
+            "so they cannot be paired; the comparison is unpaired and input-to-input variation is not removed",
+            RoeWarning,
+            stacklevel=3,
+        )
     if paired == "auto":
         use_pairs = (
-            per_job.can_pair
+            data.can_pair
             and n_pairs >= MIN_PER_SIDE
-            and n_pairs >= 0.5 * side_a.height
-            and n_pairs >= 0.5 * side_b.height
+            and n_pairs >= 0.5 * inputs_a.height
+            and n_pairs >= 0.5 * inputs_b.height
         )
     else:
-        use_pairs = bool(paired)
-    statistic = per_job.statistic
-    low: float | None
-    high: float | None
-    p_value: float | None = None
+        use_pairs = bool(paired) and n_pairs > 0
+    n_inputs_a, n_inputs_b = np.unique(clusters_a).size, np.unique(clusters_b).size
+    too_few = n_pairs < MIN_PER_SIDE if use_pairs else min(n_inputs_a, n_inputs_b) < MIN_PER_SIDE
     if use_pairs:
-        pa = pairs.get_column("value_a").to_numpy()
-        pb = pairs.get_column("value_b").to_numpy()
-        diffs = pb - pa
-        method = (
-            f"paired on {n_pairs} shared inputs (per-input means): {statistic} of differences with "
-            "percentile bootstrap CI; Wilcoxon signed-rank p-value (normal approximation, tie and "
-            "continuity corrected)"
+        result = compare_paired(
+            pairs.get_column("value_a").to_numpy(),
+            pairs.get_column("value_b").to_numpy(),
+            metric=data.metric,
+            statistic=data.statistic,
+            n_resamples=n_resamples,
+            seed=seed,
+            tested=not too_few,
         )
-        estimate_a, estimate_b, difference = _stat(pa, statistic), _stat(pb, statistic), _stat(diffs, statistic)
-        low = high = None
-        if diffs.size:
-            reps = bootstrap_replicates(diffs, statistic, n_resamples=n_resamples, rng=np.random.default_rng(seed))
-            alpha = (1 - confidence) / 2
-            low, high = (float(v) for v in np.quantile(reps, [alpha, 1 - alpha]))
-            p_value = wilcoxon_signed_rank(diffs)[1]
     else:
-        estimate_a, estimate_b = _stat(values_a, statistic), _stat(values_b, statistic)
-        difference = estimate_b - estimate_a if estimate_a is not None and estimate_b is not None else None
-        if per_job.metric == "pass_rate":
-            interval = "Newcombe hybrid score CI"
-            low, high = newcombe_interval(
-                int(values_a.sum()), values_a.size, int(values_b.sum()), values_b.size, confidence=confidence
-            )
-        else:
-            interval = "percentile bootstrap CI"
-            low, high = bootstrap_difference_ci(
-                values_a, values_b, statistic=statistic, confidence=confidence, n_resamples=n_resamples, seed=seed
-            )
-        if difference is not None:
-            p_value = mann_whitney_u(values_a, values_b)[1]
-        method = (
-            f"unpaired: difference in {statistic}s with {interval}; Mann–Whitney U p-value "
-            "(normal approximation, tie and continuity corrected)"
+        result = compare_unpaired(
+            values_a,
+            clusters_a,
+            values_b,
+            clusters_b,
+            metric=data.metric,
+            statistic=data.statistic,
+            n_resamples=n_resamples,
+            seed=seed,
+            tested=not too_few,
         )
-    return _Comparison(
+    pooled = np.concatenate([values_a, values_b])
+    labels = np.concatenate([clusters_a, clusters_b + scored.height + 1])  # each version's clusters apart
+    comparison = _Comparison(
         a=a,
         b=b,
-        metric=per_job.metric,
-        statistic=statistic,
+        metric=data.metric,
+        statistic=data.statistic,
         paired=use_pairs,
-        method=method,
+        method=f"{result.method}; population: {data.population}",
         n_a=values_a.size,
         n_b=values_b.size,
         n_pairs=n_pairs,
-        estimate_a=estimate_a,
-        estimate_b=estimate_b,
-        difference=difference,
-        diff_low=low,
-        diff_high=high,
-        p_value=p_value,
+        estimate_a=result.estimate_a,
+        estimate_b=result.estimate_b,
+        difference=result.difference,
+        diff_low=None,
+        diff_high=None,
+        p_value=None if too_few else result.p_value,
+        n_inputs_a=n_inputs_a,
+        n_inputs_b=n_inputs_b,
+        design_effect=design_effect(pooled, labels),
+        too_few=too_few,
+        note=(f"{_TOO_FEW}; {note}" if note else _TOO_FEW) if too_few else note,
+        interval_confidence=None,
+        hodges_lehmann=result.hodges_lehmann,
+        hl_low=None,
+        hl_high=None,
+        cliffs_delta=result.cliffs_delta,
+        cliffs_low=None,
+        cliffs_high=None,
+        flips_pass_to_fail=result.flips_pass_to_fail,
+        flips_fail_to_pass=result.flips_fail_to_pass,
+        test_sign=result.test_sign,
     )
+    return comparison, result
 
 
 def compare_versions(
@@ -356,38 +327,57 @@ def compare_versions(
     confidence: float = 0.95,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    cluster: str | None = None,
+    status: str | None = "SUCCESS",
+    include_cached: bool = False,
 ) -> pl.DataFrame:
     """Compare version ``b`` with version ``a``: difference ``b - a`` with its CI, p-value and verdict.
 
     Metrics: ``"grader_score"`` (default), ``"human_score"``, ``"duration_ms"`` (recomputed by
-    `job_durations` from JobFrames; running jobs have no duration and are left out), ``"pass_rate"``
-    (``grader_score >= threshold``, threshold required) or any numeric column of the frame.
-    Instead of JobFrames, a jobs-like frame (``job_id`` or ``id``, ``agent_version_name``, the
-    metric) works too: its columns are used as they are, and it can be paired only if it has an
-    ``input_id`` column (any text identifying a job's input).
+    `job_durations` from JobFrames), ``"pass_rate"`` (``grader_score >= threshold``, threshold
+    required) or any numeric column of the frame. Instead of JobFrames, a jobs-like frame
+    (``job_id`` or ``id``, ``agent_version_name``, the metric) works too; it can be paired only if
+    it has an ``input_id`` column (any text identifying a job's input).
 
-    Unpaired (independent jobs): ``difference`` is ``statistic(b) - statistic(a)`` with a
-    percentile-bootstrap CI (Newcombe's interval for a pass rate); the p-value is the two-sided
-    Mann–Whitney U test (normal approximation, tie and continuity corrections) — a rank test, so a
-    few extreme scores or durations do not decide it (on pass/fail values it is the two-proportion
-    z-test up to a factor of (N−1)/N).
+    **The unit is the input.** Reruns of one input are not independent evidence. Unpaired, the
+    runs are grouped into clusters (the job's input; ``cluster=`` any jobs column or, with
+    JobFrames, a metadata key such as a customer; a job without one is its own cluster) and:
 
-    Paired: when both versions ran the same inputs (an input is the set of (key, value) pairs of a
-    job, order-independent) each input's jobs are averaged per version and ``difference`` is the
-    ``statistic`` of the per-input differences, bootstrapped over inputs; the p-value is the
-    Wilcoxon signed-rank test (zeros dropped, normal approximation, tie and continuity
-    corrections). Pairing removes the input-to-input variation, so it detects smaller changes.
-    ``paired="auto"`` pairs when at least 10 inputs ran on both versions and they make up at least
-    half of each version's distinct inputs; ``True``/``False`` force it.
+    - mean (and pass rate): ``difference`` is the run-level mean of ``b`` minus that of ``a``; its
+      CI a cluster bootstrap (whole clusters resampled; for a pass rate Newcombe's interval with
+      each side's sizes divided by its design effect, so it stays sensible at 0% and 100%); the
+      p-value Welch's t-test on the per-cluster means (proportions);
+    - median (default for ``duration_ms``): the median of per-cluster medians, a bootstrap of its
+      difference over clusters, and the Mann–Whitney U test on per-cluster medians (exact when both
+      sides have at most 25 clusters and no ties, else normal approximation with tie and
+      continuity corrections).
 
-    ``statistic`` defaults to the mean, or the median for ``duration_ms`` (durations are heavy-tailed).
+    Paired (identical inputs): each input's runs are averaged per version and ``difference`` is
+    the ``statistic`` of the per-input differences, bootstrapped over inputs; the p-value is the
+    paired t-test (mean), the Wilcoxon signed-rank test (median; exact for ≤ 25 differences
+    without zeros or ties), or for a pass rate McNemar's test on per-input pass/fail (an input
+    passes when most of its runs pass; exact binomial up to 25 flips), with the flip counts in
+    ``flips_pass_to_fail``/``flips_fail_to_pass``. ``paired="auto"`` pairs when at least 10
+    inputs ran on both versions and they make up at least half of each version's distinct inputs.
+    Two versions that share no input are compared unpaired, with a `RoeWarning`.
+
+    Durations compare like with like: finished runs of one terminal status (``status="SUCCESS"``;
+    ``None`` for any) without cache hits (``include_cached=True`` keeps them); ``method`` names the
+    population. Scores are checked to be on one scale when several agents are loaded
+    (`InvalidArgumentError` naming the agents and their scales: filter to one agent).
 
     Returns one row (schema `COMPARISON_SCHEMA`): ``a``, ``b``, ``metric``, ``statistic``,
-    ``paired``, ``method`` (in words), ``n_a``/``n_b`` (jobs with a value), ``n_pairs`` (inputs run
-    by both), ``estimate_a``/``estimate_b`` (the statistic per version; over the shared inputs'
-    means when paired), ``difference``, ``diff_low``, ``diff_high``, ``p_value`` and ``verdict``:
-    "too few … to tell" below 10 values a side (10 pairs when paired), "no detectable difference"
-    when ``p >= 1 - confidence``, else "b is higher/lower than a" (slower/faster for durations).
+    ``paired``, ``method`` (in words), ``n_a``/``n_b`` (runs with a value), ``n_pairs`` (inputs run
+    by both), ``estimate_a``/``estimate_b``, ``difference``, ``diff_low``, ``diff_high``,
+    ``p_value``, ``verdict``; ``n_inputs_a``/``n_inputs_b`` (clusters), ``design_effect`` (over
+    the pooled runs, clusters of each version apart), ``too_few`` and ``note`` (below 10 clusters a
+    side, or 10 shared inputs when paired: no interval, no p-value, "too few to tell"),
+    ``interval_confidence``, and the effect sizes ``hodges_lehmann`` (``hl_low``, ``hl_high``:
+    Moses' distribution-free interval; on per-input differences when paired) and ``cliffs_delta``
+    (``cliffs_low``, ``cliffs_high``: ``P(b > a) - P(b < a)`` over clusters with Cliff's interval).
+    The verdict: "too few to tell", "no detectable difference" when ``p >= 1 - confidence``, "b is
+    higher/lower than a" (slower/faster for durations) only when the interval and the test agree on
+    the direction, else "no clear direction". A degenerate interval is null.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -401,33 +391,28 @@ def compare_versions(
         ...     }
         ... )
         >>> result = compare_versions(jobs, "v1", "v2")
-        >>> result.select("n_a", "n_b", "difference", pl.col("p_value").round(4))
-        shape: (1, 4)
-        ┌─────┬─────┬────────────┬─────────┐
-        │ n_a ┆ n_b ┆ difference ┆ p_value │
-        │ --- ┆ --- ┆ ---        ┆ ---     │
-        │ u32 ┆ u32 ┆ f64        ┆ f64     │
-        ╞═════╪═════╪════════════╪═════════╡
-        │ 12  ┆ 12  ┆ 2.0        ┆ 0.0016  │
-        └─────┴─────┴────────────┴─────────┘
+        >>> result.select("n_a", "n_inputs_b", "difference", pl.col("p_value").round(6), "cliffs_delta")
+        shape: (1, 5)
+        ┌─────┬────────────┬────────────┬──────────┬──────────────┐
+        │ n_a ┆ n_inputs_b ┆ difference ┆ p_value  ┆ cliffs_delta │
+        │ --- ┆ ---        ┆ ---        ┆ ---      ┆ ---          │
+        │ u32 ┆ u32        ┆ f64        ┆ f64      ┆ f64          │
+        ╞═════╪════════════╪════════════╪══════════╪══════════════╡
+        │ 12  ┆ 12         ┆ 2.0        ┆ 0.000375 ┆ 0.75         │
+        └─────┴────────────┴────────────┴──────────┴──────────────┘
         >>> print(result.item(0, "verdict"))
-        v2 is higher than v1: mean grader_score +2 (95% CI 1.08 to 2.92; p=0.0016)
+        v2 is higher than v1: mean grader_score +2 (95% CI 1.04 to 2.96; p=0.000375)
     """
+    helper = "compare_versions"
     check_confidence(confidence)
-    check_threshold(threshold, helper="compare_versions")
-    _check_paired(paired, "compare_versions")
-    per_job = _per_job(frames, metric, threshold, statistic, "compare_versions")
-    comparison = _compare(
-        per_job,
-        a,
-        b,
-        paired=paired,
-        confidence=confidence,
-        n_resamples=n_resamples,
-        seed=seed,
-        helper="compare_versions",
+    check_threshold(threshold, helper=helper)
+    _check_paired(paired, helper)
+    data = per_job(
+        frames, metric, threshold, statistic, helper, cluster=cluster, status=status, include_cached=include_cached
     )
-    return pl.DataFrame([comparison.row(confidence)], schema=COMPARISON_SCHEMA)
+    comparison, result = _compare(data, a, b, paired=paired, n_resamples=n_resamples, seed=seed, helper=helper)
+    comparison = comparison.with_intervals(result.intervals(confidence), confidence)
+    return pl.DataFrame([comparison.row(1 - confidence, comparison.p_value)], schema=COMPARISON_SCHEMA)
 
 
 def _chronological_versions(frame: pl.DataFrame) -> list[str]:
@@ -441,6 +426,15 @@ def _chronological_versions(frame: pl.DataFrame) -> list[str]:
     return first.get_column("version").to_list()
 
 
+def _holm_levels(p_values: list[float | None], alpha: float) -> list[float | None]:
+    """The confidence each Holm step tests at: ``1 - alpha / (m - rank)``, rank 0 the smallest p."""
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    levels: list[float | None] = [None] * len(p_values)
+    for rank, (_, i) in enumerate(present):
+        levels[i] = 1 - alpha / (len(present) - rank)
+    return levels
+
+
 def compare_all_versions(
     frames: JobFrames | pl.DataFrame,
     *,
@@ -452,14 +446,24 @@ def compare_all_versions(
     confidence: float = 0.95,
     n_resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
+    cluster: str | None = None,
+    status: str | None = "SUCCESS",
+    include_cached: bool = False,
 ) -> pl.DataFrame:
     """`compare_versions` for every pair of versions, or every version against ``baseline``.
 
     Versions are taken in the order they first appear (earliest ``created_at``; by name for a frame
     without that column), so in each row ``a`` is the older and ``difference = b - a`` reads as
     "what changed"; with a ``baseline`` it is always ``a``. Adds ``p_value_adjusted``, Holm's
-    step-down adjustment over all rows (it controls the chance of any false "difference" across the
-    family), and the verdicts use it.
+    step-down adjustment over the rows that could be tested (rows marked ``too_few`` are left out
+    of the family and have a null adjusted p), and the verdicts use it.
+
+    The intervals are adjusted the same way: the row with the ``k``-th smallest p (of ``m`` in the
+    family) is tested by Holm at ``alpha / (m - k + 1)``, so its intervals (difference,
+    Hodges–Lehmann, Cliff's delta) are at confidence ``1 - alpha / (m - k + 1)``, given in
+    ``interval_confidence`` (e.g. 98.3%, 97.5%, 95% for three rows). This is the per-step level,
+    so a verdict's interval excludes zero when its step rejects (simultaneous coverage would need
+    the Bonferroni level ``1 - alpha / m`` on every row).
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -473,45 +477,43 @@ def compare_all_versions(
         ...         "grader_score": [float(x % 4) for x in range(24)] + [float(x % 4 + 2) for x in range(12)],
         ...     }
         ... )
-        >>> compare_all_versions(jobs).select("a", "b", "difference", pl.col("p_value_adjusted").round(4))
-        shape: (3, 4)
-        ┌─────┬─────┬────────────┬──────────────────┐
-        │ a   ┆ b   ┆ difference ┆ p_value_adjusted │
-        │ --- ┆ --- ┆ ---        ┆ ---              │
-        │ str ┆ str ┆ f64        ┆ f64              │
-        ╞═════╪═════╪════════════╪══════════════════╡
-        │ v1  ┆ v2  ┆ 0.0        ┆ 1.0              │
-        │ v1  ┆ v3  ┆ 2.0        ┆ 0.0049           │
-        │ v2  ┆ v3  ┆ 2.0        ┆ 0.0049           │
-        └─────┴─────┴────────────┴──────────────────┘
+        >>> result = compare_all_versions(jobs)
+        >>> result.select("a", "b", "difference", pl.col("p_value_adjusted").round(6), "interval_confidence")
+        shape: (3, 5)
+        ┌─────┬─────┬────────────┬──────────────────┬─────────────────────┐
+        │ a   ┆ b   ┆ difference ┆ p_value_adjusted ┆ interval_confidence │
+        │ --- ┆ --- ┆ ---        ┆ ---              ┆ ---                 │
+        │ str ┆ str ┆ f64        ┆ f64              ┆ f64                 │
+        ╞═════╪═════╪════════════╪══════════════════╪═════════════════════╡
+        │ v1  ┆ v2  ┆ 0.0        ┆ 1.0              ┆ 0.95                │
+        │ v1  ┆ v3  ┆ 2.0        ┆ 0.001124         ┆ 0.983333            │
+        │ v2  ┆ v3  ┆ 2.0        ┆ 0.001124         ┆ 0.975               │
+        └─────┴─────┴────────────┴──────────────────┴─────────────────────┘
     """
+    helper = "compare_all_versions"
     check_confidence(confidence)
-    check_threshold(threshold, helper="compare_all_versions")
-    _check_paired(paired, "compare_all_versions")
-    per_job = _per_job(frames, metric, threshold, statistic, "compare_all_versions")
+    check_threshold(threshold, helper=helper)
+    _check_paired(paired, helper)
+    data = per_job(
+        frames, metric, threshold, statistic, helper, cluster=cluster, status=status, include_cached=include_cached
+    )
     schema = pl.Schema({**COMPARISON_SCHEMA, "p_value_adjusted": pl.Float64()})
-    versions = _chronological_versions(per_job.frame)
+    versions = _chronological_versions(data.frame)
     if baseline is not None:
-        _check_version(per_job.frame, baseline, "compare_all_versions")
+        _check_version(data.frame, baseline, helper)
         pairs = [(baseline, v) for v in versions if v != baseline]
     else:
         pairs = list(itertools.combinations(versions, 2))
-    comparisons = [
-        _compare(
-            per_job,
-            a,
-            b,
-            paired=paired,
-            confidence=confidence,
-            n_resamples=n_resamples,
-            seed=seed,
-            helper="compare_all_versions",
-        )
-        for a, b in pairs
+    compared = [
+        _compare(data, a, b, paired=paired, n_resamples=n_resamples, seed=seed, helper=helper) for a, b in pairs
     ]
-    adjusted = holm_adjust([c.p_value for c in comparisons])
-    rows = [
-        {**asdict(c), "verdict": c.verdict(confidence, p, adjusted=True), "p_value_adjusted": p}
-        for c, p in zip(comparisons, adjusted, strict=True)
-    ]
+    raw = [None if c.too_few else c.p_value for c, _ in compared]
+    alpha = 1 - confidence
+    adjusted = holm_adjust(raw)
+    levels = _holm_levels(raw, alpha)
+    rows = []
+    for (comparison, result), p, level in zip(compared, adjusted, levels, strict=True):
+        at = confidence if level is None else round(level, 12)
+        shown = comparison.with_intervals(result.intervals(at), at)
+        rows.append({**shown.row(alpha, p, adjusted=True), "p_value_adjusted": p})
     return pl.DataFrame(rows, schema=schema)

@@ -86,16 +86,19 @@ def test_compare_unpaired_matches_scipy_and_bootstrap() -> None:
     assert (result["n_a"], result["n_b"], result["paired"], result["statistic"]) == (40, 35, False, "mean")
     assert result["difference"] == pytest.approx(b.mean() - a.mean())
     assert (result["estimate_a"], result["estimate_b"]) == pytest.approx((a.mean(), b.mean()))
-    assert result["p_value"] == pytest.approx(
-        float(stats.mannwhitneyu(a, b, method="asymptotic", use_continuity=True).pvalue), rel=1e-9
-    )
+    # Every job is its own cluster here: Welch's t on the runs themselves.
+    assert result["p_value"] == pytest.approx(float(stats.ttest_ind(b, a, equal_var=False).pvalue), rel=1e-9)
+    assert (result["n_inputs_a"], result["n_inputs_b"], result["design_effect"]) == (40, 35, pytest.approx(1.0))
     r = np.random.default_rng(7)
-    reps = b[r.integers(0, 35, (20_000, 35))].mean(axis=1) - a[r.integers(0, 40, (20_000, 40))].mean(axis=1)
+    # Deviations spread by √(G/(G-1)) so the bootstrap variance is unbiased (Efron & Tibshirani §5.2).
+    reps_b = b.mean() + (b[r.integers(0, 35, (20_000, 35))].mean(axis=1) - b.mean()) * np.sqrt(35 / 34)
+    reps_a = a.mean() + (a[r.integers(0, 40, (20_000, 40))].mean(axis=1) - a.mean()) * np.sqrt(40 / 39)
+    reps = reps_b - reps_a
     low, high = np.quantile(reps, [0.025, 0.975])
     assert result["diff_low"] == pytest.approx(low, abs=0.05 * (high - low))
     assert result["diff_high"] == pytest.approx(high, abs=0.05 * (high - low))
     assert result["verdict"].startswith("vb is higher than va: mean grader_score +")
-    assert "Mann–Whitney" in result["method"]
+    assert "Welch" in result["method"]
 
 
 def test_compare_verdict_lower_and_no_difference() -> None:
@@ -114,9 +117,15 @@ def test_compare_too_small_sample_says_so() -> None:
     result = compare_versions(jobs, "v1", "v2").row(0, named=True)
 
     assert result["verdict"] == (
-        "too few jobs to tell: v1 has 9 and v2 has 30 with a grader_score value (need at least 10 each)"
+        "too few to tell: v1 has 9 and v2 has 30 input(s) with a grader_score value (need at least 10 each)"
     )
     assert result["difference"] == 100.0  # still reported
+    assert (result["too_few"], result["note"], result["p_value"], result["diff_low"]) == (
+        True,
+        "too few to tell",
+        None,
+        None,
+    )
 
 
 def test_compare_only_counts_scored_jobs() -> None:
@@ -131,15 +140,15 @@ def test_compare_only_counts_scored_jobs() -> None:
 def test_compare_single_job_each_side() -> None:
     result = compare_versions(jobs_frame({"v1": [1.0], "v2": [2.0]}), "v1", "v2").row(0, named=True)
 
-    assert (result["difference"], result["diff_low"], result["diff_high"]) == (1.0, 1.0, 1.0)
-    assert result["verdict"].startswith("too few jobs to tell")
+    assert (result["difference"], result["diff_low"], result["diff_high"]) == (1.0, None, None)  # never zero-width
+    assert result["verdict"].startswith("too few to tell")
 
 
 def test_compare_all_null_side() -> None:
     result = compare_versions(jobs_frame({"v1": [None] * 12, "v2": [2.0] * 12}), "v1", "v2").row(0, named=True)
 
     assert (result["n_a"], result["difference"], result["p_value"], result["diff_low"]) == (0, None, None, None)
-    assert result["verdict"].startswith("too few jobs to tell: v1 has 0")
+    assert result["verdict"].startswith("too few to tell: v1 has 0")
 
 
 def test_compare_pass_rate_uses_newcombe() -> None:
@@ -152,7 +161,7 @@ def test_compare_pass_rate_uses_newcombe() -> None:
     assert (result["diff_low"], result["diff_high"]) == pytest.approx(tuple(map(float, expected)), abs=1e-12)
     pass_a = np.array([1.0] * 6 + [0.0] * 14)
     pass_b = np.array([1.0] * 15 + [0.0] * 5)
-    assert result["p_value"] == pytest.approx(float(stats.mannwhitneyu(pass_a, pass_b, method="asymptotic").pvalue))
+    assert result["p_value"] == pytest.approx(float(stats.ttest_ind(pass_b, pass_a, equal_var=False).pvalue))
     assert result["verdict"].startswith("v2 is higher than v1: pass rate +0.45")
 
 
@@ -232,11 +241,11 @@ def test_compare_pairs_identical_inputs_whatever_their_order() -> None:
     diffs = (base + shift) - per_input_a
     assert (result["paired"], result["n_pairs"], result["n_a"], result["n_b"]) == (True, 15, 16, 15)
     assert result["difference"] == pytest.approx(diffs.mean())
-    assert result["p_value"] == pytest.approx(
-        float(stats.wilcoxon(diffs, method="asymptotic", correction=True).pvalue), rel=1e-9
-    )
+    assert result["p_value"] == pytest.approx(float(stats.ttest_1samp(diffs, 0.0).pvalue), rel=1e-9)
     assert result["diff_low"] < result["difference"] < result["diff_high"]
-    assert "Wilcoxon" in result["method"]
+    assert "paired t-test" in result["method"]
+    walsh = [(x + y) / 2 for i, x in enumerate(diffs) for y in diffs[i:]]
+    assert result["hodges_lehmann"] == pytest.approx(float(np.median(walsh)))
     assert "per-input difference" in result["verdict"]
 
 
@@ -276,8 +285,8 @@ def test_paired_too_few_pairs_and_all_equal() -> None:
 
     result = compare_versions(frames, "v1", "v2", paired=True).row(0, named=True)
 
-    assert result["verdict"] == "too few shared inputs to tell: 8 input(s) ran on both v1 and v2 (need at least 10)"
-    assert (result["difference"], result["p_value"]) == (0.0, 1.0)
+    assert result["verdict"] == "too few to tell: 8 input(s) ran on both v1 and v2 (need at least 10 shared inputs)"
+    assert (result["difference"], result["p_value"], result["too_few"]) == (0.0, None, True)
 
 
 def test_jobs_without_inputs_are_never_paired() -> None:
