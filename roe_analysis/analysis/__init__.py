@@ -29,6 +29,8 @@ from __future__ import annotations
 from roe_analysis.analysis._agreement import CONFUSION_STATS as CONFUSION_STATS
 from roe_analysis.analysis._agreement import SUMMARY_STATS as SUMMARY_STATS
 from roe_analysis.analysis._agreement import agreement_summary, confusion_matrix, per_class_metrics
+from roe_analysis.analysis._alpha import krippendorff_alpha
+from roe_analysis.analysis._calibration import calibration_curve, grader_calibration
 from roe_analysis.analysis._common import DEFAULT_BY as DEFAULT_BY
 from roe_analysis.analysis._common import By as By
 from roe_analysis.analysis._common import require_columns as require_columns
@@ -39,7 +41,9 @@ from roe_analysis.analysis._duration_summaries import (
     duration_trend,
     slowest_jobs,
 )
+from roe_analysis.analysis._duration_summaries import run_durations as run_durations
 from roe_analysis.analysis._inter_reviewer import inter_reviewer_agreement
+from roe_analysis.analysis._intra_reviewer import intra_reviewer_agreement
 from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
 from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA as OUTCOMES_SCHEMA
 from roe_analysis.analysis._outcomes import review_outcomes, verdict_disagreements
@@ -88,6 +92,7 @@ __all__: list[str] = [
     "ScaleMismatchWarning",
     "UndefinedCoefficientWarning",
     "agreement_summary",
+    "calibration_curve",
     "cohen_kappa",
     "compare_all_versions",
     "compare_versions",
@@ -96,10 +101,13 @@ __all__: list[str] = [
     "duration_summary",
     "duration_trend",
     "fleiss_kappa",
+    "grader_calibration",
     "gwet_ac1",
     "inter_reviewer_agreement",
+    "intra_reviewer_agreement",
     "job_durations",
     "job_volume",
+    "krippendorff_alpha",
     "krippendorff_alpha_nominal",
     "pabak",
     "per_class_metrics",

@@ -50,6 +50,7 @@ DURATIONS = pl.DataFrame(
         "server_duration_ms": [100, 250],
         "is_running": [False, False],
         "running_for_ms": pl.Series([None, None], dtype=pl.Int64),
+        "terminal_status": ["SUCCESS", "SUCCESS"],
     }
 )
 FRAMES = ra.JobFrames.from_tables(jobs=[{"id": "a", "agent_version_name": "v1", "created_at": DAY}])
@@ -59,13 +60,16 @@ Call = Callable[[], object]
 #: (a) a frame without a column the helper needs, and a fragment of the message.
 MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES.drop("agent_verdict")), "'agent_verdict'"),
+    "calibration_curve": (lambda: ra.calibration_curve(JOBS), "'review_status'"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS.drop("agent_version_name")), "agent_version_name"),
     "compare_versions": (lambda: ra.compare_versions(JOBS.drop("grader_score"), "v1", "v2"), "'grader_score'"),
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES.drop("final_verdict")), "'final_verdict'"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS.drop("server_duration_ms")), "server_duration"),
     "duration_summary": (lambda: ra.duration_summary(DURATIONS.drop("is_running")), "'is_running'"),
     "duration_trend": (lambda: ra.duration_trend(DURATIONS.drop("created_at")), "'created_at'"),
+    "grader_calibration": (lambda: ra.grader_calibration(JOBS, by=None), "'review_status'"),
     "inter_reviewer_agreement": (lambda: ra.inter_reviewer_agreement(FRAMES, by="team"), "'team'"),
+    "intra_reviewer_agreement": (lambda: ra.intra_reviewer_agreement(FRAMES, by="team"), "'team'"),
     "job_volume": (lambda: ra.job_volume(JOBS.drop("created_at")), "'created_at'"),
     "per_class_metrics": (lambda: ra.per_class_metrics(OUTCOMES.drop("agent_verdict")), "'agent_verdict'"),
     "reviewer_drift": (lambda: ra.reviewer_drift(OUTCOMES.drop("reviewed_at")), "'reviewed_at'"),
@@ -87,13 +91,16 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
 #: (c) an unknown or out-of-range option value, and a fragment of the message.
 UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES, labels="x"), "not one string"),
+    "calibration_curve": (lambda: ra.calibration_curve(JOBS, bins=0), "bins"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS, statistic="mode"), "'mean', 'median' or None"),  # type: ignore[arg-type]
     "compare_versions": (lambda: ra.compare_versions(JOBS, "v1", "v2", paired="maybe"), "'auto', True or False"),  # type: ignore[arg-type]
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES, labels="x"), "not one string"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS, tolerance_ms=-1), "number >= 0"),
     "duration_summary": (lambda: ra.duration_summary(DURATIONS, quantiles=(2,)), "between 0 and 1"),
     "duration_trend": (lambda: ra.duration_trend(DURATIONS, every="fortnight"), "Polars duration string"),
+    "grader_calibration": (lambda: ra.grader_calibration(JOBS, confidence=2), "confidence"),
     "inter_reviewer_agreement": (lambda: ra.inter_reviewer_agreement(FRAMES, n_resamples=0), "n_resamples"),
+    "intra_reviewer_agreement": (lambda: ra.intra_reviewer_agreement(FRAMES, confidence=2), "confidence"),
     "job_durations": (lambda: ra.job_durations(FRAMES, now="now"), "timezone-aware datetime"),  # type: ignore[arg-type]
     "job_volume": (lambda: ra.job_volume(JOBS, every="fortnight"), "such as '1h', '1d', '1w'"),
     "per_class_metrics": (lambda: ra.per_class_metrics(OUTCOMES, labels="x"), "not one string"),
@@ -131,7 +138,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 23
+    assert len(helpers) == 26
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 
