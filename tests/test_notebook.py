@@ -123,7 +123,7 @@ def test_example_job_ids(sandbox_conn: nb.Connection) -> None:
 
 def test_describe(sandbox_conn: nb.Connection) -> None:
     text = nb.describe(sandbox_conn.load())
-    assert text.splitlines()[:2] == ["jobs:      1,500", "versions:  v1.0 525, v1.1 500, v2.0 475"]
+    assert text.splitlines()[:2] == ["jobs:      1,500", "versions:  v1.0 524, v1.1 488, v2.0 484, v2.1-canary 4"]
 
 
 # -- choosing versions ------------------------------------------------------------------------------

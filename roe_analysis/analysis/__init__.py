@@ -47,6 +47,8 @@ from roe_analysis.analysis._intra_reviewer import intra_reviewer_agreement
 from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
 from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA as OUTCOMES_SCHEMA
 from roe_analysis.analysis._outcomes import review_outcomes, verdict_disagreements
+from roe_analysis.analysis._power import detectable_difference, sample_size
+from roe_analysis.analysis._rates import compare_rates, outcome_rates
 from roe_analysis.analysis._reliability import (
     Estimate,
     cohen_kappa,
@@ -55,7 +57,9 @@ from roe_analysis.analysis._reliability import (
     krippendorff_alpha_nominal,
     pabak,
 )
+from roe_analysis.analysis._reruns import rerun_consistency
 from roe_analysis.analysis._reviewers import reviewer_drift, reviewer_stats
+from roe_analysis.analysis._scales import check_one_scale as check_one_scale
 from roe_analysis.analysis._score_agreement import SCORE_COLUMNS as SCORE_COLUMNS
 from roe_analysis.analysis._score_agreement import both_scores as both_scores
 from roe_analysis.analysis._score_agreement import score_agreement, score_disagreements
@@ -80,7 +84,9 @@ FOR_OTHER_LAYERS = (
     "SCORE_COLUMNS",
     "SUMMARY_STATS",
     "both_scores",
+    "check_one_scale",
     "require_columns",
+    "run_durations",
     "wilson_interval",
 )
 
@@ -95,8 +101,10 @@ __all__: list[str] = [
     "calibration_curve",
     "cohen_kappa",
     "compare_all_versions",
+    "compare_rates",
     "compare_versions",
     "confusion_matrix",
+    "detectable_difference",
     "duration_mismatches",
     "duration_summary",
     "duration_trend",
@@ -109,11 +117,14 @@ __all__: list[str] = [
     "job_volume",
     "krippendorff_alpha",
     "krippendorff_alpha_nominal",
+    "outcome_rates",
     "pabak",
     "per_class_metrics",
+    "rerun_consistency",
     "review_outcomes",
     "reviewer_drift",
     "reviewer_stats",
+    "sample_size",
     "score_agreement",
     "score_disagreements",
     "score_drift",

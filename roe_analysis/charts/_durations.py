@@ -284,7 +284,12 @@ def duration_trend(trend: pl.DataFrame, *, quantile: str = "p50", title: str | N
     # A UTC scale, so the axis says what the title says whatever the viewer's time zone.
     x = alt.X("period_start:T", title="Jobs created (UTC period start)", scale=alt.Scale(type="utc"))
     base = alt.Chart(data, description=text)
-    band = base.mark_area(opacity=0.2).encode(x=x, y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"), color=colour)
+    # Periods too small for an interval have none: no band there rather than an empty shape.
+    band = (
+        base.transform_filter(f"isValid(datum['{low}']) && isValid(datum['{high}'])")
+        .mark_area(opacity=0.2)
+        .encode(x=x, y=alt.Y(f"{low}:Q"), y2=alt.Y2(f"{high}:Q"), color=colour)
+    )
     line = base.mark_line(point=True).encode(
         x=x,
         y=alt.Y(f"{quantile}:Q", title=f"{label} duration (ms)"),

@@ -10,6 +10,7 @@ import polars as pl
 import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._figures import (
+    coef_text,
     fmt_coef,
     fmt_ms,
     fmt_num,
@@ -30,7 +31,7 @@ from roe_analysis.report._page import _Page
 
 def _coefficient_row(label: str, row: Mapping[str, Any]) -> list[Cell]:
     def coef(name: str) -> Cell:
-        return _est(fmt_coef(row[name]), fmt_coef(row[f"{name}_low"]), fmt_coef(row[f"{name}_high"]))
+        return _est(coef_text(row, name), fmt_coef(row[f"{name}_low"]), fmt_coef(row[f"{name}_high"]))
 
     return [
         Cell(label),

@@ -22,6 +22,7 @@ import polars as pl
 from roe_analysis.analysis import (
     AgreementWarning,
     agreement_summary,
+    check_one_scale,
     compare_all_versions,
     confusion_matrix,
     duration_summary,
@@ -37,7 +38,7 @@ from roe_analysis.analysis import (
     slowest_jobs,
     status_time_summary,
 )
-from roe_analysis.errors import ArgumentTypeError
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
 T = TypeVar("T")
@@ -180,9 +181,19 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
     trend_every = trend_period(span)
     drift_every = drift_period(span)
 
+    # Scores on different scales across agents cannot be pooled: say so, and leave the score
+    # sections empty rather than average a 0-1 grader with a 0-100 one.
+    scored = frames
+    try:
+        check_one_scale(jobs, value="grader_score", helper="the report", metric="grader_score")
+    except InvalidArgumentError as exc:
+        notes.messages.append(f"{exc}. The score sections are left empty: write one report per agent.")
+        scored = JobFrames.empty()
+
     def comparisons(metric: str) -> pl.DataFrame:
         cut = threshold if metric == "pass_rate" else None
-        return notes.run(lambda: compare_all_versions(frames, metric=metric, threshold=cut))
+        source = frames if metric == "duration_ms" else scored
+        return notes.run(lambda: compare_all_versions(source, metric=metric, threshold=cut))
 
     return Analyses(
         frames=frames,
@@ -196,11 +207,11 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
         status_time=status_time_summary(frames, by=VERSION),
         slowest=slowest_jobs(durations, n=TABLE_ROWS, by=None),
         duration_comparisons=comparisons("duration_ms"),
-        score_by_version=score_summary(frames, threshold=threshold),
+        score_by_version=score_summary(scored, threshold=threshold),
         score_comparisons=comparisons("grader_score"),
         pass_comparisons=comparisons("pass_rate") if threshold is not None else None,
         drift_every=drift_every,
-        score_drift=score_drift(frames, every=drift_every, threshold=threshold),
+        score_drift=score_drift(scored, every=drift_every, threshold=threshold),
         outcomes=review_outcomes(frames),
         agreement=notes.run(lambda: agreement_summary(frames, by=None)),
         agreement_by_version=notes.run(lambda: agreement_summary(frames, by=VERSION)),

@@ -34,6 +34,10 @@ _SCORE_KEYS = (
     "pass_rate",
     "pass_low",
     "pass_high",
+    "n_inputs",
+    "design_effect",
+    "too_few",
+    "note",
 )
 _COMPARISON_KEYS = (
     "a",
@@ -60,7 +64,12 @@ _INTER_KEYS = (
     "alpha_low",
     "alpha_high",
     "fleiss_kappa",
+    "fleiss_low",
+    "fleiss_high",
     "fleiss_note",
+    "n_repeats_set_aside",
+    "too_few",
+    "note",
 )
 
 
@@ -284,6 +293,25 @@ def fmt_coef(x: float | None) -> str:
     return "—" if x is None else f"{x:.2f}"
 
 
+def coef_text(row: Mapping[str, Any], name: str) -> str:
+    """A coefficient of an `agreement_summary` row, or its exact bounds when only those are known.
+
+    Rejections without a corrected verdict (with three or more labels) leave kappa and AC1 known
+    only between bounds: ``"0.59 to 0.61 (bounds)"``.
+
+    Examples:
+        >>> coef_text({"cohen_kappa": 0.6}, "cohen_kappa")
+        '0.60'
+        >>> coef_text({"cohen_kappa": None, "cohen_kappa_min": 0.593, "cohen_kappa_max": 0.605}, "cohen_kappa")
+        '0.59 to 0.61 (bounds)'
+    """
+    value = row.get(name)
+    low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
+    if value is None and low is not None and high is not None:
+        return f"{fmt_coef(low)} to {fmt_coef(high)} (bounds)"
+    return fmt_coef(value)
+
+
 def with_ci(estimate: str, low: str, high: str) -> str:
     """``"estimate (95% CI low–high)"``, or the estimate alone when the interval is unknown.
 
@@ -412,7 +440,7 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
         )
         coefficients = " · ".join(
             f"{name} "
-            + with_ci(fmt_coef(agreement[key]), fmt_coef(agreement[f"{key}_low"]), fmt_coef(agreement[f"{key}_high"]))
+            + with_ci(coef_text(agreement, key), fmt_coef(agreement[f"{key}_low"]), fmt_coef(agreement[f"{key}_high"]))
             for name, key in (("kappa", "cohen_kappa"), ("AC1", "gwet_ac1"), ("PABAK", "pabak"))
         )
         lines.append(f"{_label('')}{coefficients}")

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from roe_analysis.report._figures import (
+    coef_text,
     fmt_coef,
     fmt_instant,
     fmt_ms,
@@ -119,7 +120,7 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
             _card(
                 "Agent–reviewer agreement",
                 fmt_pct(agreement["agreement_rate"]),
-                f"kappa {fmt_coef(agreement['cohen_kappa'])} · AC1 {fmt_coef(agreement['gwet_ac1'])} · "
+                f"kappa {coef_text(agreement, 'cohen_kappa')} · AC1 {coef_text(agreement, 'gwet_ac1')} · "
                 f"PABAK {fmt_coef(agreement['pabak'])}",
                 f"{agreement['n_pairs']:,} reviewed verdicts",
             )

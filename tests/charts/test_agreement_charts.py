@@ -92,7 +92,8 @@ def test_confusion_heatmap_marks_rows_without_pairs() -> None:
 
     data = rows(rc.confusion_matrix(confusion).to_dict())
 
-    assert [r["label"] for r in data if r["agent_verdict"] == "Needs Escalation"] == ["0 (–)"] * 3
+    # Three labels: the rejection without a correction gets its own column, so each row has four cells.
+    assert [r["label"] for r in data if r["agent_verdict"] == "Needs Escalation"] == ["0 (–)"] * 4
 
 
 def test_confusion_heatmap_needs_the_confusion_columns() -> None:
