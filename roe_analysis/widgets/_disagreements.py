@@ -30,10 +30,16 @@ def _score_rows(frames: JobFrames) -> pl.DataFrame:
     )
 
 
+#: How a rejection without a correction shows in the ``final_verdict`` column: `verdict_disagreements`
+#: lists it (the reviewer rejected the agent's verdict) with a null ``final_verdict``, which a blank
+#: or "—" cell would make look like missing data.
+NO_CORRECTION = "(rejected, no correction)"
+
 #: What each value of the "Show" toggle lists, and the helper that lists it.
 #: ``"verdict"``: `verdict_disagreements` (reviews whose final verdict differs from the agent's,
-#: the agent's most confident verdicts first); ``"score"``: `score_disagreements` (every job
-#: with both a grader and a human score, largest ``|grader - human|`` first).
+#: rejections without a correction included, the agent's most confident verdicts first);
+#: ``"score"``: `score_disagreements` (every job with both a grader and a human score, largest
+#: ``|grader - human|`` first).
 DISAGREEMENTS: Mapping[str, tuple[str, Callable[[JobFrames], pl.DataFrame]]] = {
     "verdict": ("Verdicts changed by reviewers", verdict_disagreements),
     "score": ("Grader vs human scores", _score_rows),
@@ -42,6 +48,10 @@ DISAGREEMENTS: Mapping[str, tuple[str, Callable[[JobFrames], pl.DataFrame]]] = {
 
 class DisagreementTable(_StaticRepr, widgets.VBox):
     """Disagreements one page at a time: verdicts the reviewers changed, or scores far apart.
+
+    Verdict disagreements include rejections without a correction: their ``final_verdict`` is
+    null in `rows` (as `verdict_disagreements` gives it) and shows as `NO_CORRECTION`,
+    "(rejected, no correction)", in the table.
 
     Attributes:
         kind: ``"verdict"`` or ``"score"`` disagreements (see `DISAGREEMENTS`).
@@ -86,7 +96,7 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
 
     @property
     def rows(self) -> pl.DataFrame:
-        """Every disagreement of the current kind (all pages)."""
+        """Every disagreement of the current kind (all pages), as the helper gives it (nulls kept)."""
         return self._rows
 
     @property
@@ -111,6 +121,8 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
             f"<p>Rows {start + 1 if shown.height else 0}–{end} of {self._rows.height:,} "
             f"(page {self._page + 1} of {self.pages})</p>"
         )
+        if "final_verdict" in shown.columns:
+            shown = shown.with_columns(pl.col("final_verdict").fill_null(NO_CORRECTION))
         self.table.value = html_table(shown, max_chars=self._max_chars)
 
     def _follow(self, frames: JobFrames) -> None:

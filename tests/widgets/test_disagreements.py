@@ -13,7 +13,7 @@ from roe_analysis.widgets import (
     disagreement_table,
     filter_panel,
 )
-from roe_analysis.widgets._disagreements import DISAGREEMENTS
+from roe_analysis.widgets._disagreements import DISAGREEMENTS, NO_CORRECTION
 
 
 def rows_of(frames: JobFrames, kind: str) -> pl.DataFrame:
@@ -28,12 +28,34 @@ def test_verdict_disagreements_are_the_rejections_that_changed_the_label_most_co
 ) -> None:
     rows = rows_of(frames, "verdict")
     outcomes = ra.review_outcomes(frames)
-    assert sorted(rows.get_column("job_id")) == sorted(outcomes.filter(pl.col("agrees").not_()).get_column("job_id"))
-    assert rows.height == 123
+    disagreeing = outcomes.filter(pl.col("agrees").not_())
+    assert sorted(rows.get_column("job_id")) == sorted(disagreeing.get_column("job_id"))
+    assert rows.height == disagreeing.height > 0
     confidence = rows.get_column("confidence").drop_nulls()
     assert confidence.is_sorted(descending=True)
-    assert (rows.get_column("agent_verdict") != rows.get_column("final_verdict")).all()
+    # A changed label differs from the agent's; a null one is a rejection without a correction.
+    corrected = rows.filter(pl.col("final_verdict").is_not_null())
+    assert corrected.height > 0
+    assert (corrected.get_column("agent_verdict") != corrected.get_column("final_verdict")).all()
+    uncorrected = rows.filter(pl.col("final_verdict").is_null()).get_column("job_id")
+    expected_uncorrected = disagreeing.filter(pl.col("rejected_uncorrected")).get_column("job_id")
+    assert sorted(uncorrected) == sorted(expected_uncorrected)
+    assert len(uncorrected) > 0
+    assert set(disagreeing.filter(pl.col("job_id").is_in(uncorrected.implode())).get_column("review_status")) == {
+        "rejected"
+    }
     assert rows.get_column("inputs").null_count() == 0
+
+
+def test_a_rejection_without_a_correction_shows_as_such_not_as_a_blank(frames: JobFrames) -> None:
+    rows = rows_of(frames, "verdict")
+    table = disagreement_table(frames, page_size=rows.height)  # every row on one page
+    uncorrected = rows.get_column("final_verdict").null_count()
+    assert uncorrected > 0
+    assert table.table.value.count(f"<td>{NO_CORRECTION}</td>") == uncorrected
+    assert table.rows.get_column("final_verdict").null_count() == uncorrected  # the data keeps its nulls
+    for final in rows.get_column("final_verdict").drop_nulls().unique():
+        assert f"<td>{final}</td>" in table.table.value
 
 
 def test_score_disagreements_are_in_the_order_of_score_disagreements(frames: JobFrames) -> None:
@@ -50,11 +72,14 @@ def test_the_table_pages_through_the_rows(frames: JobFrames) -> None:
     table = disagreement_table(frames, page_size=10)
     assert isinstance(table, widgets.VBox)
     rows = table.rows
-    assert (table.page, table.pages) == (0, 13)
+    n = ra.review_outcomes(frames).filter(pl.col("agrees").not_()).height
+    pages = -(-n // 10)
+    assert n > 20 and rows.height == n
+    assert (table.page, table.pages) == (0, pages)
     assert table.previous.disabled and not table.next.disabled
     first_ids = rows.get_column("job_id").head(10).to_list()
     assert all(i in table.table.value for i in first_ids)
-    assert "Rows 1–10 of 123 (page 1 of 13)" in table.position.value
+    assert f"Rows 1–10 of {n} (page 1 of {pages})" in table.position.value
 
     table.next.click()
     assert table.page == 1
@@ -63,15 +88,19 @@ def test_the_table_pages_through_the_rows(frames: JobFrames) -> None:
     assert not any(i in table.table.value for i in first_ids)
 
     table.show_page(99)
-    assert table.page == 12 and table.next.disabled
-    assert "Rows 121–123 of 123 (page 13 of 13)" in table.position.value
+    assert table.page == pages - 1 and table.next.disabled
+    assert f"Rows {(pages - 1) * 10 + 1}–{n} of {n} (page {pages} of {pages})" in table.position.value
     table.previous.click()
-    assert table.page == 11
+    assert table.page == pages - 2
 
     table.kind.value = "score"
     assert table.page == 0
     assert table.rows.get_column("job_id").to_list() == rows_of(frames, "score").get_column("job_id").to_list()
-    assert table._repr_mimebundle_()["text/plain"] == "DisagreementTable: score disagreements, page 1 of 37 (369 rows)"
+    scored = ra.score_disagreements(frames, n=frames.jobs.height).height
+    assert scored > 10 and table.rows.height == scored
+    assert table._repr_mimebundle_()["text/plain"] == (
+        f"DisagreementTable: score disagreements, page 1 of {-(-scored // 10)} ({scored:,} rows)"
+    )
 
 
 def test_the_table_follows_a_filter_panel(frames: JobFrames) -> None:

@@ -9,14 +9,16 @@ import pytest
 
 import roe_analysis as ra
 from roe_analysis import JobFrames
+from roe_analysis.frames import filter_frames, versions_in_order
 from roe_analysis.widgets import (
     VersionPicker,
     filter_panel,
     version_picker,
 )
+from roe_analysis.widgets._version_picker import DEFAULT_MIN_JOBS, default_pair
 
 
-def test_the_picker_compares_the_two_newest_versions_by_default(frames: JobFrames) -> None:
+def test_the_picker_compares_the_two_newest_versions_with_10_jobs_by_default(frames: JobFrames) -> None:
     picker = version_picker(frames, threshold=0.7)
     assert isinstance(picker, widgets.VBox)
     assert (picker.a.value, picker.b.value, picker.metric.value) == ("v1.1", "v2.0", "grader_score")
@@ -69,3 +71,38 @@ def test_the_picker_follows_a_filter_panel(frames: JobFrames) -> None:
     assert picker.comparison is not None
     assert picker.comparison.equals(ra.compare_versions(frames, "v1.1", "v2.0"))
     assert picker._repr_mimebundle_()["text/plain"].startswith("VersionPicker: v1.1 → v2.0, grader_score: v2.0 is")
+
+
+def test_by_default_a_version_with_fewer_than_10_jobs_is_skipped(frames: JobFrames) -> None:
+    counts = dict(frames.jobs.group_by("agent_version_name").len().iter_rows())
+    options = version_picker(frames).a.options
+    assert options == ("v1.0", "v1.1", "v2.0", "v2.1-canary")
+    # The newest version is a canary too small to tell (MIN_N = 10 in roe_analysis.analysis._units).
+    assert DEFAULT_MIN_JOBS == 10
+    assert counts["v2.1-canary"] < 10 <= min(counts["v1.1"], counts["v2.0"])
+    picker = version_picker(frames)
+    assert (picker.a.value, picker.b.value) == ("v1.1", "v2.0")
+    assert default_pair(frames) == ("v1.1", "v2.0")
+    # It can still be picked, by hand or by argument.
+    chosen = version_picker(frames, a="v2.0", b="v2.1-canary")
+    assert (chosen.a.value, chosen.b.value) == ("v2.0", "v2.1-canary")
+    assert chosen.comparison is not None
+    assert chosen.comparison.equals(ra.compare_versions(frames, "v2.0", "v2.1-canary"))
+
+
+def test_with_fewer_than_two_versions_of_10_jobs_the_two_newest_are_the_default(frames: JobFrames) -> None:
+    two = filter_frames(frames, versions=["v2.0", "v2.1-canary"])  # only v2.0 has 10 jobs
+    picker = version_picker(two)
+    assert (picker.a.value, picker.b.value) == ("v2.0", "v2.1-canary")
+    # The last day of v1.1, when it ran a single job and v2.0 many.
+    day = date(2026, 5, 19)
+    small = filter_frames(frames, versions=["v1.1", "v2.0"], created_from=day, created_to=day)
+    counts = dict(small.jobs.group_by("agent_version_name").len().iter_rows())
+    assert counts["v1.1"] < 10 <= counts["v2.0"]
+    newest = versions_in_order(small)
+    assert sorted(newest) == ["v1.1", "v2.0"]
+    assert default_pair(small) == tuple(newest)
+    one = filter_frames(frames, versions=["v2.0"])
+    assert default_pair(one) == (None, "v2.0")
+    assert version_picker(one).comparison is None
+    assert default_pair(filter_frames(frames, versions=[])) == (None, None)
