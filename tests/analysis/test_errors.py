@@ -62,6 +62,7 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES.drop("agent_verdict")), "'agent_verdict'"),
     "calibration_curve": (lambda: ra.calibration_curve(JOBS), "'review_status'"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS.drop("agent_version_name")), "agent_version_name"),
+    "compare_rates": (lambda: ra.compare_rates(DURATIONS.drop("terminal_status"), "v1", "v2"), "'terminal_status'"),
     "compare_versions": (lambda: ra.compare_versions(JOBS.drop("grader_score"), "v1", "v2"), "'grader_score'"),
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES.drop("final_verdict")), "'final_verdict'"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS.drop("server_duration_ms")), "server_duration"),
@@ -71,6 +72,7 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "inter_reviewer_agreement": (lambda: ra.inter_reviewer_agreement(FRAMES, by="team"), "'team'"),
     "intra_reviewer_agreement": (lambda: ra.intra_reviewer_agreement(FRAMES, by="team"), "'team'"),
     "job_volume": (lambda: ra.job_volume(JOBS.drop("created_at")), "'created_at'"),
+    "outcome_rates": (lambda: ra.outcome_rates(DURATIONS.drop("terminal_status")), "'terminal_status'"),
     "per_class_metrics": (lambda: ra.per_class_metrics(OUTCOMES.drop("agent_verdict")), "'agent_verdict'"),
     "reviewer_drift": (lambda: ra.reviewer_drift(OUTCOMES.drop("reviewed_at")), "'reviewed_at'"),
     "score_agreement": (lambda: ra.score_agreement(JOBS.drop("human_score")), "'human_score'"),
@@ -81,6 +83,7 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "status_time_summary": (lambda: ra.status_time_summary(pl.DataFrame({"job_id": ["a"]})), "'time_ms'"),
     # These take JobFrames only, whose schema is fixed: a jobs frame on its own lacks the rest.
     "job_durations": (lambda: ra.job_durations(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
+    "rerun_consistency": (lambda: ra.rerun_consistency(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
     "review_outcomes": (lambda: ra.review_outcomes(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
     "reviewer_stats": (lambda: ra.reviewer_stats(JOBS), "needs the inputs frame"),  # type: ignore[arg-type]
     "score_vs_duration": (lambda: ra.score_vs_duration(JOBS), "status events"),  # type: ignore[arg-type]
@@ -93,6 +96,7 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES, labels="x"), "not one string"),
     "calibration_curve": (lambda: ra.calibration_curve(JOBS, bins=0), "bins"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS, statistic="mode"), "'mean', 'median' or None"),  # type: ignore[arg-type]
+    "compare_rates": (lambda: ra.compare_rates(FRAMES, "v1", "v2", rate="speed"), "rate must be one of"),  # type: ignore[arg-type]
     "compare_versions": (lambda: ra.compare_versions(JOBS, "v1", "v2", paired="maybe"), "'auto', True or False"),  # type: ignore[arg-type]
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES, labels="x"), "not one string"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS, tolerance_ms=-1), "number >= 0"),
@@ -103,7 +107,9 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "intra_reviewer_agreement": (lambda: ra.intra_reviewer_agreement(FRAMES, confidence=2), "confidence"),
     "job_durations": (lambda: ra.job_durations(FRAMES, now="now"), "timezone-aware datetime"),  # type: ignore[arg-type]
     "job_volume": (lambda: ra.job_volume(JOBS, every="fortnight"), "such as '1h', '1d', '1w'"),
+    "outcome_rates": (lambda: ra.outcome_rates(FRAMES, confidence=2), "confidence"),
     "per_class_metrics": (lambda: ra.per_class_metrics(OUTCOMES, labels="x"), "not one string"),
+    "rerun_consistency": (lambda: ra.rerun_consistency(FRAMES, confidence=2), "confidence"),
     "review_outcomes": (lambda: ra.review_outcomes(FRAMES, verdict_field=""), "key of ui_fields"),
     "reviewer_drift": (lambda: ra.reviewer_drift(OUTCOMES, every="fortnight"), "not a Polars duration"),
     "reviewer_stats": (lambda: ra.reviewer_stats(FRAMES, grader_threshold="high"), "finite number"),  # type: ignore[arg-type]
@@ -138,7 +144,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 26
+    assert len(helpers) == 29
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 
@@ -157,7 +163,7 @@ def test_a_frame_missing_a_column_raises_a_roe_error(name: str) -> None:
 @pytest.mark.parametrize("wrong", [[1, 2], "jobs"], ids=["list", "string"])
 def test_a_wrong_type_raises_an_argument_type_error(name: str, wrong: Any) -> None:
     helper = getattr(ra, name)
-    args = (wrong, "v1", "v2") if name == "compare_versions" else (wrong,)
+    args = (wrong, "v1", "v2") if name in ("compare_versions", "compare_rates") else (wrong,)
     error = raised(lambda: helper(*args))
     assert isinstance(error, ra.RoeError)
     assert isinstance(error, ra.ArgumentTypeError)
