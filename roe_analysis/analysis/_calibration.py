@@ -262,7 +262,8 @@ def grader_calibration(
         ...         "grader_score": [0.9, 0.8, 0.75, 0.7, 0.6, 0.4, 0.65, 0.5, 0.3, 0.2, 0.1, 0.05],
         ...     }
         ... )
-        >>> grader_calibration(outcomes, by=None, threshold=0.5).select("n", "auc", "brier", "best_threshold", "best_agreement")
+        >>> calibration = grader_calibration(outcomes, by=None, threshold=0.5)
+        >>> calibration.select("n", "auc", "brier", "best_threshold", "best_agreement")
         shape: (1, 5)
         ┌─────┬──────────┬──────────┬────────────────┬────────────────┐
         │ n   ┆ auc      ┆ brier    ┆ best_threshold ┆ best_agreement │
