@@ -217,6 +217,9 @@ def connect(
 def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None) -> tuple[str, str]:
     """The two versions to compare: ``a`` and ``b`` when given, else the two newest (by first job).
 
+    Like the version picker's default, versions with fewer than 10 jobs (a canary too small to
+    tell anything) are skipped unless fewer than two versions have that many.
+
     Raises:
         ConfigurationError: fewer than two versions to choose from.
 
@@ -230,6 +233,10 @@ def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None)
     if a is not None and b is not None:
         return a, b
     ordered = versions_in_order(frames)
+    counts = dict(frames.jobs.group_by("agent_version_name").len().iter_rows())
+    big = [v for v in ordered if counts.get(v, 0) >= 10 or v in (a, b)]
+    if len(big) >= 2:
+        ordered = big
     if len(ordered) < 2:
         raise ConfigurationError(f"comparing versions needs two; the jobs have {ordered}. Set VERSION_A and VERSION_B.")
     newest = [v for v in ordered if v not in (a, b)]

@@ -302,7 +302,7 @@ def coef_text(row: Mapping[str, Any], name: str) -> str:
     Examples:
         >>> coef_text({"cohen_kappa": 0.6}, "cohen_kappa")
         '0.60'
-        >>> coef_text({"cohen_kappa": None, "cohen_kappa_min": 0.593, "cohen_kappa_max": 0.605}, "cohen_kappa")
+        >>> coef_text({"cohen_kappa": None, "cohen_kappa_min": 0.593, "cohen_kappa_max": 0.607}, "cohen_kappa")
         '0.59 to 0.61 (bounds)'
     """
     value = row.get(name)
