@@ -92,8 +92,9 @@ print(nb.describe(frames))
 
 # %% [markdown]
 # The summary already tells most of the sandbox's story: three versions with roughly a third of the
-# jobs each, mostly successes, some failures and cache hits, and a handful of jobs still running at
-# the moment the data was read (PENDING, STARTED, RETRY).
+# jobs each (and a 4-job canary, `v2.1-canary`, too small to tell anything on its own), mostly
+# successes, some failures and cache hits, and a handful of jobs still running at the moment the
+# data was read (PENDING, STARTED, RETRY).
 
 # %% [markdown]
 # ## Volume by day and version

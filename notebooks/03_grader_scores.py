@@ -94,8 +94,10 @@ display(
 # `ra.compare_versions` reports the difference `B − A` of the mean score with its 95% interval, a
 # p-value and a verdict in words. When enough inputs ran on both versions it pairs them (the
 # per-input difference, which removes the input-to-input variation); here too few of each version's
-# inputs were re-run on the other, so it compares the two samples with a Mann–Whitney test, which is
-# not swayed by a few extreme scores. The `method` column always says which was used.
+# inputs were re-run on the other, so it compares the two samples — one mean per input, because the
+# input, not the run, is the unit of evidence — with Welch's test and a cluster-bootstrap interval.
+# `n_inputs_a`/`n_inputs_b` and `design_effect` say how much the reruns were worth; Hodges–Lehmann
+# and Cliff's delta give the size of the change. The `method` column always says which was used.
 #
 # The pass rate is compared the same way, with Newcombe's interval for the difference of two
 # proportions. In the sandbox `v2.0` beats `v1.1` on both, by a margin whose interval is far from
@@ -114,8 +116,9 @@ display(ra.charts.compare_versions(mean_ab))
 # ## Every pair of versions
 #
 # The same comparison for every pair, older version first, so each row reads "what changed". The
-# p-values are Holm-adjusted for the three comparisons. In the sandbox the score rises at each
-# release, most at the move to `v2.0`.
+# p-values and intervals are Holm-adjusted over the comparisons that have enough inputs; the
+# canary's rows say "too few to tell" and are left out of the family. In the sandbox the score
+# rises at each release, most at the move to `v2.0`.
 
 # %%
 all_pairs = ra.compare_all_versions(frames)

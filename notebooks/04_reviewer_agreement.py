@@ -88,8 +88,12 @@ display(ra.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
 # `majority_share` says how skewed the labels are, and a warning is printed above ~80%). The chart
 # shows each coefficient per version with its 95% interval.
 #
-# In the sandbox the labels are moderately skewed (about two thirds "Not Suspicious"): kappa sits
-# a little below AC1 and PABAK, as expected, but all three tell the same story. Agreement rises with
+# A rejection without a corrected verdict is a disagreement, but with three labels nobody knows
+# which label the reviewer meant: agreement and PABAK count it exactly, while kappa and AC1 are known
+# only between exact bounds (`cohen_kappa_min`/`_max`, `gwet_ac1_min`/`_max`), and a warning says
+# how many such reviews there are. In the sandbox the labels are moderately skewed (about two
+# thirds "Not Suspicious"): kappa sits a little below AC1 and PABAK, as expected, but all three tell
+# the same story. Agreement rises with
 # each version, and `v2.0`'s verdicts are corrected least.
 
 # %%
