@@ -304,10 +304,14 @@ def coef_text(row: Mapping[str, Any], name: str) -> str:
         '0.60'
         >>> coef_text({"cohen_kappa": None, "cohen_kappa_min": 0.593, "cohen_kappa_max": 0.607}, "cohen_kappa")
         '0.59 to 0.61 (bounds)'
+        >>> coef_text({"gwet_ac1": None, "gwet_ac1_min": 0.701, "gwet_ac1_max": 0.703}, "gwet_ac1")
+        '0.70 (every placement)'
     """
     value = row.get(name)
     low, high = row.get(f"{name}_min"), row.get(f"{name}_max")
     if value is None and low is not None and high is not None:
+        if fmt_coef(low) == fmt_coef(high):
+            return f"{fmt_coef(low)} (every placement)"
         return f"{fmt_coef(low)} to {fmt_coef(high)} (bounds)"
     return fmt_coef(value)
 
