@@ -1,14 +1,13 @@
 """Duration summaries: order-statistic quantile intervals, the KM median, the population of runs.
 
 References computed in the tests: scipy.stats.binom (the order-statistic ranks, Hahn & Meeker,
-*Statistical Intervals* 2nd ed. §5.2), lifelines' KaplanMeierFitter and R's ``quantile.survfit``
+*Statistical Intervals* 2nd ed. §5.2), statsmodels' SurvfuncRight and R's ``quantile.survfit``
 midpoint rule (survival package, ``R/quantile.survfit.R``: "if the curve is flat exactly at p,
 the quantile is the midpoint of the flat"), numpy for the sample quantiles.
 """
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -18,6 +17,7 @@ import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 from scipy import stats
+from statsmodels.duration.survfunc import SurvfuncRight
 
 from roe_analysis.analysis import (
     MissingColumnsError,
@@ -37,10 +37,6 @@ from roe_analysis.analysis._units import MIN_N
 from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC)
-
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore")
-    from lifelines import KaplanMeierFitter
 
 
 def scipy_ranks(n: int, q: float, confidence: float = 0.95) -> tuple[int | None, int | None]:
@@ -303,21 +299,26 @@ def test_summary_validates_arguments() -> None:
 # --- the Kaplan–Meier median ---------------------------------------------------------------------
 
 
-def lifelines_median(times: Sequence[float] | np.ndarray, observed: Sequence[bool] | np.ndarray) -> float | None:
-    fit = KaplanMeierFitter().fit(np.asarray(times, dtype=float), np.asarray(observed, dtype=bool))
-    median = float(fit.median_survival_time_)
-    return None if np.isinf(median) else median
+def reference_median(times: Sequence[float] | np.ndarray, observed: Sequence[bool] | np.ndarray) -> float | None:
+    """statsmodels' Kaplan–Meier median (``SurvfuncRight.quantile(0.5)``: the first time S < 0.5).
+
+    Where the curve crosses 0.5 without resting on it, this is also lifelines' and R survfit's
+    median; lifelines (the reference first chosen) requires pandas < 3, which the project is past.
+    """
+    fit = SurvfuncRight(np.asarray(times, dtype=float), np.asarray(observed, dtype=float))
+    median = float(fit.quantile(0.5))
+    return None if np.isnan(median) else median
 
 
 @pytest.mark.parametrize("seed", range(8))
-def test_km_median_matches_lifelines_where_the_curve_crosses_half(seed: int) -> None:
+def test_km_median_matches_statsmodels_where_the_curve_crosses_half(seed: int) -> None:
     rng = np.random.default_rng(seed)
     n = int(rng.integers(5, 60))
     times = rng.lognormal(7, 1, size=n).round(3)
     observed = rng.random(n) < 0.7
 
     ours = kaplan_meier_median(times, observed)
-    theirs = lifelines_median(times, observed)
+    theirs = reference_median(times, observed)
 
     # With continuous times the curve essentially never sits exactly at 0.5; there both agree.
     assert ours == theirs
@@ -325,12 +326,11 @@ def test_km_median_matches_lifelines_where_the_curve_crosses_half(seed: int) -> 
 
 def test_km_median_at_exactly_half_takes_the_survfit_midpoint() -> None:
     # 1, 2, 3, 4 all finished: S = 0.75, 0.5, 0.25, 0, so S is exactly 0.5 on [2, 3).
-    # lifelines takes the first time S <= 0.5 (2); R's survfit the midpoint of the flat (2.5), which
-    # is also the sample median np.median gives.
-    assert lifelines_median([1, 2, 3, 4], [True] * 4) == 2.0
+    # lifelines takes the first time S <= 0.5 (2), statsmodels the first S < 0.5 (3); R's survfit the
+    # midpoint of the flat (2.5), which is also the sample median np.median gives.
+    assert reference_median([1, 2, 3, 4], [True] * 4) == 3.0
     assert kaplan_meier_median(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4, dtype=bool)) == 2.5 == np.median([1, 2, 3, 4])
     # Flat at 0.5 to the end of follow-up (2 is censored): survfit uses the last time, (1 + 2) / 2.
-    assert lifelines_median([1, 2], [True, False]) == 1.0
     assert kaplan_meier_median(np.array([1.0, 2.0]), np.array([True, False])) == 1.5
     # Censoring in the flat stretch: S = 0.5 from 2 until the next event at 6 (4 censored) -> 4.0.
     times = np.array([1.0, 2.0, 4.0, 6.0])
@@ -346,7 +346,7 @@ def test_km_median_without_censoring_is_the_sample_median(seed: int) -> None:
 
 def test_km_median_treats_running_jobs_as_censored() -> None:
     # Finished 1000, 2000, 3000, 4000; running for 2500 and 9000.
-    # KM: t=1000 S=5/6; t=2000 S=2/3; t=3000 (at risk 3) S=4/9 < 0.5 -> 3000 (lifelines agrees).
+    # KM: t=1000 S=5/6; t=2000 S=2/3; t=3000 (at risk 3) S=4/9 < 0.5 -> 3000 (statsmodels agrees).
     frame = durations_frame(
         [("v1", ms, False, None) for ms in (1000, 2000, 3000, 4000)]
         + [("v1", None, True, 2500), ("v1", None, True, 9000)]
@@ -357,7 +357,7 @@ def test_km_median_treats_running_jobs_as_censored() -> None:
     assert (
         result["km_median_ms"]
         == 3000.0
-        == lifelines_median([1000, 2000, 3000, 4000, 2500, 9000], [True] * 4 + [False] * 2)
+        == reference_median([1000, 2000, 3000, 4000, 2500, 9000], [True] * 4 + [False] * 2)
     )
     assert result["p50"] == 2500.0  # the naive median of finished jobs only
     assert result["n_censored"] == 2
@@ -381,7 +381,7 @@ def test_km_median_from_job_frames_with_now() -> None:
 
     assert without_now["km_median_ms"] is None
     # 1000 (S=2/3), 3000 (at risk 2: S=1/3) -> 3000; c censored at 10 000.
-    assert with_now["km_median_ms"] == 3000.0 == lifelines_median([1000, 3000, 10_000], [True, True, False])
+    assert with_now["km_median_ms"] == 3000.0 == reference_median([1000, 3000, 10_000], [True, True, False])
 
 
 # --- the population: cache hits and failures are not runs ----------------------------------------
