@@ -6,16 +6,24 @@ from roe_analysis.report._analyses import Analyses
 from roe_analysis.report._markup import _e
 
 _METHOD = (
-    "Intervals are 95% confidence intervals: percentile bootstrap (2,000 seeded resamples) for duration "
-    "quantiles, mean scores and differences; Wilson for rates; Newcombe for differences of pass rates; "
-    "asymptotic standard errors for Cohen's kappa and Gwet's AC1; PABAK from the Wilson interval of the "
-    "agreement rate; items resampled for Krippendorff's alpha. Version comparisons use Mann–Whitney U "
-    "(or Wilcoxon signed-rank when both versions ran the same inputs), with Holm's adjustment across "
-    "the comparisons. Durations are recomputed from status events by the API's rule; running jobs have "
-    "no duration yet and are counted, not measured; jobs answered from cache (0 ms by that rule) are left "
-    "out of duration statistics. The success rate is the share of finished jobs that "
-    "delivered a result: SUCCESS, or CACHED (served from cache); FAILURE, CANCELLED and unknown statuses "
-    "count as finished without one."
+    "The input, not the run, is the unit of evidence: reruns of one input are not independent, so "
+    "scores and comparisons are computed on per-input values and resample whole inputs. Intervals are "
+    "95% confidence intervals: distribution-free order-statistic intervals for duration quantiles "
+    "(\u2265 x where there are too few runs for an upper bound); a cluster bootstrap over inputs for "
+    "mean scores and mean differences; Wilson for rates (at the effective number of inputs for pass "
+    "rates); Newcombe for differences of pass rates; asymptotic standard errors for Cohen's kappa and "
+    "Gwet's AC1, or their exact bounds where rejections without a corrected verdict leave the "
+    "reviewer's label unknown; PABAK from the Wilson interval of the agreement rate; items resampled "
+    "for Krippendorff's alpha, one value per reviewer and item. Below 10 inputs a figure says \"too few "
+    "to tell\" and has no interval. Version comparisons use Welch's t-test on per-input means (scores) "
+    "or Mann\u2013Whitney U on per-input medians (durations; exact for small samples), paired tests "
+    "when both versions ran the same inputs, with Holm's adjustment of p-values and intervals across "
+    "the comparisons that have enough inputs. Durations are recomputed from status events by the API's "
+    "rule; running jobs have no duration yet and are counted, not measured; jobs answered from cache "
+    "(0 ms by that rule) are not runs and are left out of duration statistics, and duration comparisons "
+    "use SUCCESS runs only. The success rate is the share of finished jobs that delivered a result: "
+    "SUCCESS, or CACHED (served from cache); FAILURE, CANCELLED and unknown statuses count as finished "
+    "without one."
 )
 
 
