@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 
 import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
+from roe_analysis.analysis import run_durations
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._figures import fmt_ms
 from roe_analysis.report._markup import (
@@ -58,16 +59,18 @@ def _durations(a: Analyses, page: _Page) -> str:
     if measured.height == 0:
         out.append(_empty("No finished job has a duration yet."))
         return "".join([*out, "</section>"])
+    # The charts draw the population the table counts: runs, without the 0 ms cache hits.
+    runs = run_durations(a.durations)
     figures = [
         page.figure(
             "duration-histogram",
-            lambda: charts.job_durations_histogram(a.durations).properties(width=440, height=240),
-            "Share of each version's finished jobs per duration bin.",
+            lambda: charts.job_durations_histogram(runs).properties(width=440, height=240),
+            "Share of each version's finished runs per duration bin (cache hits are not runs).",
         ),
         page.figure(
             "duration-ecdf",
-            lambda: charts.job_durations_ecdf(a.durations).properties(width=440, height=240),
-            "Share of each version's finished jobs done within a duration: read p50 at 50%, p90 at 90%.",
+            lambda: charts.job_durations_ecdf(runs).properties(width=440, height=240),
+            "Share of each version's finished runs done within a duration: read p50 at 50%, p90 at 90%.",
         ),
         page.figure(
             "duration-trend",
