@@ -31,9 +31,10 @@ from roe_analysis.analysis._common import (
 from roe_analysis.analysis._job_durations import job_durations
 from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._score_intervals import cluster_mean_interval, cluster_wilson_interval, effective_n
+from roe_analysis.analysis._slices import with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
 from roe_analysis.analysis._units import MIN_N, cluster_column, design_effect, input_ids
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
 _SUMMARY_STATS: dict[str, pl.DataType] = {
@@ -93,15 +94,6 @@ def _summary_schema(keys: list[str], key_dtypes: pl.Schema) -> pl.Schema:
     return pl.Schema({**{k: key_dtypes[k] for k in keys}, **_SUMMARY_STATS})
 
 
-def _metadata_column(metadata: pl.DataFrame, key: str) -> pl.DataFrame:
-    """``id → key``: the value of one metadata key per job (the first if a job repeats it)."""
-    return (
-        metadata.filter(pl.col("key") == key)
-        .unique(subset="job_id", keep="first", maintain_order=True)
-        .select(pl.col("job_id").alias("id"), pl.col("value").alias(key))
-    )
-
-
 def _prepared(
     frames: JobFrames | pl.DataFrame,
     *,
@@ -122,18 +114,7 @@ def _prepared(
     wanted = [*keys, *([cluster] if cluster not in (None, "input_id") else [])]
     if isinstance(frames, JobFrames):
         require_columns(jobs, extra, helper=helper)
-        metadata_keys = frames.metadata.get_column("key").unique().sort().to_list()
-        missing = [k for k in dict.fromkeys(wanted) if k not in jobs.columns and k not in metadata_keys]
-        if missing:
-            error = MissingColumnsError(helper, missing, [*jobs.columns, *metadata_keys])
-            hint = str(error).partition(f"available columns: {error.available}.")[2]
-            error.args = (
-                f"{helper}: {missing} is neither a jobs column nor a metadata key; jobs columns: {jobs.columns}; "
-                f"metadata keys: {metadata_keys}.{hint}",
-            )
-            raise error
-        for key in dict.fromkeys(k for k in wanted if k not in jobs.columns):
-            jobs = jobs.join(_metadata_column(frames.metadata, key), on="id", how="left", maintain_order="left")
+        jobs = with_metadata_keys(frames, jobs, wanted, helper=helper, id_column="id")
         if cluster in (None, "input_id"):
             jobs = jobs.join(
                 input_ids(frames.inputs).rename({"job_id": "id"}), on="id", how="left", maintain_order="left"

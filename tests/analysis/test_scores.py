@@ -314,7 +314,7 @@ def test_score_summary_by_and_cluster_a_metadata_key() -> None:
     assert result.rows() == [(c, 12, 6, pytest.approx(v.mean())) for c, v in sorted(expected.items())]
     assert (by_customer["n_inputs"], by_customer["note"]) == (2, "too few to tell: 2 clusters of customer (need 10)")
     with pytest.raises(
-        MissingColumnsError, match=r"neither a jobs column nor a metadata key.*metadata keys: \['customer'\]"
+        MissingColumnsError, match=r"neither a column nor a metadata key.*metadata keys: \['customer'\]"
     ):
         score_summary(frames, by="customers")
 
