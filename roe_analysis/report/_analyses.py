@@ -14,7 +14,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import polars as pl
@@ -58,7 +58,8 @@ class Analyses:
     Attributes:
         frames: the frames analysed.
         threshold: pass mark of the grader score, or ``None``.
-        durations: `job_durations`.
+        durations: `job_durations` at ``now`` (running jobs measured up to then).
+        now: the instant the data was observed (see `observed_at`), or ``None`` when unknown.
         duration_overall: `duration_summary` over all jobs but cache hits (``by=()``), p50 and p90.
         duration_by_version: `duration_summary` per agent version (cache hits left out), p50 and p90.
         trend_every: the period of `duration_trend`.
@@ -85,6 +86,7 @@ class Analyses:
     frames: JobFrames
     threshold: float | None
     durations: pl.DataFrame
+    now: datetime | None
     duration_overall: pl.DataFrame
     duration_by_version: pl.DataFrame
     trend_every: str
@@ -163,8 +165,52 @@ class _Notes:
         return result
 
 
-def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
+def observed_at(frames: JobFrames) -> datetime | None:
+    """The instant the data was observed: the latest server time of the load (its ``Date`` header).
+
+    Falls back to the load's ``fetched_at``; ``None`` when the frames carry neither (built by hand).
+    Running jobs had been running up to this instant, which is what the Kaplan–Meier median counts.
+
+    Examples:
+        >>> observed_at(JobFrames.empty()) is None
+        True
+    """
+    agents = frames.query.get("agents")
+    stamps = [a.get("server_time") for a in agents if isinstance(a, dict)] if isinstance(agents, list) else []
+    stamps = [s for s in stamps if isinstance(s, str)] or [frames.query.get("fetched_at")]
+    instants = []
+    for stamp in stamps:
+        if isinstance(stamp, datetime):
+            instants.append(stamp)
+        elif isinstance(stamp, str):
+            try:
+                instants.append(datetime.fromisoformat(stamp))
+            except ValueError:
+                continue
+    aware = [i for i in instants if i.tzinfo is not None]
+    return max(aware) if aware else None
+
+
+def _durations_at(frames: JobFrames, now: datetime | None, notes: list[str]) -> tuple[pl.DataFrame, datetime | None]:
+    if now is None:
+        if frames.jobs.height:
+            notes.append(
+                "The data does not say when it was fetched, so jobs still running are left out of the "
+                "medians that count them (pass now=... to count them)."
+            )
+        return job_durations(frames), None
+    try:
+        return job_durations(frames, now=now), now
+    except InvalidArgumentError as exc:
+        notes.append(f"Jobs still running are left out of the medians that count them: {exc}.")
+        return job_durations(frames), None
+
+
+def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime | None = None) -> Analyses:
     """Call every helper the report uses on ``frames``; see `Analyses` for what each field holds.
+
+    ``now`` is the instant running jobs are measured to (default: `observed_at`, when the data was
+    fetched), so the Kaplan–Meier median counts them as still running rather than leaving them out.
 
     Raises:
         ArgumentTypeError: ``frames`` is not a `JobFrames` (also a ``TypeError``).
@@ -177,7 +223,7 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
     notes = _Notes()
     jobs = frames.jobs
     span = _span(jobs)
-    durations = job_durations(frames)
+    durations, now = _durations_at(frames, now if now is not None else observed_at(frames), notes.messages)
     trend_every = trend_period(span)
     drift_every = drift_period(span)
 
@@ -195,10 +241,14 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
         source = frames if metric == "duration_ms" else scored
         return notes.run(lambda: compare_all_versions(source, metric=metric, threshold=cut))
 
+    # One derivation of the review outcomes: its warnings (labels merged by case, contradictory
+    # approvals) become notes once, and every agreement helper reads the same rows.
+    outcomes = notes.run(lambda: review_outcomes(frames))
     return Analyses(
         frames=frames,
         threshold=threshold,
         durations=durations,
+        now=now,
         # Cache hits last 0 ms by the API's rule; the report's durations are of real runs.
         duration_overall=duration_summary(durations, by=(), quantiles=QUANTILES, include_cached=False),
         duration_by_version=duration_summary(durations, by=VERSION, quantiles=QUANTILES, include_cached=False),
@@ -212,11 +262,11 @@ def analyse(frames: JobFrames, *, threshold: float | None = None) -> Analyses:
         pass_comparisons=comparisons("pass_rate") if threshold is not None else None,
         drift_every=drift_every,
         score_drift=score_drift(scored, every=drift_every, threshold=threshold),
-        outcomes=review_outcomes(frames),
-        agreement=notes.run(lambda: agreement_summary(frames, by=None)),
-        agreement_by_version=notes.run(lambda: agreement_summary(frames, by=VERSION)),
-        confusion=confusion_matrix(frames, by=None),
-        reviewers=reviewer_stats(frames, grader_threshold=threshold),
+        outcomes=outcomes,
+        agreement=notes.run(lambda: agreement_summary(outcomes, by=None)),
+        agreement_by_version=notes.run(lambda: agreement_summary(outcomes, by=VERSION)),
+        confusion=notes.run(lambda: confusion_matrix(outcomes, by=None)),
+        reviewers=notes.run(lambda: reviewer_stats(frames, grader_threshold=threshold)),
         score_agreement=notes.run(lambda: score_agreement(frames, threshold=threshold, by=None)),
         score_disagreements=notes.run(lambda: score_disagreements(frames, n=TABLE_ROWS)),
         inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames, by=None)),

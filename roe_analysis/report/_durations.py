@@ -19,20 +19,21 @@ from roe_analysis.report._markup import (
 from roe_analysis.report._page import _band_height, _Page
 
 
-def _duration_rows(summary: pl.DataFrame) -> list[list[Cell]]:
+def _duration_rows(summary: pl.DataFrame, *, censored: bool) -> list[list[Cell]]:
     rows = []
     for row in summary.iter_rows(named=True):
-        rows.append(
-            [
-                Cell(row[VERSION]),
-                _num(f"{row['n']:,}"),
-                _num(f"{row['n_running']:,}"),
-                _num(f"{row['n_measured']:,}"),
-                _ms_est(row, "p50"),
-                _ms_est(row, "p90"),
-                _num(fmt_ms(row["mean_ms"])),
-            ]
-        )
+        cells = [
+            Cell(row[VERSION]),
+            _num(f"{row['n']:,}"),
+            _num(f"{row['n_running']:,}"),
+            _num(f"{row['n_measured']:,}"),
+            _ms_est(row, "p50"),
+            _ms_est(row, "p90"),
+            _num(fmt_ms(row["mean_ms"])),
+        ]
+        if censored:
+            cells.append(_num(fmt_ms(row["km_median_ms"]) if row["n_censored"] else "—"))
+        rows.append(cells)
     return rows
 
 
@@ -44,7 +45,9 @@ def _durations(a: Analyses, page: _Page) -> str:
         return "".join([*out, "</section>"])
     out.append(
         "<p>How long jobs take from their first status event to their last (recomputed from the status "
-        "events), by agent version. Jobs still running are counted but have no duration yet.</p>"
+        "events), by agent version, over runs: cache hits (0 ms by the API's rule) are left out. Jobs "
+        "still running have no duration yet; where there are any, the last column's median counts each "
+        "as lasting at least as long as it had been running when the data was fetched.</p>"
     )
     headers = [
         ("Version", ""),
@@ -55,7 +58,12 @@ def _durations(a: Analyses, page: _Page) -> str:
         ("p90", "num"),
         ("Mean", "num"),
     ]
-    out.append(_table(headers, _duration_rows(a.duration_by_version)))
+    # Running jobs have no duration: the Kaplan–Meier median counts each as lasting at least as long
+    # as it had been running when the data was fetched (the plain p50 leaves them out).
+    censored = a.duration_by_version.height > 0 and bool(a.duration_by_version.get_column("n_censored").sum())
+    if censored:
+        headers.append(("Median, running jobs counted", "num"))
+    out.append(_table(headers, _duration_rows(a.duration_by_version, censored=censored)))
     if measured.height == 0:
         out.append(_empty("No finished job has a duration yet."))
         return "".join([*out, "</section>"])
@@ -76,7 +84,7 @@ def _durations(a: Analyses, page: _Page) -> str:
             "duration-trend",
             lambda: charts.duration_trend(a.duration_trend).properties(width=960, height=260),
             f"Median duration of the jobs created in each period ({a.trend_every}), per version, with its "
-            "bootstrap confidence interval.",
+            "distribution-free confidence interval (none where a period has too few runs).",
             wide=True,
         ),
     ]

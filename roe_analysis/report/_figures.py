@@ -200,7 +200,7 @@ def key_figures(frames: JobFrames, *, threshold: float | None = None) -> dict[st
       RETRY), ``rate`` and its Wilson interval ``low``/``high``.
     - ``duration`` (all jobs) and ``duration_by_version``: the `duration_summary` columns ``n``,
       ``n_finished``, ``n_running``, ``n_measured``, ``mean_ms`` and ``p50``/``p90`` (ms) with their
-      bootstrap intervals ``_low``/``_high``.
+      order-statistic (distribution-free) intervals ``_low``/``_high``.
     - ``threshold`` and ``scores``: `score_summary` per version (mean with bootstrap CI, median,
       pass rate with Wilson CI when a threshold is given).
     - ``comparisons``: `compare_all_versions` rows for ``grader_score`` and ``duration_ms`` (and

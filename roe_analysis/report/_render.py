@@ -39,23 +39,25 @@ from roe_analysis.report._page import _CSP, _CSS, _Page, default_title
 from roe_analysis.report._scores import _scores
 
 
+def _check_instant(value: object, name: str) -> None:
+    if value is not None and not isinstance(value, datetime):
+        raise ArgumentTypeError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC); got {value!r}")
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise InvalidArgumentError(f"{name} must be a timezone-aware datetime; got {value!r}: add tzinfo=UTC")
+
+
 def render(
     frames: JobFrames,
     *,
     title: str | None = None,
     threshold: float | None = None,
     generated_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> tuple[str, dict[str, Any]]:
     """The report's HTML and the key figures it opens with, from one run of the helpers."""
-    if generated_at is not None and not isinstance(generated_at, datetime):
-        raise ArgumentTypeError(
-            f"generated_at must be a timezone-aware datetime, e.g. datetime.now(UTC); got {generated_at!r}"
-        )
-    if generated_at is not None and generated_at.tzinfo is None:
-        raise InvalidArgumentError(
-            f"generated_at must be a timezone-aware datetime; got {generated_at!r}: add tzinfo=UTC"
-        )
-    analyses = analyse(frames, threshold=threshold)
+    _check_instant(generated_at, "generated_at")
+    _check_instant(now, "now")
+    analyses = analyse(frames, threshold=threshold, now=now)
     figures = figures_from(analyses)
     page = _Page()
     heading = title if title is not None else default_title(figures)
@@ -88,6 +90,7 @@ def build_report(
     title: str | None = None,
     threshold: float | None = None,
     generated_at: datetime | None = None,
+    now: datetime | None = None,
 ) -> str:
     """The evaluation report of ``frames`` as one self-contained HTML document.
 
@@ -102,6 +105,9 @@ def build_report(
         threshold: pass mark of the grader score; adds pass rates and pass-rate comparisons.
         generated_at: the instant written in the "Report generated" line (now by default); with
             it fixed, the same frames give byte-identical HTML.
+        now: the instant jobs still running are measured to, so the median that counts them
+            (Kaplan–Meier) treats them as running for at least that long; by default the instant the
+            data was fetched (the server's ``Date`` on the load), so pinned data gives the same report.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -110,7 +116,7 @@ def build_report(
         >>> page.startswith("<!DOCTYPE html>"), "<script" in page, "No jobs in this data" in page
         (True, False, True)
     """
-    return render(frames, title=title, threshold=threshold, generated_at=generated_at)[0]
+    return render(frames, title=title, threshold=threshold, generated_at=generated_at, now=now)[0]
 
 
 def write_report(frames: JobFrames, path: str | os.PathLike[str], **options: Any) -> Path:
@@ -119,7 +125,7 @@ def write_report(frames: JobFrames, path: str | os.PathLike[str], **options: Any
     Args:
         frames: the loaded jobs.
         path: the HTML file to write (replaced if it exists).
-        **options: `build_report`'s keyword arguments (``title``, ``threshold``, ``generated_at``).
+        **options: `build_report`'s keyword arguments (``title``, ``threshold``, ``generated_at``, ``now``).
 
     Returns:
         The path written.

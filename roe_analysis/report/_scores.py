@@ -57,7 +57,8 @@ def _scores(a: Analyses, page: _Page) -> str:
         page.figure(
             "score-by-version",
             lambda: charts.score_summary(scored).properties(width=320, height=260),
-            "Mean grader score per version (dot) with its bootstrap confidence interval (bar) and median (tick).",
+            "Mean grader score per version (dot) with its confidence interval, a cluster bootstrap over "
+            "inputs (bar), and median (tick).",
         )
     ]
     if a.score_comparisons.height:

@@ -399,3 +399,51 @@ def test_generated_at_defaults_to_now() -> None:
     stamp = re.search(r"Report generated (\S+ \S+) UTC", document)
     assert stamp is not None
     assert datetime.fromisoformat(stamp.group(1)).replace(tzinfo=UTC) >= before
+
+
+def test_running_jobs_count_in_the_median_as_running_until_the_data_was_fetched(demo_frames: JobFrames) -> None:
+    from roe_analysis.report._analyses import analyse, observed_at
+
+    server_times = [a["server_time"] for a in demo_frames.query["agents"]]
+    now = observed_at(demo_frames)
+    assert now == max(datetime.fromisoformat(t) for t in server_times)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AgreementWarning)
+        analyses = analyse(demo_frames)
+    assert analyses.now == now
+    expected = ra.duration_summary(ra.job_durations(demo_frames, now=now), quantiles=(0.5, 0.9))
+    assert analyses.duration_by_version.select("agent_version_name", "n_censored", "km_median_ms").rows() == (
+        expected.select("agent_version_name", "n_censored", "km_median_ms").rows()
+    )
+    # The demo's v2.0 and canary have running jobs: their medians counting them are above p50.
+    censored = analyses.duration_by_version.filter(pl.col("n_censored") > 0)
+    assert censored.get_column("agent_version_name").to_list() == ["v2.0", "v2.1-canary"]
+    assert (censored.get_column("km_median_ms") > censored.get_column("p50")).all()
+
+
+def test_the_duration_table_shows_the_median_counting_running_jobs(demo_html: str, demo_frames: JobFrames) -> None:
+    from roe_analysis.report._analyses import observed_at
+    from roe_analysis.report._figures import fmt_ms
+
+    assert demo_html.count('<th class="num">Median, running jobs counted</th>') == 1
+    summary = ra.duration_summary(ra.job_durations(demo_frames, now=observed_at(demo_frames)))
+    for version, km, censored in summary.select("agent_version_name", "km_median_ms", "n_censored").rows():
+        last = f'<td class="num">{fmt_ms(km) if censored else "—"}</td></tr>'
+        assert re.search(rf"<tr><td>{re.escape(version)}</td>.*?</tr>", demo_html).group(0).endswith(last)  # type: ignore[union-attr]
+
+
+def test_now_must_be_timezone_aware_and_not_before_a_running_job(demo_frames: JobFrames) -> None:
+    with pytest.raises(ValueError, match=r"now must be a timezone-aware datetime; .*add tzinfo=UTC"):
+        build_report(demo_frames, now=datetime(2026, 6, 1))
+    with pytest.raises(
+        TypeError, match=r"now must be a timezone-aware datetime, e\.g\. datetime\.now\(UTC\); got '2026'"
+    ):
+        build_report(demo_frames, now="2026")  # type: ignore[arg-type]
+    from roe_analysis.report._analyses import analyse
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AgreementWarning)
+        early = analyse(demo_frames, now=datetime(2020, 1, 1, tzinfo=UTC))
+    assert early.now is None
+    assert early.duration_by_version.get_column("n_censored").to_list() == [0, 0, 0, 0]
+    assert any(n.startswith("Jobs still running are left out of the medians that count them: ") for n in early.notes)
