@@ -32,6 +32,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from roe_analysis.analysis import default_version_pair
 from roe_analysis.api import is_loopback
 from roe_analysis.client import RoeClient
 from roe_analysis.errors import ConfigurationError
@@ -217,8 +218,8 @@ def connect(
 def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None) -> tuple[str, str]:
     """The two versions to compare: ``a`` and ``b`` when given, else the two newest (by first job).
 
-    Like the version picker's default, versions with fewer than 10 jobs (a canary too small to
-    tell anything) are skipped unless fewer than two versions have that many.
+    The version picker's default (`default_version_pair`): versions with fewer than 10 jobs (a
+    canary too small to tell anything) are skipped unless fewer than two versions have that many.
 
     Raises:
         ConfigurationError: fewer than two versions to choose from.
@@ -230,17 +231,12 @@ def pick_versions(frames: JobFrames, a: str | None = None, b: str | None = None)
         >>> pick_versions(ra.JobFrames.from_records(jobs, agent_id="00000000-0000-4000-8000-0000000000aa"))
         ('v3', 'v2')
     """
-    if a is not None and b is not None:
-        return a, b
-    ordered = versions_in_order(frames)
-    counts = dict(frames.jobs.group_by("agent_version_name").len().iter_rows())
-    big = [v for v in ordered if counts.get(v, 0) >= 10 or v in (a, b)]
-    if len(big) >= 2:
-        ordered = big
-    if len(ordered) < 2:
-        raise ConfigurationError(f"comparing versions needs two; the jobs have {ordered}. Set VERSION_A and VERSION_B.")
-    newest = [v for v in ordered if v not in (a, b)]
-    return (a or newest[-2 if b is None else -1], b or newest[-1])
+    first, second = default_version_pair(frames, a=a, b=b)
+    if first is None or second is None:
+        raise ConfigurationError(
+            f"comparing versions needs two; the jobs have {versions_in_order(frames)}. Set VERSION_A and VERSION_B."
+        )
+    return first, second
 
 
 def describe(frames: JobFrames) -> str:

@@ -65,6 +65,8 @@ from roe_analysis.analysis._score_agreement import both_scores as both_scores
 from roe_analysis.analysis._score_agreement import score_agreement, score_disagreements
 from roe_analysis.analysis._scores import score_drift, score_summary, score_vs_duration
 from roe_analysis.analysis._stats import wilson_interval as wilson_interval
+from roe_analysis.analysis._units import MIN_N as MIN_N
+from roe_analysis.analysis._versions import default_version_pair as default_version_pair
 from roe_analysis.analysis._volume import job_volume
 from roe_analysis.errors import (
     AgreementWarning,
@@ -80,11 +82,13 @@ FOR_OTHER_LAYERS = (
     "By",
     "CONFUSION_STATS",
     "DEFAULT_BY",
+    "MIN_N",
     "OUTCOMES_SCHEMA",
     "SCORE_COLUMNS",
     "SUMMARY_STATS",
     "both_scores",
     "check_one_scale",
+    "default_version_pair",
     "require_columns",
     "run_durations",
     "wilson_interval",

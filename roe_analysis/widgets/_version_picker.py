@@ -8,49 +8,19 @@ import warnings
 import ipywidgets as widgets
 import polars as pl
 
-from roe_analysis.analysis import compare_versions
+from roe_analysis.analysis import compare_versions, default_version_pair
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames, versions_in_order
 from roe_analysis.widgets._filter_panel import FilterPanel
 from roe_analysis.widgets._static import _render_into, _StaticRepr
 from roe_analysis.widgets._tables import html_table
 
-#: Fewest jobs a version needs to be picked by default. The same 10 as ``MIN_N`` in
-#: ``roe_analysis.analysis._units`` (below it a comparison is "too few to tell"); that constant is not
-#: exported by the analysis package, so it is repeated here rather than imported from a private module.
-DEFAULT_MIN_JOBS = 10
-
-
-def default_pair(frames: JobFrames, versions: list[str] | None = None) -> tuple[str | None, str | None]:
-    """The versions compared by default: the two newest with at least `DEFAULT_MIN_JOBS` jobs each.
-
-    A small rollout (a canary of a few jobs) is too small to tell anything, so it is skipped; when
-    fewer than two versions have that many jobs, the two newest versions are compared whatever
-    their size. ``versions`` is the order to use (default: `versions_in_order`); ``(None, None)`` /
-    ``(None, v)`` when there are fewer than two versions.
-
-    Examples:
-        >>> import roe_analysis as ra
-        >>> jobs = [{"id": f"00000000-0000-4000-8000-{n:012d}", "agent_version_name": v, "status_code": 3,
-        ...          "created_at": f"2026-05-{d:02d}T10:00:00Z"}
-        ...         for n, (v, d) in enumerate([("v1", 1)] * 10 + [("v2", 2)] * 12 + [("canary", 3)] * 4)]
-        >>> default_pair(ra.JobFrames.from_records(jobs, agent_id="00000000-0000-4000-8000-0000000000aa"))
-        ('v1', 'v2')
-    """
-    order = versions_in_order(frames) if versions is None else list(versions)
-    counts = dict(frames.jobs.group_by("agent_version_name").len().iter_rows())
-    big = [v for v in order if counts.get(v, 0) >= DEFAULT_MIN_JOBS]
-    chosen = big if len(big) >= 2 else order
-    if not chosen:
-        return None, None
-    return (chosen[-2] if len(chosen) > 1 else None), chosen[-1]
-
 
 class VersionPicker(_StaticRepr, widgets.VBox):
     """Pick versions A and B and a metric; see `compare_versions`' verdict, chart and numbers.
 
-    By default A and B are the two newest versions with at least `DEFAULT_MIN_JOBS` (10) jobs
-    (`default_pair`): a canary of a few jobs is too small to tell, so it is not compared by default
+    By default A and B are the two newest versions with at least `MIN_N` (10) jobs
+    (`default_version_pair`): a canary of a few jobs is too small to tell, so it is not compared by default
     (it can still be picked); when fewer than two versions have 10 jobs, the two newest are compared.
 
     Attributes:
@@ -93,7 +63,7 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         if metric not in [m for _, m in metrics]:
             hint = " (pass threshold= to offer pass_rate)" if metric == "pass_rate" else ""
             raise InvalidArgumentError(f"metric must be one of {[m for _, m in metrics]}; got {metric!r}{hint}")
-        pair = default_pair(panel.source if panel is not None else frames, versions)
+        pair = default_version_pair(panel.source if panel is not None else frames, versions)
         default_a = a if a is not None else pair[0]
         default_b = b if b is not None else pair[1]
         self.a = widgets.Dropdown(options=versions, value=default_a, description="A (baseline)")
@@ -166,7 +136,7 @@ def version_picker(
 
     Args:
         source: the jobs, or a panel whose filtered jobs to compare.
-        a: baseline version (default: the second newest with at least 10 jobs, see `default_pair`).
+        a: baseline version (default: the second newest with at least 10 jobs, see `default_version_pair`).
         b: version to compare with it (default: the newest with at least 10 jobs; when fewer than
             two versions have 10 jobs, the two newest versions are the defaults).
         metric: ``"grader_score"``, ``"human_score"``, ``"duration_ms"`` or ``"pass_rate"``.

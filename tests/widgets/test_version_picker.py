@@ -9,13 +9,14 @@ import pytest
 
 import roe_analysis as ra
 from roe_analysis import JobFrames
+from roe_analysis.analysis import MIN_N
+from roe_analysis.analysis import default_version_pair as default_pair
 from roe_analysis.frames import filter_frames, versions_in_order
 from roe_analysis.widgets import (
     VersionPicker,
     filter_panel,
     version_picker,
 )
-from roe_analysis.widgets._version_picker import DEFAULT_MIN_JOBS, default_pair
 
 
 def test_the_picker_compares_the_two_newest_versions_with_10_jobs_by_default(frames: JobFrames) -> None:
@@ -78,11 +79,15 @@ def test_by_default_a_version_with_fewer_than_10_jobs_is_skipped(frames: JobFram
     options = version_picker(frames).a.options
     assert options == ("v1.0", "v1.1", "v2.0", "v2.1-canary")
     # The newest version is a canary too small to tell (MIN_N = 10 in roe_analysis.analysis._units).
-    assert DEFAULT_MIN_JOBS == 10
+    assert MIN_N == 10
     assert counts["v2.1-canary"] < 10 <= min(counts["v1.1"], counts["v2.0"])
     picker = version_picker(frames)
     assert (picker.a.value, picker.b.value) == ("v1.1", "v2.0")
     assert default_pair(frames) == ("v1.1", "v2.0")
+    # A side given is kept; the other is the newest remaining version with 10 jobs.
+    assert default_pair(frames, a="v1.0") == ("v1.0", "v2.0")
+    assert default_pair(frames, b="v2.1-canary") == ("v2.0", "v2.1-canary")
+    assert default_pair(frames, a="v2.0") == ("v2.0", "v1.1")
     # It can still be picked, by hand or by argument.
     chosen = version_picker(frames, a="v2.0", b="v2.1-canary")
     assert (chosen.a.value, chosen.b.value) == ("v2.0", "v2.1-canary")
