@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from roe_analysis.analysis._agreement import CONFUSION_STATS as CONFUSION_STATS
 from roe_analysis.analysis._agreement import SUMMARY_STATS as SUMMARY_STATS
-from roe_analysis.analysis._agreement import agreement_summary, confusion_matrix, per_class_metrics
+from roe_analysis.analysis._agreement import agreement_summary, confusion_matrix
 from roe_analysis.analysis._alpha import krippendorff_alpha
 from roe_analysis.analysis._calibration import calibration_curve, grader_calibration
 from roe_analysis.analysis._common import DEFAULT_BY as DEFAULT_BY
@@ -47,6 +47,7 @@ from roe_analysis.analysis._intra_reviewer import intra_reviewer_agreement
 from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
 from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA as OUTCOMES_SCHEMA
 from roe_analysis.analysis._outcomes import review_outcomes, verdict_disagreements
+from roe_analysis.analysis._per_class import per_class_metrics
 from roe_analysis.analysis._power import detectable_difference, sample_size
 from roe_analysis.analysis._rates import compare_rates, outcome_rates
 from roe_analysis.analysis._reliability import (

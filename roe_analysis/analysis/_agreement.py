@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from roe_analysis.analysis._agreement_units import group_units, too_few_note
 from roe_analysis.analysis._common import (
     DEFAULT_BY,
     By,
@@ -49,12 +50,13 @@ from roe_analysis.analysis._reliability import (
     contingency_tables,
     kappa_arrays,
     pabak_from_agreement,
-    wald_bounds,
 )
-from roe_analysis.analysis._stats import check_confidence, wilson_interval
-from roe_analysis.analysis._units import MIN_N
+from roe_analysis.analysis._slices import with_metadata_keys
+from roe_analysis.analysis._stats import check_confidence
+from roe_analysis.analysis._units import MIN_N, cluster_column
 from roe_analysis.errors import (
     AgreementWarning,
+    ArgumentTypeError,
     InvalidArgumentError,
     PrevalenceSkewWarning,
     UndefinedCoefficientWarning,
@@ -93,6 +95,10 @@ SUMMARY_STATS = pl.Schema(
         "cohen_kappa_max": pl.Float64(),
         "gwet_ac1_min": pl.Float64(),
         "gwet_ac1_max": pl.Float64(),
+        "n_inputs": pl.UInt32(),
+        "design_effect": pl.Float64(),
+        "too_few": pl.Boolean(),
+        "note": pl.String(),
     }
 )
 
@@ -106,35 +112,43 @@ CONFUSION_STATS = pl.Schema(
     }
 )
 
-_PER_CLASS_STATS = pl.Schema(
-    {
-        "label": pl.String(),
-        "support": pl.UInt32(),
-        "n_predicted": pl.UInt32(),
-        "n_correct": pl.UInt32(),
-        "precision": pl.Float64(),
-        "recall": pl.Float64(),
-        "f1": pl.Float64(),
-        "n_rejected_uncorrected": pl.UInt32(),
-        "precision_low": pl.Float64(),
-        "precision_high": pl.Float64(),
-        "recall_low": pl.Float64(),
-        "recall_high": pl.Float64(),
-        "too_few": pl.Boolean(),
-        "note": pl.String(),
-    }
-)
-
 
 def _empty(keys: list[str], frame: pl.DataFrame, stats: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=keyed_schema(frame, keys, stats))
 
 
-def _label_index(column: str, domain: list[str]) -> pl.Expr:
+def by_names(by: By) -> list[str]:
+    """The column names ``by`` holds (unchecked: `group_keys` validates them)."""
+    return [by] if isinstance(by, str) else [b for b in by if isinstance(b, str)] if isinstance(by, Sequence) else []
+
+
+def with_cluster(outcomes: pl.DataFrame, cluster: str | None, *, helper: str) -> tuple[pl.DataFrame, str]:
+    """``outcomes`` with ``_cluster`` (the unit of evidence) and the unit's name for notes."""
+    if cluster is not None and (not isinstance(cluster, str) or not cluster):
+        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
+    name = "input_id" if cluster is None else cluster
+    unit = "inputs" if name == "input_id" else f"clusters of {name}"
+    if name == "input_id" and name not in outcomes.columns:
+        outcomes, unit = outcomes.with_columns(pl.lit(None, dtype=pl.String).alias(name)), "jobs"
+    return outcomes.with_columns(cluster_column(outcomes, name, helper=helper).alias("_cluster")), unit
+
+
+def _with_group(outcomes: pl.DataFrame, groups: pl.DataFrame, keys: list[str]) -> pl.DataFrame:
+    if not keys:
+        return outcomes.with_columns(_group=pl.lit(0, dtype=pl.UInt32))
+    return outcomes.join(groups.select(*keys, "_group"), on=keys, how="left", nulls_equal=True)
+
+
+def _clustered_wald(estimate: np.ndarray, se: np.ndarray, critical: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``estimate ± critical·se`` clipped to [-1, 1]; NaN propagates."""
+    return np.clip(estimate - critical * se, -1.0, 1.0), np.clip(estimate + critical * se, -1.0, 1.0)
+
+
+def label_index(column: str, domain: list[str]) -> pl.Expr:
     return pl.col(column).replace_strict(domain, list(range(len(domain))), return_dtype=pl.Int64)
 
 
-_OUTCOME_COLUMNS = ("agent_verdict", "final_verdict", "review_status")
+OUTCOME_COLUMNS = ("agent_verdict", "final_verdict", "review_status")
 
 
 def agreement_summary(
@@ -145,6 +159,7 @@ def agreement_summary(
     labels: Sequence[str] | None = None,
     skew_threshold: float = 0.8,
     verdict_field: str = "verdict",
+    cluster: str | None = None,
 ) -> pl.DataFrame:
     """How often reviewers approve the agent and how well its labels agree with theirs, per group.
 
@@ -160,6 +175,14 @@ def agreement_summary(
       ``(q * p_o - 1) / (q - 1)``); see `roe_analysis.analysis._reliability`. Kappa and AC1 intervals
       are Wald intervals clipped to [-1, 1]; like any large-sample interval they are degenerate (zero
       width) when every pair agrees, where the Wilson-based agreement and PABAK intervals are not.
+
+    **The input is the unit.** Reruns of one input reviewed several times are one unit of evidence:
+    ``n_inputs`` counts the distinct inputs (``cluster=`` any column, or with `JobFrames` a metadata
+    key) among the completed reviews, ``design_effect`` is the agreement indicator's variance under
+    clustering over its variance under independence, and every interval is widened accordingly
+    (see `roe_analysis.analysis._agreement_units`); with one review per input the intervals are the
+    textbook ones above. Below `MIN_N` (10) inputs a row is ``too_few`` with a ``note`` and no
+    interval at all.
 
     **Rejections without a correction** (``n_rejected_uncorrected``) are disagreements. With two
     labels the reviewer's label is the other one, and every figure is exact. With three or more the
@@ -188,19 +211,22 @@ def agreement_summary(
 
     Args:
         frames: `JobFrames`, or the frame `review_outcomes` returns (e.g. filtered).
-        by: column(s) of `review_outcomes` to group by; ``None`` or ``()`` for one overall row.
+        by: column(s) of `review_outcomes` to group by (with `JobFrames` also metadata keys, such
+            as a customer); ``None`` or ``()`` for one overall row.
         confidence: level of every interval.
         labels: the full set of verdict labels; every verdict in the data must be one of them.
         skew_threshold: majority share above which a group counts as prevalence-skewed.
         verdict_field: key of the agent's verdict in ``ui_fields`` (only used with `JobFrames`).
+        cluster: the unit of evidence: ``None`` for the input (``input_id``; each job its own
+            unit in a frame without that column), or any column (with `JobFrames` a metadata key).
 
     Returns:
         One row per group (sorted by the ``by`` columns): the ``by`` columns, ``n_reviewed``,
         ``n_approved``, ``n_pending``, ``approval_rate`` (``_low``/``_high``), ``n_pairs``, ``n_agree``,
         ``agreement_rate``, ``cohen_kappa``, ``gwet_ac1``, ``pabak`` (each with ``_low``/``_high``),
         ``n_labels``, ``majority_share``, ``prevalence_skewed``, ``n_rejected_uncorrected``,
-        ``n_contradictory``, ``cohen_kappa_min``, ``cohen_kappa_max``, ``gwet_ac1_min`` and
-        ``gwet_ac1_max``.
+        ``n_contradictory``, ``cohen_kappa_min``, ``cohen_kappa_max``, ``gwet_ac1_min``,
+        ``gwet_ac1_max``, ``n_inputs``, ``design_effect``, ``too_few`` and ``note``.
 
     Examples:
         >>> import polars as pl
@@ -235,8 +261,10 @@ def agreement_summary(
             f"{helper}: skew_threshold must be between 0 and 1, e.g. 0.8; got {skew_threshold!r}"
         )
     label_list = _check_labels(labels, helper=helper)
-    outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
+    outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=OUTCOME_COLUMNS)
+    outcomes = with_metadata_keys(frames, outcomes, [*by_names(by), cluster], helper=helper)
     keys = group_keys(by, helper=helper, frame=outcomes, reserved=SUMMARY_STATS)
+    outcomes, unit = with_cluster(outcomes, cluster, helper=helper)
     if label_list is not None and len(label_list) < 2:
         raise InvalidArgumentError(f"{helper}: labels must hold at least 2 labels for chance agreement; got {labels!r}")
     if outcomes.height == 0:
@@ -276,10 +304,16 @@ def agreement_summary(
     kappa_min, kappa_max = kappa_bounds(tables, unplaced_rows)
     ac1_min, ac1_max = ac1_bounds(tables, unplaced_rows)
 
+    units = group_units(
+        _with_group(outcomes, groups, keys).filter(pl.col("_group").is_not_null()),
+        groups.height,
+        confidence=confidence,
+    )
+    factor, critical = units.get_column("_se_factor").to_numpy(), units.get_column("_critical").to_numpy()
     kappa, kappa_se = kappa_arrays(tables)
-    kappa_low, kappa_high = wald_bounds(kappa, kappa_se, confidence=confidence)
+    kappa_low, kappa_high = _clustered_wald(kappa, kappa_se * factor, critical)
     ac1, ac1_se = ac1_arrays(tables)
-    ac1_low, ac1_high = wald_bounds(ac1, ac1_se, confidence=confidence)
+    ac1_low, ac1_high = _clustered_wald(ac1, ac1_se * factor, critical)
     with np.errstate(invalid="ignore", divide="ignore"):
         label_totals = tables.sum(axis=-1) + unplaced_rows + tables.sum(axis=-2)
         majority = label_totals.max(axis=-1) / label_totals.sum(axis=-1)
@@ -304,17 +338,13 @@ def agreement_summary(
         ]
     )
 
-    approval_low, approval_high = wilson_interval(pl.col("n_approved"), pl.col("n_reviewed"), confidence=confidence)
-    agree_low, agree_high = wilson_interval(pl.col("n_agree"), pl.col("n_pairs"), confidence=confidence)
+    too_few = pl.col("n_inputs") < MIN_N
+    intervals = [c for c in SUMMARY_STATS if c.endswith(("_low", "_high"))]
     result = (
-        pl.concat([groups, coefficients], how="horizontal")
+        pl.concat([groups, coefficients, units.drop("_se_factor", "_critical")], how="horizontal")
         .with_columns(
             approval_rate=pl.when(pl.col("n_reviewed") > 0).then(pl.col("n_approved") / pl.col("n_reviewed")),
-            approval_rate_low=approval_low,
-            approval_rate_high=approval_high,
             agreement_rate=pl.when(pl.col("n_pairs") > 0).then(pl.col("n_agree") / pl.col("n_pairs")),
-            agreement_rate_low=agree_low,
-            agreement_rate_high=agree_high,
         )
         .with_columns(
             pabak=pabak_from_agreement(pl.col("agreement_rate"), q),
@@ -322,7 +352,10 @@ def agreement_summary(
             pabak_high=pabak_from_agreement(pl.col("agreement_rate_high"), q),
             n_labels=pl.lit(q),
             prevalence_skewed=pl.col("majority_share") > skew_threshold,
+            too_few=too_few,
+            note=too_few_note(pl.col("n_inputs"), unit),
         )
+        .with_columns(pl.when(too_few.not_()).then(pl.col(c)).alias(c) for c in intervals)
         .select(*keys, *SUMMARY_STATS)
         .cast(SUMMARY_STATS)
     )
@@ -349,7 +382,7 @@ def _tables(
         cells = cells.join(groups.select("_group", *keys), on=keys, nulls_equal=True)
     else:
         cells = cells.with_columns(_group=pl.lit(0, pl.UInt32))
-    cells = cells.select("_group", _label_index(cell[0], domain), _label_index(cell[1], domain), "n")
+    cells = cells.select("_group", label_index(cell[0], domain), label_index(cell[1], domain), "n")
     return contingency_tables(
         *(cells.get_column(c).to_numpy() for c in cells.columns), n_groups=groups.height, n_labels=q
     )
@@ -430,9 +463,10 @@ def confusion_matrix(
     """
     helper = "confusion_matrix"
     label_list = _check_labels(labels, helper=helper)
-    outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
+    outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=OUTCOME_COLUMNS)
+    outcomes = with_metadata_keys(frames, outcomes, by_names(by), helper=helper)
     keys = group_keys(by, helper=helper, frame=outcomes, reserved=CONFUSION_STATS)
-    return _confusion(outcomes, keys, label_domain(outcomes, label_list, helper=helper))
+    return confusion_counts(outcomes, keys, label_domain(outcomes, label_list, helper=helper))
 
 
 def _columns(domain: list[str]) -> list[str]:
@@ -440,7 +474,7 @@ def _columns(domain: list[str]) -> list[str]:
     return domain if len(domain) == 2 else [*domain, REJECTED_UNCORRECTED]
 
 
-def _confusion(outcomes: pl.DataFrame, keys: list[str], domain: list[str]) -> pl.DataFrame:
+def confusion_counts(outcomes: pl.DataFrame, keys: list[str], domain: list[str]) -> pl.DataFrame:
     if outcomes.height == 0 or not domain:
         return _empty(keys, outcomes, CONFUSION_STATS)
     columns = _columns(domain)
@@ -463,115 +497,7 @@ def _confusion(outcomes: pl.DataFrame, keys: list[str], domain: list[str]) -> pl
         groups.join(counts, on=on, how="left", nulls_equal=True)
         .with_columns(pl.col("count").fill_null(0))
         .with_columns(share_of_agent_verdict=pl.when(row_total > 0).then(pl.col("count") / row_total))
-        .sort(*keys, _label_index("agent_verdict", domain), _label_index("final_verdict", columns), nulls_last=True)
+        .sort(*keys, label_index("agent_verdict", domain), label_index("final_verdict", columns), nulls_last=True)
         .select(*keys, *CONFUSION_STATS)
         .cast(CONFUSION_STATS)
-    )
-
-
-def per_class_metrics(
-    frames: JobFrames | pl.DataFrame,
-    *,
-    by: By = DEFAULT_BY,
-    labels: Sequence[str] | None = None,
-    verdict_field: str = "verdict",
-) -> pl.DataFrame:
-    """Precision, recall and F1 of the agent per label, taking the reviewers' final verdict as truth.
-
-    Over the pairs (both verdicts known). For a label: ``support`` = pairs whose final verdict is the
-    label, ``n_predicted`` = pairs whose agent verdict is the label, ``n_correct`` = both.
-    ``precision = n_correct / n_predicted`` (null when the agent never said the label),
-    ``recall = n_correct / support`` (null when reviewers never settled on it), ``f1`` their harmonic
-    mean (null when either is null, 0 when both are 0). Null rather than sklearn's default 0 where a
-    ratio has no denominator: "never predicted" is not "always wrong".
-
-    Args:
-        frames: `JobFrames`, or the frame `review_outcomes` returns.
-        by: column(s) of `review_outcomes` to group by; ``None`` or ``()`` for one overall set of rows.
-        labels: the full label set, in display order; default: every verdict in the data, sorted.
-        verdict_field: key of the agent's verdict in ``ui_fields`` (only used with `JobFrames`).
-
-    Returns:
-        The ``by`` columns, ``label``, ``support``, ``n_predicted``, ``n_correct``, ``precision``,
-        ``recall`` and ``f1``, one row per label per group.
-
-    Examples:
-        >>> import polars as pl
-        >>> outcomes = pl.DataFrame(
-        ...     {
-        ...         "review_status": ["approved", "approved", "rejected", "approved"],
-        ...         "agent_verdict": ["A", "B", "A", "A"],
-        ...         "final_verdict": ["A", "B", "B", "A"],
-        ...     }
-        ... )
-        >>> per_class_metrics(outcomes, by=None).select(
-        ...     "label", "support", "n_predicted", "n_correct", "precision", "recall", "f1"
-        ... )
-        shape: (2, 7)
-        ┌───────┬─────────┬─────────────┬───────────┬───────────┬────────┬──────────┐
-        │ label ┆ support ┆ n_predicted ┆ n_correct ┆ precision ┆ recall ┆ f1       │
-        │ ---   ┆ ---     ┆ ---         ┆ ---       ┆ ---       ┆ ---    ┆ ---      │
-        │ str   ┆ u32     ┆ u32         ┆ u32       ┆ f64       ┆ f64    ┆ f64      │
-        ╞═══════╪═════════╪═════════════╪═══════════╪═══════════╪════════╪══════════╡
-        │ A     ┆ 2       ┆ 3           ┆ 2         ┆ 0.666667  ┆ 1.0    ┆ 0.8      │
-        │ B     ┆ 2       ┆ 1           ┆ 1         ┆ 1.0       ┆ 0.5    ┆ 0.666667 │
-        └───────┴─────────┴─────────────┴───────────┴───────────┴────────┴──────────┘
-    """
-    helper = "per_class_metrics"
-    label_list = _check_labels(labels, helper=helper)
-    outcomes = outcomes_from(frames, helper=helper, verdict_field=verdict_field, columns=_OUTCOME_COLUMNS)
-    keys = group_keys(by, helper=helper, frame=outcomes, reserved=[*_PER_CLASS_STATS, *CONFUSION_STATS])
-    domain = label_domain(outcomes, label_list, helper=helper)
-    confusion = _confusion(outcomes, keys, domain)
-    if confusion.height == 0:
-        return _empty(keys, outcomes, _PER_CLASS_STATS)
-    count = pl.col("count")
-    predicted = (
-        confusion.group_by([*keys, "agent_verdict"]).agg(n_predicted=count.sum()).rename({"agent_verdict": "label"})
-    )
-    support = (
-        confusion.filter(pl.col("final_verdict") != REJECTED_UNCORRECTED)
-        .group_by([*keys, "final_verdict"])
-        .agg(
-            support=count.sum(),
-            n_correct=count.filter(pl.col("agent_verdict") == pl.col("final_verdict")).sum(),
-        )
-        .rename({"final_verdict": "label"})
-    )
-    uncorrected = group_aggregate(
-        placed_outcomes(outcomes, domain).filter(pl.col("_uncorrected") & pl.col("agent_verdict").is_not_null()),
-        [*keys, "agent_verdict"],
-        [pl.len().alias("n_rejected_uncorrected")],
-    ).rename({"agent_verdict": "label"})
-    precision = pl.when(pl.col("n_predicted") > 0).then(pl.col("n_correct") / pl.col("n_predicted"))
-    recall = pl.when(pl.col("support") > 0).then(pl.col("n_correct") / pl.col("support"))
-    precision_low, precision_high = wilson_interval(pl.col("n_correct"), pl.col("n_predicted"))
-    recall_low, recall_high = wilson_interval(pl.col("n_correct"), pl.col("support"))
-    few_predicted, few_support = pl.col("n_predicted") < MIN_N, pl.col("support") < MIN_N
-    return (
-        support.join(predicted, on=[*keys, "label"], nulls_equal=True)
-        .join(uncorrected, on=[*keys, "label"], how="left", nulls_equal=True)
-        .with_columns(
-            precision=precision, recall=recall, n_rejected_uncorrected=pl.col("n_rejected_uncorrected").fill_null(0)
-        )
-        .with_columns(
-            f1=pl.when(pl.col("precision") + pl.col("recall") > 0)
-            .then(2 * pl.col("precision") * pl.col("recall") / (pl.col("precision") + pl.col("recall")))
-            .when(pl.col("precision").is_not_null() & pl.col("recall").is_not_null())
-            .then(0.0),
-            precision_low=pl.when(few_predicted.not_()).then(precision_low),
-            precision_high=pl.when(few_predicted.not_()).then(precision_high),
-            recall_low=pl.when(few_support.not_()).then(recall_low),
-            recall_high=pl.when(few_support.not_()).then(recall_high),
-            too_few=few_predicted | few_support,
-            note=pl.when(few_predicted & few_support)
-            .then(pl.lit("too few to tell"))
-            .when(few_predicted)
-            .then(pl.lit(f"too few to tell precision (fewer than {MIN_N} predictions)"))
-            .when(few_support)
-            .then(pl.lit(f"too few to tell recall (fewer than {MIN_N} reviews settled on the label)")),
-        )
-        .sort(*keys, _label_index("label", domain), nulls_last=True)
-        .select(*keys, *_PER_CLASS_STATS)
-        .cast(_PER_CLASS_STATS)
     )

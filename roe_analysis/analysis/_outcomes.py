@@ -15,6 +15,7 @@ import polars as pl
 
 from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
 from roe_analysis.analysis._common import derived_frame, job_frames
+from roe_analysis.analysis._units import input_ids
 from roe_analysis.errors import AgreementWarning, ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames, ui_field
 
@@ -35,6 +36,7 @@ OUTCOMES_SCHEMA = pl.Schema(
         "human_score": pl.Float64(),
         "rejected_uncorrected": pl.Boolean(),
         "contradictory": pl.Boolean(),
+        "input_id": pl.String(),
     }
 )
 
@@ -71,6 +73,9 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
     - ``contradictory``: approved, yet carrying a ``corrected_verdict`` that differs from the agent's
       verdict. Such a review is neither an agreement nor a disagreement: ``final_verdict`` and
       ``agrees`` are null, it is left out of the label pairs, and an `AgreementWarning` gives the count.
+    - ``input_id``: the job's canonical input key (`roe_analysis.analysis._units.input_ids`; null
+      for a job without inputs): reruns of one input are one unit of evidence for the agreement
+      helpers' intervals.
     - ``time_to_review_ms``: ``reviewed_at - created_at`` in milliseconds: the turnaround from the
       job's creation to the review, which includes the job's own run time (seconds, against the hours
       or days a review waits). ``created_at`` is always present, whereas the job's end has to be
@@ -148,6 +153,7 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
         jobs.lazy()
         .filter(status.is_not_null())
         .join(label_sets.lazy(), on="agent_id", how="left", nulls_equal=True, maintain_order="left")
+        .join(input_ids(frames.inputs).lazy().rename({"job_id": "id"}), on="id", how="left", maintain_order="left")
         .with_columns(
             rejected_uncorrected=(status == "rejected") & corrected.is_null(),
             contradictory=contradictory.fill_null(False),

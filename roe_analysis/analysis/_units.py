@@ -62,7 +62,8 @@ def cluster_column(frame: pl.DataFrame, cluster: str | None, *, helper: str) -> 
             f"{helper}: cluster={name!r} is not a column; available columns: {frame.columns}. Pass JobFrames "
             "(the input is then derived), or a column such as a metadata key"
         )
-    fallback = pl.col("job_id").cast(pl.String) if "job_id" in frame.columns else pl.int_range(pl.len()).cast(pl.String)
+    row = pl.lit("#") + pl.int_range(pl.len()).cast(pl.String)
+    fallback = pl.coalesce(pl.col("job_id").cast(pl.String), row) if "job_id" in frame.columns else row
     return pl.coalesce(pl.col(name).cast(pl.String), pl.lit("\x00row:") + fallback)
 
 

@@ -267,9 +267,9 @@ def test_agreement_summary_from_job_frames_counts_pending_and_uncorrected_reject
 def test_agreement_summary_single_label_leaves_kappa_null_and_keeps_ac1_and_pabak() -> None:
     outcomes = outcomes_frame(
         {
-            "agent_verdict": ["Suspicious"] * 5,
-            "review_status": ["approved"] * 5,
-            "final_verdict": ["Suspicious"] * 5,
+            "agent_verdict": ["Suspicious"] * 12,
+            "review_status": ["approved"] * 12,
+            "final_verdict": ["Suspicious"] * 12,
         }
     )
 
@@ -279,7 +279,7 @@ def test_agreement_summary_single_label_leaves_kappa_null_and_keeps_ac1_and_paba
     ):
         result = agreement_summary(outcomes, by=None)
 
-    low, _ = proportion_confint(5, 5, alpha=0.05, method="wilson")
+    low, _ = proportion_confint(12, 12, alpha=0.05, method="wilson")
     assert result.select("cohen_kappa", "cohen_kappa_low", "cohen_kappa_high").row(0) == (None, None, None)
     assert result.select("gwet_ac1", "pabak", "pabak_high", "n_labels", "prevalence_skewed").row(0) == (
         1.0,
@@ -309,11 +309,13 @@ def test_agreement_summary_with_no_pairs_is_null_not_nan() -> None:
     stats = [c for c in result.columns if c.startswith(("agreement", "cohen", "gwet", "pabak", "majority", "prev"))]
     assert len(stats) == 18  # the bounds cohen_kappa_min/max and gwet_ac1_min/max included
     assert result.select(pl.col(stats).is_null().all()).row(0) == (True,) * len(stats)
+    # Two reviews (jobs without an input id are each their own unit) are too few for an interval.
     assert result.select(
-        "agent_version_name", "n_reviewed", "n_pending", "approval_rate", "approval_rate_low"
-    ).rows() == [
-        ("v1", 2, 0, 0.5, pytest.approx(proportion_confint(1, 2, method="wilson")[0], abs=1e-12)),
-        ("v2", 0, 1, None, None),
+        "agent_version_name", "n_reviewed", "n_pending", "approval_rate", "approval_rate_low", "n_inputs", "too_few"
+    ).rows() == [("v1", 2, 0, 0.5, None, 2, True), ("v2", 0, 1, None, None, 0, True)]
+    assert result.get_column("note").to_list() == [
+        "too few to tell: 2 inputs (need 10)",
+        "too few to tell: 0 inputs (need 10)",
     ]
 
 
@@ -514,6 +516,11 @@ def test_per_class_metrics_equal_sklearn(seed: int) -> None:
         "recall_high": None,
         "too_few": True,
         "note": "too few to tell",
+        "n_inputs": 0,
+        "precision_design_effect": None,
+        "recall_design_effect": None,
+        "f1_low": None,
+        "f1_high": None,
     }
 
 
