@@ -24,7 +24,7 @@ from typing import Literal, NamedTuple
 import numpy as np
 import numpy.typing as npt
 
-from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
+from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, percentile_interval
 from roe_analysis.errors import InvalidArgumentError
 
 #: The levels of measurement `krippendorff_alpha` knows.
@@ -259,12 +259,4 @@ def alpha_bootstrap(
         offsets = (np.arange(size) * units)[:, None]
         weights = np.bincount((draws + offsets).ravel(), minlength=size * units).reshape(size, units)
         stats.append(_alpha_of(parts, weights.astype(np.float64)))
-    values = np.concatenate(stats)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return None, None
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(values, [tail, 1 - tail])
-    if not high > low:
-        return None, None
-    return float(low), float(high)
+    return percentile_interval(np.concatenate(stats), confidence)

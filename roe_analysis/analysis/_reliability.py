@@ -43,6 +43,7 @@ from roe_analysis.analysis._stats import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     check_confidence,
+    percentile_interval,
     wilson_interval,
     z_value,
 )
@@ -395,15 +396,7 @@ def fleiss_bootstrap(
         with np.errstate(invalid="ignore", divide="ignore"):
             kappa = ((w @ agreement) / subjects - chance) / (1 - chance)
         stats.append(np.where(1 - chance > _EPS, kappa, np.nan))
-    values = np.concatenate(stats)
-    values = values[~np.isnan(values)]
-    if values.size == 0:
-        return None, None
-    tail = (1 - confidence) / 2
-    low, high = np.quantile(values, [tail, 1 - tail])
-    if not high > low:
-        return None, None
-    return float(low), float(high)
+    return percentile_interval(np.concatenate(stats), confidence)
 
 
 def contingency_tables(

@@ -5,13 +5,11 @@ test-only dependencies: nothing here imports them):
 
 - `wilson_interval`: the Wilson score interval for a proportion, as Polars expressions so it can be
   computed per group inside an aggregation.
-- `bootstrap_ci`: a seeded percentile bootstrap for any statistic of one sample.
-- `bootstrap_replicates`, `bootstrap_quantile_ci`, `bootstrap_mean_ci`, `bootstrap_difference_ci`:
-  the same percentile bootstrap for the mean, quantiles and two-sample differences, with exact
-  shortcuts that keep a million-row sample fast (see `bootstrap_replicates`).
+- `bootstrap_replicates`: bootstrap replicates of the mean or a quantile, with exact shortcuts that
+  keep a million-row sample fast; `percentile_interval`: the percentile interval of replicates
+  (none when degenerate), shared by every bootstrap interval.
 - `mann_whitney_u`, `wilcoxon_signed_rank`: two-sided rank tests, normal approximation with tie
   and continuity corrections.
-- `kaplan_meier_median`: the median of right-censored durations.
 - `newcombe_interval`: the Newcombe hybrid score interval for a difference of two proportions.
 - `holm_adjust`: Holm's step-down adjustment of a family of p-values.
 """
@@ -96,41 +94,26 @@ def _wilson_bounds(k: float, n: float, z: float) -> tuple[float, float]:
     return max(0.0, centre - half), min(1.0, centre + half)
 
 
-def _percentile_interval(replicates: np.ndarray, confidence: float) -> tuple[float, float]:
-    alpha = (1 - confidence) / 2
-    low, high = np.quantile(replicates, [alpha, 1 - alpha])
-    return float(low), float(high)
+def percentile_interval(replicates: np.ndarray, confidence: float) -> tuple[float | None, float | None]:
+    """The percentile interval of bootstrap ``replicates``, NaN replicates dropped.
 
-
-def bootstrap_ci(
-    values: np.ndarray,
-    statistic: Callable[[np.ndarray], np.ndarray],
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval for ``statistic`` of a one-dimensional sample.
-
-    ``statistic`` receives a 2-D array of shape ``(n_resamples, n)`` and must reduce along axis 1
-    (e.g. ``lambda a: a.mean(axis=1)``), so the resamples are computed in one vectorised pass.
-    Large samples are resampled in blocks of rows to bound memory; the random stream, and so the
-    result, is the same as in one pass. Returns ``(None, None)`` for an empty sample; a sample of
-    one gives a zero-width interval.
+    ``(None, None)`` when no replicate is finite or the interval has zero width (a degenerate
+    interval is no interval).
 
     Examples:
         >>> import numpy as np
-        >>> bootstrap_ci(np.array([1.0, 2.0, 3.0, 4.0]), lambda a: a.mean(axis=1))
-        (1.5, 3.5)
+        >>> percentile_interval(np.array([1.0, np.nan, 2.0, 3.0, 4.0, 5.0]), 0.5)
+        (2.0, 4.0)
+        >>> percentile_interval(np.array([0.7, 0.7, np.nan]), 0.95)
+        (None, None)
     """
-    check_confidence(confidence)
-    _check_resamples(n_resamples)
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
+    finite = np.asarray(replicates, dtype=np.float64)
+    finite = finite[np.isfinite(finite)]
+    if finite.size == 0:
         return None, None
-    rng = np.random.default_rng(seed)
-    stats = _resample_rows(values, statistic, n_resamples, rng)
-    return _percentile_interval(stats, confidence)
+    alpha = (1 - confidence) / 2
+    low, high = (float(v) for v in np.quantile(finite, [alpha, 1 - alpha]))
+    return (low, high) if high > low else (None, None)
 
 
 def _resample_rows(
@@ -220,85 +203,6 @@ def _quantile_replicates(x: np.ndarray, q: float, n_resamples: int, rng: np.rand
     return lower + frac * (upper - lower)
 
 
-def bootstrap_quantile_ci(
-    values: np.ndarray,
-    q: float,
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval for the ``q`` quantile ('linear', numpy's default) of a sample.
-
-    Uses the exact order-statistic shortcut of `bootstrap_replicates`, so a sample of a million
-    durations costs one sort. ``(None, None)`` for an empty sample.
-
-    Examples:
-        >>> import numpy as np
-        >>> bootstrap_quantile_ci(np.arange(1.0, 101.0), 0.5)
-        (40.5, 60.0)
-    """
-    check_confidence(confidence)
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        return None, None
-    reps = bootstrap_replicates(values, q, n_resamples=n_resamples, rng=np.random.default_rng(seed))
-    return _percentile_interval(reps, confidence)
-
-
-def bootstrap_mean_ci(
-    values: np.ndarray,
-    *,
-    confidence: float = 0.95,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval for the mean of a sample; ``(None, None)`` when empty.
-
-    Examples:
-        >>> import numpy as np
-        >>> bootstrap_mean_ci(np.array([0.0, 1.0] * 20))
-        (0.35, 0.65)
-    """
-    check_confidence(confidence)
-    values = np.asarray(values, dtype=np.float64)
-    if values.size == 0:
-        return None, None
-    reps = bootstrap_replicates(values, "mean", n_resamples=n_resamples, rng=np.random.default_rng(seed))
-    return _percentile_interval(reps, confidence)
-
-
-def bootstrap_difference_ci(
-    a: np.ndarray,
-    b: np.ndarray,
-    *,
-    statistic: Statistic = "mean",
-    confidence: float = 0.95,
-    n_resamples: int = DEFAULT_RESAMPLES,
-    seed: int = DEFAULT_SEED,
-) -> tuple[float | None, float | None]:
-    """Percentile bootstrap interval for ``statistic(b) - statistic(a)`` of two independent samples.
-
-    Each sample is resampled on its own (a stratified bootstrap), ``a`` first, from one seeded
-    stream. ``(None, None)`` when either sample is empty.
-
-    Examples:
-        >>> import numpy as np
-        >>> low, high = bootstrap_difference_ci(np.array([1.0, 2.0, 3.0] * 10), np.array([2.0, 3.0, 4.0] * 10))
-        >>> round(low, 4), round(high, 4)
-        (0.5667, 1.4)
-    """
-    check_confidence(confidence)
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    if a.size == 0 or b.size == 0:
-        return None, None
-    rng = np.random.default_rng(seed)
-    reps_a = bootstrap_replicates(a, statistic, n_resamples=n_resamples, rng=rng)
-    reps_b = bootstrap_replicates(b, statistic, n_resamples=n_resamples, rng=rng)
-    return _percentile_interval(reps_b - reps_a, confidence)
-
-
 def _average_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """1-based ranks with ties given their average rank, and the size of every tie group."""
     sorter = np.argsort(x, kind="mergesort")
@@ -373,37 +277,6 @@ def wilcoxon_signed_rank(differences: np.ndarray, *, correction: bool = True) ->
         return r_plus, 1.0
     z = (abs(r_plus - mean) - (0.5 if correction else 0.0)) / math.sqrt(var)
     return r_plus, _two_sided_normal_p(z)
-
-
-def kaplan_meier_median(durations: np.ndarray, observed: np.ndarray) -> float | None:
-    """Kaplan–Meier median of right-censored durations.
-
-    ``observed`` is True for a completed duration and False for a censored one (a job still
-    running, known only to take at least that long). A censored time equal to an event time counts
-    as at risk at that time. The median is the smallest time at which the survival estimate falls
-    to 0.5 or below (the convention of lifelines and of most textbooks); ``None`` when it never
-    does (too many jobs censored early) or there are no durations.
-
-    Examples:
-        >>> import numpy as np
-        >>> kaplan_meier_median(np.array([1.0, 2.0, 3.0, 4.0]), np.array([True, True, True, True]))
-        2.0
-        >>> print(kaplan_meier_median(np.array([1.0, 5.0, 5.0]), np.array([True, False, False])))
-        None
-    """
-    t = np.asarray(durations, dtype=np.float64)
-    e = np.asarray(observed, dtype=bool)
-    if t.shape != e.shape:
-        raise InvalidArgumentError(f"durations and observed must have the same length; got {t.size} and {e.size}")
-    if t.size == 0:
-        return None
-    times, inverse, at_time = np.unique(t, return_inverse=True, return_counts=True)
-    events = np.bincount(inverse, weights=e.astype(np.float64), minlength=times.size)
-    at_risk = t.size - np.r_[0, np.cumsum(at_time)[:-1]]
-    survival = np.cumprod(1.0 - events / at_risk)
-    # The product of exact fractions can land a hair above 0.5 (e.g. 3/4 * 2/3).
-    below = np.flatnonzero((survival <= 0.5 + 1e-12) & (events > 0))
-    return float(times[below[0]]) if below.size else None
 
 
 def newcombe_interval(

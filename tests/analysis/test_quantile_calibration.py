@@ -19,7 +19,7 @@ from scipy import stats
 
 from roe_analysis.analysis import duration_summary
 from roe_analysis.analysis._quantiles import order_statistic_ranks
-from roe_analysis.analysis._stats import bootstrap_quantile_ci
+from roe_analysis.analysis._stats import bootstrap_replicates, percentile_interval
 from roe_analysis.analysis._units import MIN_N
 
 REPLICATES = 2000
@@ -102,7 +102,10 @@ def test_the_old_percentile_bootstrap_undercovers_p90_at_n30() -> None:
     x = samples(30, seed=77)[:400]
     truth = true_quantile(0.9)
 
-    bounds = [bootstrap_quantile_ci(row, 0.9, n_resamples=1000, seed=i) for i, row in enumerate(x)]
+    bounds = [
+        percentile_interval(bootstrap_replicates(row, 0.9, n_resamples=1000, rng=np.random.default_rng(i)), 0.95)
+        for i, row in enumerate(x)
+    ]
     coverage = np.mean([lo is not None and hi is not None and lo <= truth <= hi for lo, hi in bounds])
 
     assert coverage < 0.93

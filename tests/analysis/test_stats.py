@@ -13,36 +13,16 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 
 from roe_analysis.analysis._stats import (
     _resample_rows,
-    bootstrap_ci,
-    bootstrap_difference_ci,
-    bootstrap_mean_ci,
-    bootstrap_quantile_ci,
     bootstrap_replicates,
     holm_adjust,
-    kaplan_meier_median,
     mann_whitney_u,
     newcombe_interval,
+    percentile_interval,
     quantile_name,
     wilcoxon_signed_rank,
     wilson_interval,
     z_value,
 )
-
-
-def hand_kaplan_meier_median(times: list[float], observed: list[bool]) -> float | None:
-    """Textbook KM: walk the distinct event times, S *= 1 - d/n; first time S <= 0.5."""
-    survival = 1.0
-    for t in sorted(set(times)):
-        at_risk = sum(1 for x in times if x >= t)
-        deaths = sum(1 for x, e in zip(times, observed, strict=True) if x == t and e)
-        if deaths:
-            survival *= 1 - deaths / at_risk
-            if survival <= 0.5 + 1e-12:
-                return t
-    return None
-
-
-# --- rank tests ---------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("use_continuity", [True, False])
@@ -96,50 +76,6 @@ def test_wilcoxon_matches_scipy_with_ties_and_zeros(seed: int, correction: bool)
 
 def test_wilcoxon_all_zero_differences_is_p_one() -> None:
     assert wilcoxon_signed_rank(np.zeros(12)) == (0.0, 1.0)
-
-
-# --- Kaplan–Meier -------------------------------------------------------------------------------
-
-
-def test_kaplan_meier_median_hand_example() -> None:
-    # Events at 1, 2; censored at 2 and 3; event at 4; censored at 5.
-    # S(1) = 5/6, S(2) = 5/6 * 4/5 = 2/3, S(4) = 2/3 * (1 - 1/2) = 1/3 -> median 4.
-    times = np.array([1.0, 2.0, 2.0, 3.0, 4.0, 5.0])
-    observed = np.array([True, True, False, False, True, False])
-
-    assert kaplan_meier_median(times, observed) == 4.0
-
-
-@pytest.mark.parametrize("seed", range(6))
-def test_kaplan_meier_median_matches_hand_implementation(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    times = rng.integers(1, 15, size=25).astype(float)
-    observed = rng.random(25) < 0.6
-
-    result = kaplan_meier_median(times, observed)
-
-    assert result == hand_kaplan_meier_median(times.tolist(), observed.tolist())
-
-
-def test_kaplan_meier_median_exactly_half_takes_that_time() -> None:
-    # 4 events: S = 3/4, then 3/4 * 2/3 = 1/2 exactly at t=2 (float product lands just above 0.5).
-    assert kaplan_meier_median(np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4, dtype=bool)) == 2.0
-
-
-def test_kaplan_meier_median_none_when_too_much_censoring() -> None:
-    assert kaplan_meier_median(np.array([1.0, 5.0, 5.0]), np.array([True, False, False])) is None
-    assert kaplan_meier_median(np.array([]), np.array([], dtype=bool)) is None
-
-
-def test_kaplan_meier_median_censored_tie_is_still_at_risk() -> None:
-    # At t=2 one event and one censored: at risk 3 (censored counted), S = 1 * (1 - 1/3) = 2/3.
-    # Then t=3 event: S = 2/3 * 0 = 0 -> median 3 (were the censored job dropped, S(2) = 1/2 -> 2).
-    assert kaplan_meier_median(np.array([2.0, 2.0, 3.0]), np.array([True, False, True])) == 3.0
-
-
-def test_kaplan_meier_median_length_mismatch() -> None:
-    with pytest.raises(ValueError, match="same length"):
-        kaplan_meier_median(np.array([1.0]), np.array([True, False]))
 
 
 # --- proportions --------------------------------------------------------------------------------
@@ -204,24 +140,27 @@ def test_bootstrap_ci_blocks_use_the_same_random_stream() -> None:
     np.testing.assert_array_equal(one_pass, blocked)
 
 
-def test_bootstrap_ci_is_seeded_and_reproducible() -> None:
+def _ci(values: np.ndarray, statistic: float | str, n_resamples: int = 2000, seed: int = 1) -> tuple:
+    reps = bootstrap_replicates(values, statistic, n_resamples=n_resamples, rng=np.random.default_rng(seed))  # type: ignore[arg-type]
+    return percentile_interval(reps, 0.95)
+
+
+def test_bootstrap_replicates_are_seeded_and_reproducible() -> None:
     values = np.random.default_rng(1).exponential(size=50)
 
-    first = bootstrap_ci(values, lambda a: a.mean(axis=1), seed=3)
-    again = bootstrap_ci(values, lambda a: a.mean(axis=1), seed=3)
-    other = bootstrap_ci(values, lambda a: a.mean(axis=1), seed=4)
-
-    assert first == again
-    assert first != other
+    first = _ci(values, "mean", seed=3)
+    assert first == _ci(values, "mean", seed=3)
+    assert first != _ci(values, "mean", seed=4)
 
 
-def test_bootstrap_ci_edge_cases() -> None:
-    assert bootstrap_ci(np.array([]), lambda a: a.mean(axis=1)) == (None, None)
-    assert bootstrap_ci(np.array([7.0]), lambda a: a.mean(axis=1)) == (7.0, 7.0)
+def test_percentile_interval_drops_nan_and_refuses_degenerate_intervals() -> None:
+    # numpy's linear quantiles of the finite replicates, by hand: 1..5 at 2.5% and 97.5%.
+    assert percentile_interval(np.array([np.nan, 1.0, 2.0, 3.0, 4.0, 5.0, np.inf]), 0.95) == (1.1, 4.9)
+    assert percentile_interval(np.array([np.nan, np.nan]), 0.95) == (None, None)
+    assert percentile_interval(np.array([]), 0.95) == (None, None)
+    assert percentile_interval(np.full(50, 7.0), 0.95) == (None, None)
     with pytest.raises(ValueError, match="n_resamples"):
-        bootstrap_ci(np.array([1.0]), lambda a: a.mean(axis=1), n_resamples=0)
-    with pytest.raises(ValueError, match="confidence"):
-        bootstrap_ci(np.array([1.0]), lambda a: a.mean(axis=1), confidence=95)
+        bootstrap_replicates(np.array([1.0]), "mean", n_resamples=0, rng=np.random.default_rng(0))
 
 
 def _brute_force(values: np.ndarray, q: float, n_resamples: int, seed: int) -> np.ndarray:
@@ -248,7 +187,7 @@ def test_quantile_replicates_have_the_bootstrap_distribution(q: float) -> None:
 def test_quantile_ci_close_to_brute_force_on_skewed_sample() -> None:
     values = np.random.default_rng(2).lognormal(mean=7, sigma=1, size=400)
 
-    low, high = bootstrap_quantile_ci(values, 0.9, n_resamples=20_000)
+    low, high = _ci(values, 0.9, n_resamples=20_000)
 
     slow = _brute_force(values, 0.9, 20_000, seed=3)
     expected_low, expected_high = np.quantile(slow, [0.025, 0.975])
@@ -260,7 +199,7 @@ def test_quantile_ci_close_to_brute_force_on_skewed_sample() -> None:
 def test_quantile_ci_handles_a_million_values_quickly() -> None:
     values = np.random.default_rng(0).exponential(1000.0, size=1_000_000)
 
-    low, high = bootstrap_quantile_ci(values, 0.5)
+    low, high = _ci(values, 0.5)
 
     median = np.quantile(values, 0.5)
     # The median's standard error is about 1/(2 f(m) sqrt(n)) = 1000 / sqrt(n) = 1 ms here.
@@ -274,7 +213,7 @@ def test_mean_ci_both_paths_agree_with_scipy_percentile_bootstrap() -> None:
     many_distinct = np.random.default_rng(4).normal(size=400)  # index path
 
     for values in (few_distinct, many_distinct):
-        low, high = bootstrap_mean_ci(values, n_resamples=20_000)
+        low, high = _ci(values, "mean", n_resamples=20_000)
 
         expected = stats.bootstrap(
             (values,), np.mean, n_resamples=20_000, method="percentile", rng=np.random.default_rng(5)
@@ -284,30 +223,8 @@ def test_mean_ci_both_paths_agree_with_scipy_percentile_bootstrap() -> None:
         assert high == pytest.approx(expected.high, abs=0.05 * width)
 
 
-def test_mean_ci_of_constant_sample_is_a_point() -> None:
-    assert bootstrap_mean_ci(np.full(50, 3.0)) == (3.0, 3.0)
-    assert bootstrap_mean_ci(np.array([])) == (None, None)
-
-
-def test_difference_ci_close_to_brute_force() -> None:
-    rng = np.random.default_rng(8)
-    a = rng.normal(0, 1, size=60)
-    b = rng.normal(0.5, 1, size=80)
-
-    low, high = bootstrap_difference_ci(a, b, n_resamples=20_000)
-
-    r = np.random.default_rng(9)
-    reps = b[r.integers(0, b.size, (20_000, b.size))].mean(axis=1) - a[r.integers(0, a.size, (20_000, a.size))].mean(
-        axis=1
-    )
-    expected_low, expected_high = np.quantile(reps, [0.025, 0.975])
-    width = expected_high - expected_low
-    assert low == pytest.approx(expected_low, abs=0.05 * width)
-    assert high == pytest.approx(expected_high, abs=0.05 * width)
-
-
-def test_difference_ci_empty_side() -> None:
-    assert bootstrap_difference_ci(np.array([]), np.array([1.0])) == (None, None)
+def test_mean_ci_of_constant_sample_is_no_interval() -> None:
+    assert _ci(np.full(50, 3.0), "mean") == (None, None)
 
 
 def test_bootstrap_replicates_rejects_unknown_statistic() -> None:
