@@ -32,6 +32,7 @@ RoeWarning (a UserWarning)
 ├── LimitReachedWarning                        the server's `limit` cap hid older jobs
 ├── RefreshWarning                             a refresh had to reload an agent in full
 ├── UnknownValueWarning                        the server sent an enum value this version does not know
+├── NoSharedInputsWarning                      two compared versions ran no input in common
 └── AgreementWarning                           what an agreement figure cannot say
     ├── UndefinedCoefficientWarning            a coefficient is undefined for a group (left null)
     ├── PrevalenceSkewWarning                  one label dominates: kappa is deflated, read AC1/PABAK
@@ -285,6 +286,14 @@ class UnknownValueWarning(RoeWarning):
     """The server sent an enum value this version of roe-analysis does not know; it became null."""
 
 
+class NoSharedInputsWarning(RoeWarning):
+    """Two compared versions ran no input in common: the comparison is unpaired.
+
+    Input-to-input variation is then not removed, and reruns of one input cannot be matched across
+    the versions; run both versions on the same inputs to compare them paired.
+    """
+
+
 class AgreementWarning(RoeWarning):
     """Base class of every warning the agreement helpers emit."""
 
@@ -315,6 +324,7 @@ __all__ = [
     "LimitReachedWarning",
     "MalformedResponseError",
     "MissingColumnsError",
+    "NoSharedInputsWarning",
     "NotFoundError",
     "PermissionDeniedError",
     "PrevalenceSkewWarning",

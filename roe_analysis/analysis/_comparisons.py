@@ -15,6 +15,7 @@ p-values, and each interval widened to the level its Holm step tests at.
 from __future__ import annotations
 
 import itertools
+import math
 import warnings
 from dataclasses import asdict, dataclass
 from typing import Literal
@@ -25,9 +26,10 @@ import polars as pl
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
 from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired
+from roe_analysis.analysis._power import detectable_difference
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, holm_adjust
 from roe_analysis.analysis._units import MIN_N, design_effect
-from roe_analysis.errors import InvalidArgumentError, RoeWarning, closest_match
+from roe_analysis.errors import InvalidArgumentError, NoSharedInputsWarning, closest_match
 from roe_analysis.frames import JobFrames
 
 #: Fewer clusters than this on a side (or shared inputs, when paired): "too few to tell".
@@ -66,10 +68,14 @@ COMPARISON_SCHEMA = pl.Schema(
         "cliffs_high": pl.Float64(),
         "flips_pass_to_fail": pl.UInt32(),
         "flips_fail_to_pass": pl.UInt32(),
+        "detectable_difference": pl.Float64(),
     }
 )
 
 Paired = Literal["auto"] | bool
+
+#: The power at which `compare_versions` reports the difference it could have detected.
+DETECTABLE_POWER = 0.8
 
 _PAIRED_OPTIONS = ("auto", True, False)
 _TOO_FEW = "too few to tell"
@@ -139,13 +145,21 @@ class _Comparison:
     cliffs_high: float | None
     flips_pass_to_fail: int | None
     flips_fail_to_pass: int | None
+    detectable_difference: float | None
     test_sign: int
+    #: ``(sd, n, paired)`` of the per-input values the test compares, for `detectable_difference`.
+    plan: tuple[float, int, bool] | None
 
     def with_intervals(self, intervals: Intervals, confidence: float) -> _Comparison:
         """This comparison with its intervals at ``confidence`` (all null when too few)."""
         if self.too_few:
             return self
         values = {**asdict(self), "interval_confidence": confidence}
+        if self.plan is not None:
+            sd, n, paired = self.plan
+            values["detectable_difference"] = detectable_difference(
+                n=n, sd=sd, alpha=1 - confidence, power=DETECTABLE_POWER, paired=paired
+            )
         for prefix, (low, high) in (
             ("diff", intervals.difference),
             ("hl", intervals.hodges_lehmann),
@@ -183,7 +197,13 @@ class _Comparison:
             else (f"{label}: none (no spread to resample)")
         )
         if p >= alpha:
-            return f"no detectable difference between {a} and {b} ({_fmt_p(p, adjusted)}; {what}: {interval})"
+            could = (
+                f"; it could have detected a difference of ±{_fmt_plain(self.detectable_difference)}{unit} "
+                f"with {DETECTABLE_POWER:.0%} power"
+                if self.detectable_difference is not None
+                else ""
+            )
+            return f"no detectable difference between {a} and {b} ({_fmt_p(p, adjusted)}; {what}: {interval}{could})"
         if low is None or high is None:  # no spread: every value agrees, the estimate's sign is the direction
             up, down = diff > 0, diff < 0
         else:
@@ -198,7 +218,7 @@ class _Comparison:
 
     def row(self, alpha: float, p: float | None, *, adjusted: bool = False) -> dict[str, object]:
         values = asdict(self)
-        del values["test_sign"]
+        del values["test_sign"], values["plan"]
         return {**values, "verdict": self.verdict(alpha, p, adjusted=adjusted)}
 
 
@@ -242,7 +262,7 @@ def _compare(
         warnings.warn(
             f"{helper}: {a} and {b} ran no input in common ({inputs_a.height} and {inputs_b.height} distinct inputs), "
             "so they cannot be paired; the comparison is unpaired and input-to-input variation is not removed",
-            RoeWarning,
+            NoSharedInputsWarning,
             stacklevel=3,
         )
     if paired == "auto":
@@ -310,9 +330,47 @@ def _compare(
         cliffs_high=None,
         flips_pass_to_fail=result.flips_pass_to_fail,
         flips_fail_to_pass=result.flips_fail_to_pass,
+        detectable_difference=None,
         test_sign=result.test_sign,
+        plan=None
+        if too_few or data.statistic != "mean"
+        else _plan(
+            pairs, use_pairs, values_a=values_a, clusters_a=clusters_a, values_b=values_b, clusters_b=clusters_b
+        ),
     )
     return comparison, result
+
+
+def _per_cluster_means(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
+    _, codes = np.unique(clusters, return_inverse=True)
+    return np.bincount(codes, weights=values) / np.bincount(codes)
+
+
+def _plan(
+    pairs: pl.DataFrame,
+    use_pairs: bool,
+    *,
+    values_a: np.ndarray,
+    clusters_a: np.ndarray,
+    values_b: np.ndarray,
+    clusters_b: np.ndarray,
+) -> tuple[float, int, bool] | None:
+    """``(sd, n, paired)`` of what the test compares: per-input differences, or per-input means.
+
+    Unpaired, ``sd`` is the pooled standard deviation of the two versions' per-input means and ``n``
+    the harmonic mean of their numbers of inputs (the equal-n t test the plan assumes).
+    """
+    if use_pairs:
+        diffs = pairs.get_column("value_b").to_numpy() - pairs.get_column("value_a").to_numpy()
+        sd, n = (float(diffs.std(ddof=1)) if diffs.size > 1 else 0.0), diffs.size
+    else:
+        mean_a, mean_b = _per_cluster_means(values_a, clusters_a), _per_cluster_means(values_b, clusters_b)
+        g_a, g_b = mean_a.size, mean_b.size
+        if g_a < 2 or g_b < 2:
+            return None
+        pooled = ((g_a - 1) * mean_a.var(ddof=1) + (g_b - 1) * mean_b.var(ddof=1)) / (g_a + g_b - 2)
+        sd, n = math.sqrt(pooled), int(2 * g_a * g_b / (g_a + g_b))
+    return (sd, n, use_pairs) if sd > 0 and n >= 2 else None
 
 
 def compare_versions(
@@ -374,8 +432,14 @@ def compare_versions(
     side, or 10 shared inputs when paired: no interval, no p-value, "too few to tell"),
     ``interval_confidence``, and the effect sizes ``hodges_lehmann`` (``hl_low``, ``hl_high``:
     Moses' distribution-free interval; on per-input differences when paired) and ``cliffs_delta``
-    (``cliffs_low``, ``cliffs_high``: ``P(b > a) - P(b < a)`` over clusters with Cliff's interval).
-    The verdict: "too few to tell", "no detectable difference" when ``p >= 1 - confidence``, "b is
+    (``cliffs_low``, ``cliffs_high``: ``P(b > a) - P(b < a)`` over clusters with Cliff's interval),
+    the pass→fail flips, and ``detectable_difference``: the smallest true difference in the mean
+    this comparison detects with 80% power (`DETECTABLE_POWER`) at its own level (Holm's, in
+    `compare_all_versions`), from the standard deviation of what the test compares (per-input
+    differences when paired; per-input means, pooled, with the harmonic mean of the inputs per
+    side, when not) by `detectable_difference`; null for medians (durations) and when too few.
+    The verdict: "too few to tell", "no detectable difference" when ``p >= 1 - confidence`` (with
+    the difference it could have detected), "b is
     higher/lower than a" (slower/faster for durations) only when the interval and the test agree on
     the direction, else "no clear direction". A degenerate interval is null.
 

@@ -17,7 +17,7 @@ from statsmodels.stats.multitest import multipletests
 
 from roe_analysis.analysis import compare_all_versions, compare_versions
 from roe_analysis.analysis._comparisons import COMPARISON_SCHEMA, _fmt_p
-from roe_analysis.errors import InvalidArgumentError, RoeWarning
+from roe_analysis.errors import InvalidArgumentError, NoSharedInputsWarning, RoeWarning
 from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -170,7 +170,11 @@ def test_paired_pass_rate_uses_mcnemar_and_counts_flips() -> None:
 def test_no_shared_inputs_warns() -> None:
     frame = rerun_frame({"v1": clustered(1, 12, 1), "v2": clustered(2, 12, 1, offset=100)})
 
-    with pytest.warns(RoeWarning, match="ran no input in common"):
+    with pytest.warns(
+        NoSharedInputsWarning,
+        match=r"^compare_versions: v1 and v2 ran no input in common \(12 and 12 distinct inputs\), so they cannot "
+        r"be paired; the comparison is unpaired and input-to-input variation is not removed$",
+    ):
         row = compare_versions(frame, "v1", "v2", paired=True).row(0, named=True)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -195,7 +199,7 @@ def test_verdict_never_names_a_direction_the_test_disagrees_with() -> None:
     row = compare_versions(frame, "v1", "v2", paired=False)
     from roe_analysis.analysis import _comparisons
 
-    base = _comparisons._Comparison(**{**row.drop("verdict").row(0, named=True), "test_sign": 1})
+    base = _comparisons._Comparison(**{**row.drop("verdict").row(0, named=True), "test_sign": 1, "plan": None})
     disagreeing = dataclasses.replace(base, test_sign=-1)
 
     assert base.verdict(0.05, 0.001).startswith("v2 is higher than v1")
