@@ -39,7 +39,8 @@ def job_volume(
     (an Enum column such as ``status`` in its own order), nulls last.
 
     With ``columns`` (e.g. ``"status"``) the counts are spread into one column per value of that
-    column, zeros filled, plus ``n`` for the row's total: a cross-table.
+    column, zeros filled, plus ``n`` for the row's total: a cross-table. Without jobs (a filter
+    that matched nothing) every form returns its index columns and ``n`` with no rows.
 
     Args:
         frames: `JobFrames`, or its ``jobs`` frame (e.g. filtered).
@@ -107,6 +108,10 @@ def job_volume(
     values = counts.get_column(columns).drop_nulls().unique().sort().cast(pl.String).to_list()
     if counts.get_column(columns).null_count():
         values.append(NO_VALUE)
+    if not values:
+        # No jobs (e.g. a filter matched nothing): the index columns and `n`, no rows; totals over
+        # all jobs keep their one row (n = 0), as without ``columns``.
+        return counts.select(*index, "n") if index else pl.DataFrame({"n": [0]}, schema={"n": pl.UInt32})
     spread = counts.with_columns(pl.col(columns).cast(pl.String).fill_null(NO_VALUE)).pivot(
         on=columns, index=index or None, values="n", aggregate_function="sum"
     )

@@ -5,6 +5,13 @@ Each chart is named after the helper of `roe_analysis.analysis` whose output it 
 `ra.job_durations`: `job_durations_histogram` and `job_durations_ecdf`. `grader_vs_human` draws the
 jobs frame itself and keeps its own name.
 
+Versions keep one colour in every chart: build the mapping once with
+``colours = ra.charts.version_colours(frames)`` (versions in order of first appearance, the palette
+`VERSION_COLOURS`, grey past it) and pass ``colours=colours`` to each chart that colours by
+version; without it a chart colours the versions it draws in sorted order. Statuses and agreement
+coefficients have palettes of their own that share no colour with it (`PALETTES`). A frame without
+rows (a filter matched nothing) draws an empty chart titled "No jobs match: nothing to draw".
+
 Charts only draw: they never fetch data or compute statistics beyond the aggregation needed to
 keep the chart small. Each checks its input first: a frame lacking columns raises
 `roe_analysis.errors.MissingColumnsError`, anything but a Polars DataFrame an `ArgumentTypeError`,
@@ -38,6 +45,16 @@ from roe_analysis.charts._durations import (
     job_durations_histogram,
     status_time_summary,
 )
+from roe_analysis.charts._palette import (
+    COEFFICIENT_COLOURS,
+    EXTRA_VERSION_COLOUR,
+    PALETTES,
+    STATUS_COLOURS,
+    VERSION_COLOURS,
+    version_colours,
+    version_order,
+    version_scale,
+)
 from roe_analysis.charts._scores import compare_versions, score_summary
 from roe_analysis.charts._volume import job_volume
 
@@ -53,6 +70,16 @@ duration_ecdf = job_durations_ecdf
 duration_distribution = job_durations_histogram
 
 __all__: list[str] = [
+    # the palettes
+    "COEFFICIENT_COLOURS",
+    "EXTRA_VERSION_COLOUR",
+    "PALETTES",
+    "STATUS_COLOURS",
+    "VERSION_COLOURS",
+    "version_colours",
+    "version_order",
+    "version_scale",
+    # the charts
     "agreement_summary",
     "compare_versions",
     "confusion_matrix",

@@ -8,13 +8,21 @@ output, so it keeps its own name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import altair as alt
 import polars as pl
 
 from roe_analysis.analysis import CONFUSION_STATS, SCORE_COLUMNS, SUMMARY_STATS, both_scores
-from roe_analysis.charts._common import check_frame, version_scale
+from roe_analysis.charts._common import (
+    COEFFICIENT_COLOURS,
+    NEUTRAL_COLOUR,
+    check_colours,
+    check_frame,
+    human_title,
+    titled,
+    version_scale,
+)
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
 #: Above this many jobs, `grader_vs_human` draws counts in a grid of bins instead of one mark per job.
@@ -79,8 +87,9 @@ def confusion_matrix(confusion: pl.DataFrame, *, title: str | None = None) -> al
     labels = list(dict.fromkeys([*confusion.get_column("agent_verdict"), *confusion.get_column("final_verdict")]))
     data = confusion.with_columns(
         group=_group_label(keys),
+        # Count over share on two lines, so a cell stays narrow enough for its label.
         label=pl.format(
-            "{} ({})",
+            "{}\n{}",
             pl.col("count"),
             pl.when(pl.col("share_of_agent_verdict").is_not_null())
             .then((pl.col("share_of_agent_verdict") * 100).round(0).cast(pl.Int64).cast(pl.String) + "%")
@@ -88,8 +97,13 @@ def confusion_matrix(confusion: pl.DataFrame, *, title: str | None = None) -> al
         ),
     )
     base = alt.Chart(data).encode(
-        x=alt.X("final_verdict:N", sort=labels, title="Reviewers' final verdict"),
-        y=alt.Y("agent_verdict:N", sort=labels, title="Agent verdict"),
+        x=alt.X(
+            "final_verdict:N",
+            sort=labels,
+            title="Reviewers' final verdict",
+            axis=alt.Axis(labelAngle=-30, labelLimit=200, labelAlign="right"),
+        ),
+        y=alt.Y("agent_verdict:N", sort=labels, title="Agent verdict", axis=alt.Axis(labelLimit=200)),
     )
     cells = base.mark_rect().encode(
         color=alt.Color(
@@ -105,19 +119,27 @@ def confusion_matrix(confusion: pl.DataFrame, *, title: str | None = None) -> al
             alt.Tooltip("share_of_agent_verdict:Q", title="Share of the agent's verdict", format=".1%"),
         ],
     )
-    text = base.mark_text(baseline="middle").encode(
+    text = base.mark_text(baseline="middle", lineBreak="\n", fontSize=12).encode(
         text="label:N",
         color=alt.condition(alt.datum.share_of_agent_verdict > 0.5, alt.value("white"), alt.value("black")),
     )
-    heading = title or "Agent verdict against reviewers' final verdict (jobs, share of the agent's verdict)"
+    heading = titled(
+        title or "Agent verdict against reviewers' final verdict (jobs, share of the agent's verdict)", data
+    )
     description = (
         "Heatmap with one cell per pair of agent verdict (rows) and reviewers' final verdict (columns); "
         "cell colour is the share of the agent's verdict, the label the number of jobs and that share."
     )
-    layered = alt.LayerChart(layer=[cells, text], description=description)
+    # Cells sized for their two-line labels (a step per label, not a fixed width shared by all).
+    layered = alt.LayerChart(layer=[cells, text], description=description).properties(
+        width=alt.Step(88), height=alt.Step(44)
+    )
     if keys:
         return layered.facet(
-            facet=alt.Facet("group:N", title=" · ".join(keys)), columns=3, title=heading, description=description
+            facet=alt.Facet("group:N", title=" · ".join(human_title(k) for k in keys)),
+            columns=3,
+            title=heading,
+            description=description,
         )
     return layered.properties(title=heading)
 
@@ -162,7 +184,7 @@ def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title:
     y = alt.Y("reviewed_by:N", sort=alt.EncodingSortField(metric, order="descending"), title="Reviewer")
     bars = (
         alt.Chart(data)
-        .mark_bar(color="#0072B2")
+        .mark_bar(color=NEUTRAL_COLOUR)
         .encode(
             x=alt.X(
                 f"{metric}:Q",
@@ -180,13 +202,24 @@ def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title:
     )
     layers: list[alt.Chart] = [bars]
     if with_interval:
-        layers.append(alt.Chart(data).mark_rule(color="black").encode(x=f"{metric}_low:Q", x2=f"{metric}_high:Q", y=y))
+        layers.append(
+            alt.Chart(data)
+            .mark_rule(color="#B3B3B3", strokeWidth=2)
+            .encode(x=f"{metric}_low:Q", x2=f"{metric}_high:Q", y=y)
+        )
     interval = " with its Wilson confidence interval" if with_interval else ""
     description = f"Horizontal bars: {label.lower()} of each reviewer, from 0 to 100% of their reviews{interval}."
-    return alt.LayerChart(layer=layers, title=title or f"{label} by reviewer{interval}", description=description)
+    heading = titled(title or f"{label} by reviewer{interval}", data)
+    return alt.LayerChart(layer=layers, title=heading, description=description)
 
 
-def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: str | None = None) -> alt.LayerChart:
+def grader_vs_human(
+    jobs: pl.DataFrame,
+    *,
+    max_points: int = MAX_POINTS,
+    title: str | None = None,
+    colours: Mapping[str, str] | None = None,
+) -> alt.LayerChart:
     """Grader score against human score, one point per job, with the identity line ``y = x``.
 
     It draws the jobs frame itself (not the output of one helper), so it keeps its own name.
@@ -202,6 +235,8 @@ def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: 
             `roe_analysis.analysis.review_outcomes` returns.
         max_points: most jobs drawn as individual points.
         title: chart title; a descriptive default otherwise.
+        colours: version → colour (`version_colours` of the full frames); by default the versions
+            drawn, sorted.
 
     Examples:
         >>> import polars as pl
@@ -220,6 +255,7 @@ def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: 
             f"grader_vs_human: max_points must be a whole number >= 1; got {max_points!r}. "
             f"Pass e.g. max_points={MAX_POINTS} (the default)."
         )
+    colours = check_colours(colours, chart="grader_vs_human")
     scored = both_scores(jobs)
     low, high = scored.select(
         pl.min_horizontal(pl.col("grader_score").min(), pl.col("human_score").min()).alias("low"),
@@ -244,13 +280,16 @@ def grader_vs_human(jobs: pl.DataFrame, *, max_points: int = MAX_POINTS, title: 
         }
         if "agent_version_name" in scored.columns:
             versions = scored.get_column("agent_version_name").unique().to_list()
-            encoding["color"] = alt.Color("agent_version_name:N", title="Agent version", scale=version_scale(versions))
+            encoding["color"] = alt.Color(
+                "agent_version_name:N", title="Agent version", scale=version_scale(versions, colours)
+            )
         points = (
             alt.Chart(scored.select(*columns, "grader_score", "human_score"))
             .mark_circle(opacity=0.6)
             .encode(**encoding)
         )
-        heading = title or f"Grader score against human score ({scored.height} jobs; dashed: equal scores)"
+        jobs_text = "1 job" if scored.height == 1 else f"{scored.height:,} jobs"
+        heading = titled(title or f"Grader score against human score ({jobs_text}; dashed: equal scores)", scored)
         return alt.LayerChart(layer=[identity, points], title=heading, description=_SCATTER_DESCRIPTION)
     binned = _bin_scores(scored)
     cells = (
@@ -367,16 +406,25 @@ def agreement_summary(
         ]
     ).filter(pl.col("estimate").is_not_null())
     order = [_METRIC_TITLES[m] for m in metrics]
-    y = alt.Y("group:N", title=" · ".join(keys) or None)
+    y = alt.Y("group:N", title=" · ".join(human_title(k) for k in keys) or None)
     offset = alt.YOffset("coefficient:N", sort=order)
-    color = alt.Color("coefficient:N", title="Coefficient", sort=order)
+    color = alt.Color(
+        "coefficient:N",
+        title="Coefficient",
+        sort=order,
+        scale=alt.Scale(domain=order, range=[COEFFICIENT_COLOURS[c] for c in order]),
+    )
     rules = alt.Chart(data).mark_rule().encode(x="low:Q", x2="high:Q", y=y, yOffset=offset, color=color)
     points = (
         alt.Chart(data)
         .mark_point(filled=True)
         .encode(
             x=alt.X(
-                "estimate:Q", title="Coefficient (1 = perfect agreement, 0 = chance)", scale=alt.Scale(domain=[-1, 1])
+                "estimate:Q",
+                title="Coefficient (1 = perfect agreement, 0 = chance)",
+                scale=alt.Scale(domain=[-1, 1]),
+                # ticks every 0.5: "−1.0−0.8−0.6" at the default ten ticks run into each other
+                axis=alt.Axis(values=[-1, -0.5, 0, 0.5, 1], format=".1f"),
             ),
             y=y,
             yOffset=offset,
@@ -391,7 +439,7 @@ def agreement_summary(
             ],
         )
     )
-    heading = title or "Agreement between the agent and reviewers: estimate and confidence interval"
+    heading = titled(title or "Agreement between the agent and reviewers: estimate and confidence interval", data)
     description = (
         "For each group, one point per agreement coefficient (agreement rate, Cohen's kappa, Gwet's AC1, "
         "PABAK) on a scale from -1 to 1, with a horizontal line spanning its confidence interval."

@@ -6,15 +6,31 @@ an Altair chart; none fetches data or displays anything.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import polars as pl
 
-from roe_analysis.charts._common import VERSION, check_frame, version_scale
+from roe_analysis.charts._common import (
+    VERSION,
+    check_colours,
+    check_frame,
+    duration_unit,
+    human_title,
+    titled,
+    version_colours,
+    version_domain,
+    version_scale,
+)
 from roe_analysis.errors import InvalidArgumentError
 
 
 def score_summary(
-    summary: pl.DataFrame, *, metric_label: str = "Grader score", title: str | None = None
+    summary: pl.DataFrame,
+    *,
+    metric_label: str = "Grader score",
+    title: str | None = None,
+    colours: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
     """Mean score per agent version with its bootstrap interval (error bar) and median (tick).
 
@@ -24,6 +40,8 @@ def score_summary(
         summary: the frame `roe_analysis.analysis.score_summary` returns (by agent version).
         metric_label: what the score is, for titles (e.g. ``"Human score"``).
         title: chart title; a descriptive default otherwise.
+        colours: version → colour (`version_colours` of the full frames); by default the versions
+            drawn, sorted.
 
     Examples:
         >>> import polars as pl
@@ -47,11 +65,12 @@ def score_summary(
         chart="score_summary chart",
         draws="the frame ra.score_summary returns",
     )
+    colours = check_colours(colours, chart="score_summary chart")
     data = summary.select(VERSION, "n_scored", "mean", "mean_low", "mean_high", "median")
     versions = data.get_column(VERSION).to_list()
-    colour = alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions))
-    order = sorted({v for v in versions if v is not None})
-    x = alt.X(f"{VERSION}:N", title="Agent version", sort=order)
+    order = version_domain(versions, colours)
+    colour = alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions, colours), sort=order)
+    x = alt.X(f"{VERSION}:N", title="Agent version", sort=order, axis=alt.Axis(labelAngle=0))
     tooltip = [
         alt.Tooltip(f"{VERSION}:N", title="Agent version"),
         alt.Tooltip("n_scored:Q", title="Scored jobs", format=","),
@@ -60,7 +79,7 @@ def score_summary(
         alt.Tooltip("mean_high:Q", title="CI high", format=".3g"),
         alt.Tooltip("median:Q", title="Median", format=".3g"),
     ]
-    text = title or f"{metric_label} by agent version"
+    text = titled(title or f"{metric_label} by agent version", data)
     base = alt.Chart(data, description=text)
     interval = base.mark_rule(strokeWidth=2).encode(
         x=x, y=alt.Y("mean_low:Q", title=f"{metric_label} (mean, bootstrap CI)"), y2="mean_high:Q", color=colour
@@ -71,20 +90,26 @@ def score_summary(
         layer=[interval, mean, median],
         title=alt.Title(text, subtitle="Dot: mean, bar: its bootstrap confidence interval, tick: median"),
         description=text,
+        # A step wide enough for a version name such as "v2.1-canary" written level.
+        width=alt.Step(72),
     )
 
 
-def compare_versions(comparison: pl.DataFrame, *, title: str | None = None) -> alt.LayerChart:
+def compare_versions(
+    comparison: pl.DataFrame, *, title: str | None = None, colours: Mapping[str, str] | None = None
+) -> alt.LayerChart:
     """Difference ``b - a`` of each comparison with its interval, against a rule at zero.
 
     A bar that does not cross the zero rule is a difference the interval supports; the verdict
     (with its p-value, Holm-adjusted when the frame has ``p_value_adjusted``) is in the tooltip.
-    Points are coloured by version ``b``.
+    Points are coloured by version ``b``, in the colour it has in every chart when ``colours``
+    (`version_colours` of the full frames) is given; the legend lists only the versions drawn.
 
     Args:
         comparison: the frame of `roe_analysis.analysis.compare_versions` or `compare_all_versions`
             (one metric).
         title: chart title; a descriptive default otherwise.
+        colours: version → colour; by default the versions of ``a`` and ``b``, sorted.
 
     Examples:
         >>> import polars as pl
@@ -99,7 +124,7 @@ def compare_versions(comparison: pl.DataFrame, *, title: str | None = None) -> a
         >>> spec["layer"][0]["mark"]["type"], spec["layer"][0]["encoding"]["x"]["datum"]
         ('rule', 0)
         >>> spec["layer"][2]["encoding"]["x"]["title"]
-        'Difference in mean grader_score (b − a)'
+        'Difference in mean grader score (b − a)'
     """
     check_frame(
         comparison,
@@ -107,6 +132,7 @@ def compare_versions(comparison: pl.DataFrame, *, title: str | None = None) -> a
         chart="compare_versions chart",
         draws="the frame ra.compare_versions or ra.compare_all_versions returns",
     )
+    colours = check_colours(colours, chart="compare_versions chart")
     metrics = comparison.get_column("metric").unique().to_list()
     if len(metrics) > 1:
         raise InvalidArgumentError(
@@ -115,38 +141,46 @@ def compare_versions(comparison: pl.DataFrame, *, title: str | None = None) -> a
         )
     metric = metrics[0] if metrics else "metric"
     statistic = str(comparison.get_column("statistic").drop_nulls().first() or "mean")
+    size = 1.0
     if metric == "pass_rate":
         axis = "Difference in pass rate (b − a)"
     elif metric == "duration_ms":
-        axis = f"Difference in {statistic} duration, ms (b − a)"
+        unit, size = duration_unit(
+            comparison.select(pl.max_horizontal(pl.col("difference", "diff_low", "diff_high").abs().max())).item()
+        )
+        axis = f"Difference in {statistic} duration, {unit} (b − a)"
     else:
-        axis = f"Difference in {statistic} {metric} (b − a)"
+        axis = f"Difference in {statistic} {human_title(metric).lower()} (b − a)"
     p_column = "p_value_adjusted" if "p_value_adjusted" in comparison.columns else "p_value"
     data = comparison.select(
         pl.format("{} − {}", "b", "a").alias("comparison"),
         "a",
         "b",
-        "difference",
-        "diff_low",
-        "diff_high",
+        *(pl.col(c) / size for c in ("difference", "diff_low", "diff_high")),
         pl.col(p_column).alias("p"),
         "verdict",
     )
-    versions = [*comparison.get_column("a").to_list(), *comparison.get_column("b").to_list()]
+    # The colours are those of all versions compared (a and b), the legend only the b drawn.
+    if colours is None:
+        colours = version_colours(sorted({str(v) for v in [*comparison["a"], *comparison["b"]] if v is not None}))
+    drawn = comparison.get_column("b").to_list()
+    b_colour = alt.Color(
+        "b:N", title="Version b", scale=version_scale(drawn, colours), sort=version_domain(drawn, colours)
+    )
     y = alt.Y("comparison:N", title="Comparison", sort=data.get_column("comparison").to_list())
-    text = title or "Difference between agent versions"
+    text = titled(title or "Difference between agent versions", data)
     base = alt.Chart(data, description=text)
     zero = base.mark_rule(strokeDash=[4, 4], color="#666666").encode(x=alt.datum(0))
     interval = base.mark_rule(strokeWidth=2).encode(
         x=alt.X("diff_low:Q", title=axis),
         x2="diff_high:Q",
         y=y,
-        color=alt.Color("b:N", title="Version b", scale=version_scale(versions)),
+        color=b_colour,
     )
     point = base.mark_point(filled=True, size=80).encode(
         x=alt.X("difference:Q", title=axis),
         y=y,
-        color=alt.Color("b:N", title="Version b", scale=version_scale(versions)),
+        color=b_colour,
         tooltip=[
             alt.Tooltip("comparison:N", title="Comparison"),
             alt.Tooltip("difference:Q", title="Difference", format=".3g"),

@@ -2,20 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import altair as alt
 import polars as pl
 
-from roe_analysis.charts._common import STATUS_COLOURS, check_frame, version_scale
+from roe_analysis.charts._common import (
+    STATUS_COLOURS,
+    VERSION,
+    check_colours,
+    check_frame,
+    human_title,
+    titled,
+    utc_date_x,
+    version_domain,
+    version_scale,
+)
 
 
-def job_volume(volume: pl.DataFrame, *, color: str = "agent_version_name", title: str | None = None) -> alt.Chart:
+def job_volume(
+    volume: pl.DataFrame,
+    *,
+    color: str = VERSION,
+    title: str | None = None,
+    colours: Mapping[str, str] | None = None,
+) -> alt.Chart:
     """Stacked bars of jobs per period, one colour per value of ``color``.
+
+    A frame without rows (a filter that matched nothing) draws an empty chart titled so.
 
     Args:
         volume: the frame `job_volume` returns (with ``period_start``, not spread into columns).
         color: the ``by`` column to stack and colour by: versions get the colours every other chart
             gives them, statuses their fixed status colours.
         title: chart title; a descriptive default otherwise.
+        colours: version → colour (`version_colours` of the full frames), so versions keep their
+            colours across charts; by default the versions drawn, sorted.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -29,23 +51,26 @@ def job_volume(volume: pl.DataFrame, *, color: str = "agent_version_name", title
         ('bar', ['SUCCESS', 'FAILURE'])
     """
     check_frame(volume, ["period_start", color, "n"], chart="job_volume chart", draws="the frame ra.job_volume returns")
+    colours = check_colours(colours, chart="job_volume chart")
     data = volume.select("period_start", pl.col(color).cast(pl.String), "n")
     present = data.get_column(color).drop_nulls().unique().to_list()
+    legend = human_title(color)
     if color == "status":
         order = [s for s in STATUS_COLOURS if s in present]
         scale = alt.Scale(domain=order, range=[STATUS_COLOURS[s] for s in order])
-        legend = "Status"
+    elif color == VERSION:
+        order = version_domain(present, colours)
+        scale = version_scale(present, colours)
     else:
         order = sorted(present)
-        scale = version_scale(present) if color == "agent_version_name" else alt.Scale(domain=order)
-        legend = "Agent version" if color == "agent_version_name" else color
-    text = title or f"Jobs created per period, by {legend.lower()}"
+        scale = alt.Scale(domain=order)
+    text = titled(title or f"Jobs created per period, by {legend.lower()}", data)
     return (
         alt.Chart(data, title=text, description=text)
         .mark_bar()
         .encode(
             # A UTC time scale: the axis reads the same whatever the viewer's time zone.
-            x=alt.X("period_start:T", title="Created (UTC)", scale=alt.Scale(type="utc")),
+            x=utc_date_x("period_start", "Created (UTC)"),
             y=alt.Y("n:Q", title="Jobs", stack="zero"),
             color=alt.Color(f"{color}:N", title=legend, scale=scale, sort=order),
             order=alt.Order(f"{color}:N", sort="ascending"),

@@ -17,7 +17,7 @@ from roe_analysis.analysis import (
     confusion_matrix,
     reviewer_stats,
 )
-from roe_analysis.charts._common import PALETTE
+from roe_analysis.charts._common import COEFFICIENT_COLOURS, PALETTE
 
 
 def rows(spec: dict[str, Any], name: str | None = None) -> list[dict[str, Any]]:
@@ -64,23 +64,28 @@ def test_confusion_heatmap_draws_every_cell_with_count_and_share() -> None:
         "type": "nominal",
         "title": "Reviewers' final verdict",
         "sort": None,
+        # long verdicts such as "(rejected, no correction)" slant instead of running into each other
+        "axis": {"labelAlign": "right", "labelAngle": -30, "labelLimit": 200},
     }
+    # Each cell is sized for its label (a step per verdict), not squeezed into a shared width.
+    assert (spec["width"], spec["height"]) == ({"step": 88}, {"step": 44})
+    assert text["mark"]["lineBreak"] == "\n"
     assert cells["encoding"]["x"]["sort"] == ["Suspicious", "Not Suspicious"]
     assert cells["encoding"]["y"]["title"] == "Agent verdict"
     assert cells["encoding"]["color"]["field"] == "share_of_agent_verdict"
     assert spec["title"].startswith("Agent verdict against reviewers' final verdict")
     assert [(r["agent_verdict"], r["final_verdict"], r["count"], r["label"]) for r in rows(spec)] == [
-        ("Suspicious", "Suspicious", 1, "1 (50%)"),
-        ("Suspicious", "Not Suspicious", 1, "1 (50%)"),
-        ("Not Suspicious", "Suspicious", 0, "0 (0%)"),
-        ("Not Suspicious", "Not Suspicious", 1, "1 (100%)"),
+        ("Suspicious", "Suspicious", 1, "1\n50%"),
+        ("Suspicious", "Not Suspicious", 1, "1\n50%"),
+        ("Not Suspicious", "Suspicious", 0, "0\n0%"),
+        ("Not Suspicious", "Not Suspicious", 1, "1\n100%"),
     ]
 
 
 def test_confusion_heatmap_facets_by_group_columns() -> None:
     spec = rc.confusion_matrix(confusion_matrix(SAMPLE, by="agent_version_name"), title="By version").to_dict()
 
-    assert spec["facet"] == {"field": "group", "type": "nominal", "title": "agent_version_name"}
+    assert spec["facet"] == {"field": "group", "type": "nominal", "title": "Agent version"}
     assert spec["title"] == "By version"
     assert spec["description"].startswith("Heatmap with one cell per pair")
     assert {r["group"] for r in rows(spec)} == {"v1", "v2"}
@@ -93,7 +98,7 @@ def test_confusion_heatmap_marks_rows_without_pairs() -> None:
     data = rows(rc.confusion_matrix(confusion).to_dict())
 
     # Three labels: the rejection without a correction gets its own column, so each row has four cells.
-    assert [r["label"] for r in data if r["agent_verdict"] == "Needs Escalation"] == ["0 (–)"] * 4
+    assert [r["label"] for r in data if r["agent_verdict"] == "Needs Escalation"] == ["0\n–"] * 4
 
 
 def test_confusion_heatmap_needs_the_confusion_columns() -> None:
@@ -221,7 +226,11 @@ def test_agreement_intervals_draws_each_defined_coefficient_per_group() -> None:
     assert rules["mark"]["type"] == "rule"
     assert points["mark"] == {"type": "point", "filled": True}
     assert points["encoding"]["x"]["scale"] == {"domain": [-1, 1]}
-    assert points["encoding"]["y"]["title"] == "agent_version_name"
+    assert points["encoding"]["y"]["title"] == "Agent version"  # a human title, not the column name
+    assert points["encoding"]["color"]["scale"] == {
+        "domain": ["Agreement rate", "Cohen's kappa", "Gwet's AC1", "PABAK"],
+        "range": list(COEFFICIENT_COLOURS.values()),
+    }
     assert points["encoding"]["yOffset"]["field"] == "coefficient"
     data = layer_rows(spec, points)
     expected = summary.row(0, named=True)

@@ -110,7 +110,11 @@ MISSING: dict[str, str] = {
 }
 UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     "job_volume": ({"color": "nope"}, MissingColumnsError, "missing column(s) ['nope']"),
-    "status_time_summary": ({"stat": "mode"}, InvalidArgumentError, "stat must be 'total', 'median' or 'mean'"),
+    "status_time_summary": (
+        {"stat": "mode"},
+        InvalidArgumentError,
+        "stat must be 'share', 'total', 'median' or 'mean'",
+    ),
     "agreement_summary": ({"metrics": ["nope"]}, InvalidArgumentError, "metrics must be some of"),
     "reviewer_stats": ({"metric": "nope"}, InvalidArgumentError, "metric must be one of"),
     "duration_trend": ({"quantile": "p99"}, MissingColumnsError, "missing column(s) ['p99'"),
@@ -132,7 +136,20 @@ OLD_NAMES = {
     "duration_ecdf": "job_durations_ecdf",
     "duration_distribution": "job_durations_histogram",
 }
-NEW_NAMES = sorted(set(charts.__all__) - set(OLD_NAMES))
+#: What `charts` exports beside the charts: the shared palettes and their helpers.
+PALETTE_NAMES = {
+    "COEFFICIENT_COLOURS",
+    "EXTRA_VERSION_COLOUR",
+    "PALETTES",
+    "STATUS_COLOURS",
+    "VERSION_COLOURS",
+    "version_colours",
+    "version_order",
+    "version_scale",
+}
+NEW_NAMES = sorted(set(charts.__all__) - set(OLD_NAMES) - PALETTE_NAMES)
+#: The charts that colour by agent version, and so take ``colours=``.
+TAKES_COLOURS = sorted(set(NEW_NAMES) - {"agreement_summary", "confusion_matrix", "reviewer_stats"})
 
 
 def chart(name: str) -> Callable[..., Any]:
@@ -186,3 +203,16 @@ def test_a_comparison_of_several_metrics_says_how_to_pick_one() -> None:
     both = pl.concat([VALID["compare_versions"], VALID["compare_versions"].with_columns(metric=pl.lit("duration_ms"))])
     with pytest.raises(InvalidArgumentError, match=r"one metric at a time.*filter it first"):
         charts.compare_versions(both)
+
+
+@pytest.mark.parametrize("name", TAKES_COLOURS)
+def test_colours_must_map_versions_to_colours(name: str) -> None:
+    with pytest.raises(ArgumentTypeError, match="colours must be a mapping of version name to colour"):
+        chart(name)(VALID[name], colours=["#4477AA"])
+    with pytest.raises(ArgumentTypeError, match="colours must be a mapping"):
+        chart(name)(VALID[name], colours={"v1": 3})
+
+
+def test_palette_names_are_exported_and_no_chart_is_left_out() -> None:
+    assert set(charts.__all__) >= PALETTE_NAMES
+    assert all(callable(chart(name)) for name in NEW_NAMES)

@@ -80,29 +80,45 @@ def test_histogram_chart_spec() -> None:
 
     spec = job_durations_histogram(frame, bins=2).to_dict()
 
-    assert spec["mark"]["type"] == "bar"
+    # Step outlines, not translucent bars: overlapping versions do not mix into a third colour.
+    assert spec["mark"] == {"type": "line", "interpolate": "step-after", "strokeWidth": 2}
     assert spec["title"] == {
         "text": "Job duration by agent version",
         "subtitle": "2 finished jobs; 1 still running, not shown",
     }
     encoding = spec["encoding"]
-    assert (encoding["x"]["field"], encoding["x"]["title"], encoding["x2"]["field"]) == (
-        "bin_start",
-        "Duration (ms)",
-        "bin_end",
-    )
-    # Without a zero baseline a ranged bar is drawn as a flat dash at its share.
-    assert encoding["y2"] == {"datum": 0}
+    # The longest job (300 ms) is under 2 s, so the axis reads in ms.
+    assert (encoding["x"]["field"], encoding["x"]["title"]) == ("start", "Duration (ms)")
     assert (encoding["y"]["field"], encoding["y"]["title"], encoding["y"]["stack"]) == (
         "share",
         "Share of finished jobs",
         None,
     )
     assert encoding["color"]["scale"] == {"domain": ["v1", "v2"], "range": list(PALETTE[:2])}
+    # Every bin of every version (0 where empty) and a closing point at the last edge.
     assert values(spec) == [
-        {"agent_version_name": "v1", "bin_start": 150.0, "bin_end": 300.0, "count": 1, "share": 1.0},
-        {"agent_version_name": "v2", "bin_start": 0.0, "bin_end": 150.0, "count": 1, "share": 1.0},
+        {"agent_version_name": "v1", "start": 0.0, "end": 150.0, "count": 0, "share": 0.0},
+        {"agent_version_name": "v1", "start": 150.0, "end": 300.0, "count": 1, "share": 1.0},
+        {"agent_version_name": "v1", "start": 300.0, "end": 300.0, "count": None, "share": 1.0},
+        {"agent_version_name": "v2", "start": 0.0, "end": 150.0, "count": 1, "share": 1.0},
+        {"agent_version_name": "v2", "start": 150.0, "end": 300.0, "count": 0, "share": 0.0},
+        {"agent_version_name": "v2", "start": 300.0, "end": 300.0, "count": None, "share": 0.0},
     ]
+
+
+def test_histogram_reads_in_minutes_and_says_where_zero_ms_jobs_went() -> None:
+    # 0 ms (a cache hit) to 800,000 ms: minutes, as the tables; the log axis cannot place 0.
+    frame = durations([("v1", 0, False), ("v1", 60_000, False), ("v1", 800_000, False)])
+
+    spec = job_durations_histogram(frame, bins=2, log_scale=True).to_dict()
+
+    assert spec["encoding"]["x"]["title"] == "Duration (min)"
+    assert spec["title"]["subtitle"] == ("3 finished jobs; 1 job of 0 ms in the first bin (no 0 on a log axis)")
+    rows = values(spec)
+    # Edges 60,000 · sqrt(60,000 · 800,000) · 800,000 ms, in minutes (np.geomspace by hand).
+    middle = (60_000 * 800_000) ** 0.5 / 60_000
+    np.testing.assert_allclose([r["start"] for r in rows], [1.0, middle, 800_000 / 60_000])
+    assert [r["count"] for r in rows] == [2, 1, None]
 
 
 def test_histogram_of_a_million_jobs_stays_small() -> None:
@@ -119,9 +135,9 @@ def test_histogram_of_a_million_jobs_stays_small() -> None:
     spec = job_durations_histogram(frame, bins=50, log_scale=True).to_dict()
 
     rows = values(spec)
-    assert len(rows) <= 150
-    assert sum(row["count"] for row in rows) == n
-    assert spec["encoding"]["x"]["scale"] == {"type": "log"}
+    assert len(rows) == 3 * 51  # 50 bins and a closing point per version
+    assert sum(row["count"] or 0 for row in rows) == n
+    assert spec["encoding"]["x"]["scale"] == {"type": "log", "nice": False}
 
 
 def test_histogram_of_no_finished_jobs() -> None:
@@ -173,10 +189,24 @@ def test_ecdf_chart_spec() -> None:
     assert spec["mark"] == {"type": "line", "interpolate": "step-after"}
     assert spec["encoding"]["x"]["title"] == "Duration (ms)"
     assert spec["encoding"]["y"]["axis"] == {"format": "%"}
+    assert spec["encoding"]["y"]["scale"] == {"domain": [0, 1]}
     assert values(spec) == [
-        {"agent_version_name": "v1", "duration_ms": 100.0, "share": 0.5},
-        {"agent_version_name": "v1", "duration_ms": 300.0, "share": 1.0},
+        {"agent_version_name": "v1", "duration_ms": 100.0, "share": 0.5, "duration": 100.0},
+        {"agent_version_name": "v1", "duration_ms": 300.0, "share": 1.0, "duration": 300.0},
     ]
+
+
+def test_ecdf_on_a_log_axis_leaves_out_zero_ms_jobs_but_counts_them() -> None:
+    # Two cache hits (0 ms) and two jobs of 30 s and 90 s: the log axis starts at 30 s, where half
+    # of all finished jobs (the cache hits and the 30 s one: 3 of 4) are done.
+    frame = durations([("v1", 0, False), ("v1", 0, False), ("v1", 30_000, False), ("v1", 90_000, False)])
+
+    spec = job_durations_ecdf(frame, log_scale=True).to_dict()
+
+    assert spec["encoding"]["x"]["scale"] == {"type": "log", "nice": False}
+    assert spec["encoding"]["x"]["title"] == "Duration (s)"
+    assert spec["title"]["subtitle"] == ("4 finished jobs; 2 jobs of 0 ms off the log axis, still in the shares")
+    assert [(r["duration"], r["share"]) for r in values(spec)] == [(30.0, 0.75), (90.0, 1.0)]
 
 
 # --- trend --------------------------------------------------------------------------------------
@@ -203,6 +233,7 @@ def test_trend_chart_spec() -> None:
         "p90_low",
         "p90_high",
     )
+    # 1,800 ms at most: under 2 s, so the axis stays in ms.
     assert line["encoding"]["y"] == {"field": "p90", "title": "p90 duration (ms)", "type": "quantitative"}
     assert line["encoding"]["x"]["type"] == "temporal"
     # Dates are drawn in UTC, as the axis title says, whatever the viewer's time zone.
@@ -233,8 +264,22 @@ def status_summary() -> pl.DataFrame:
     )
 
 
-def test_status_breakdown_total_in_hours() -> None:
+def test_status_breakdown_share_by_default() -> None:
     spec = rc.status_time_summary(status_summary()).to_dict()
+
+    assert spec["encoding"]["y"]["title"] == "Share of the version's time"
+    assert spec["encoding"]["y"]["axis"] == {"format": "%"}
+    assert spec["title"]["text"] == "Where the time goes: share of each version's time in each status"
+    # The shares of ra.status_time_summary, as they are: each version's add up to 1.
+    assert [(r["agent_version_name"], r["status"], r["value"]) for r in values(spec)] == [
+        ("v1", "STARTED", 2 / 3),
+        ("v1", "PENDING", 1 / 3),
+        ("v2", "PENDING", 1.0),
+    ]
+
+
+def test_status_breakdown_total_in_hours() -> None:
+    spec = rc.status_time_summary(status_summary(), stat="total").to_dict()
 
     assert spec["mark"]["type"] == "bar"
     assert spec["encoding"]["y"]["title"] == "Total time (hours)"
@@ -262,7 +307,7 @@ def test_status_breakdown_median_and_from_status_time() -> None:
         rc.status_time_summary(status_times)
     spec = rc.status_time_summary(status_time_summary(status_times, by="agent_version_name"), stat="median").to_dict()
 
-    assert spec["encoding"]["y"]["title"] == "Median time per job (ms)"
+    assert spec["encoding"]["y"]["title"] == "Median time per job (ms)"  # 200 ms: under 2 s
     assert [(r["status"], r["value"]) for r in values(spec)] == [("PENDING", 200.0)]
     with pytest.raises(ValueError, match="stat must be"):
         rc.status_time_summary(status_summary(), stat="max")  # type: ignore[arg-type]

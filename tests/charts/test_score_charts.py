@@ -67,7 +67,7 @@ def test_version_comparison_of_one_pair() -> None:
     assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == ("diff_low", "diff_high")
     assert point["encoding"]["x"] == {
         "field": "difference",
-        "title": "Difference in mean grader_score (b − a)",
+        "title": "Difference in mean grader score (b − a)",
         "type": "quantitative",
     }
     assert [t["title"] for t in point["encoding"]["tooltip"]][-2:] == ["p-value", "Verdict"]
@@ -86,7 +86,9 @@ def test_version_comparison_of_all_pairs_uses_adjusted_p() -> None:
     assert [r["p"] for r in rows] == comparison["p_value_adjusted"].to_list()
     point = spec["layer"][2]
     assert point["encoding"]["y"]["sort"] == ["v1 − v2", "v3 − v2", "v3 − v1"]
-    assert point["encoding"]["color"]["scale"]["domain"] == ["v1", "v2", "v3"]
+    # The legend lists only the versions drawn as b (v2 is only ever a); each keeps its colour
+    # among all versions compared (v3 is the third).
+    assert point["encoding"]["color"]["scale"] == {"domain": ["v1", "v3"], "range": [PALETTE[0], PALETTE[2]]}
     assert "Holm-adjusted p" in [t["title"] for t in point["encoding"]["tooltip"]]
 
 
@@ -102,3 +104,26 @@ def test_version_comparison_axis_for_durations_and_pass_rate() -> None:
     assert pass_axis == "Difference in pass rate (b − a)"
     with pytest.raises(ValueError, match="one metric at a time"):
         rc.compare_versions(pl.concat([durations, pass_rate]))
+
+
+def test_version_comparison_of_durations_reads_in_seconds() -> None:
+    # Differences up to 45,000 ms: over 2 s, under 2 min, so seconds (the unit the tables use).
+    comparison = pl.DataFrame(
+        {
+            "a": ["v1"],
+            "b": ["v2"],
+            "metric": ["duration_ms"],
+            "statistic": ["median"],
+            "difference": [-30_000.0],
+            "diff_low": [-45_000.0],
+            "diff_high": [-15_000.0],
+            "p_value": [0.01],
+            "verdict": ["v2 is lower than v1"],
+        }
+    )
+
+    spec = rc.compare_versions(comparison).to_dict()
+
+    assert spec["layer"][2]["encoding"]["x"]["title"] == "Difference in median duration, s (b − a)"
+    (row,) = values(spec)
+    assert (row["difference"], row["diff_low"], row["diff_high"]) == (-30.0, -45.0, -15.0)
