@@ -30,7 +30,13 @@ from roe_analysis.analysis._common import (
     with_period,
 )
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
-from roe_analysis.analysis._quantiles import kaplan_meier_median, min_n_for_bounds, quantile_interval
+from roe_analysis.analysis._quantiles import (
+    clustered_quantile_interval,
+    kaplan_meier_median,
+    min_n_for_bounds,
+    quantile_design_effect,
+    quantile_interval,
+)
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, quantile_name
 from roe_analysis.analysis._units import MIN_N, cluster_column
 from roe_analysis.errors import InvalidArgumentError
@@ -149,7 +155,7 @@ def duration_summary_schema(
         >>> list(duration_summary_schema(quantiles=(0.5,)))  # doctest: +NORMALIZE_WHITESPACE
         ['agent_version_name', 'n', 'n_finished', 'n_running', 'n_measured', 'n_censored',
          'share_running', 'mean_ms', 'p50', 'p50_low', 'p50_high', 'km_median_ms', 'n_inputs',
-         'too_few', 'note']
+         'too_few', 'note', 'design_effect']
     """
     schema: dict[str, pl.DataType] = {}
     for key in group_keys(by, helper="duration_summary_schema"):
@@ -168,13 +174,22 @@ def duration_summary_schema(
     schema["n_inputs"] = pl.UInt32()
     schema["too_few"] = pl.Boolean()
     schema["note"] = pl.String()
+    schema["design_effect"] = pl.Float64()
     return pl.Schema(schema)
 
 
 def _group_intervals(
-    values: np.ndarray, n_inputs: int | None, named: list[tuple[float, str]], confidence: float
+    values: np.ndarray,
+    clusters: np.ndarray | None,
+    n_inputs: int | None,
+    named: list[tuple[float, str]],
+    confidence: float,
 ) -> tuple[dict[str, float | None], bool, str | None]:
-    """The ``pXX_low``/``pXX_high`` of one group, its ``too_few`` flag and its ``note``."""
+    """The ``pXX_low``/``pXX_high`` of one group, its ``too_few`` flag and its ``note``.
+
+    With ``clusters`` (the input of each run) the intervals are Woodruff's clustered ones
+    (`clustered_quantile_interval`); without, the runs are taken as independent.
+    """
     bounds: dict[str, float | None] = {f"{name}_{side}": None for _, name in named for side in ("low", "high")}
     n = int(values.size)
     if n == 0:
@@ -185,16 +200,21 @@ def _group_intervals(
         return bounds, True, f"too few to tell: {n_inputs} distinct input(s), fewer than {MIN_N}; no interval"
     notes = []
     for q, name in named:
-        low, high = quantile_interval(values, q, confidence=confidence)
+        if clusters is None:
+            low, high = quantile_interval(values, q, confidence=confidence)
+        else:
+            low, high, _ = clustered_quantile_interval(values, clusters, q, confidence=confidence)
         bounds[f"{name}_low"], bounds[f"{name}_high"] = low, high
         if low is None and high is None:
             notes.append(f"{name}: no interval (tied values or too few runs)")
         elif high is None:
             needs = min_n_for_bounds(q, confidence=confidence)[1]
-            notes.append(f"{name}: too few runs for an upper bound (at least {low:g}; needs n >= {needs})")
+            notes.append(
+                f"{name}: too few runs for an upper bound (at least {low:g}; needs n >= {needs} inputs' worth)"
+            )
         elif low is None:
             needs = min_n_for_bounds(q, confidence=confidence)[0]
-            notes.append(f"{name}: too few runs for a lower bound (at most {high:g}; needs n >= {needs})")
+            notes.append(f"{name}: too few runs for a lower bound (at most {high:g}; needs n >= {needs} inputs' worth)")
     return bounds, False, "; ".join(notes) or None
 
 
@@ -233,6 +253,11 @@ def duration_summary(
       `roe_analysis.analysis._quantiles.kaplan_meier_median`): with nothing censored it is the
       sample median. It needs ``running_for_ms``, so it is null for a group with running jobs
       unless ``now`` was given;
+    - ``design_effect``: of the indicator "run ≤ median" by input (1 when every run is its own
+      input, null when it cannot be estimated). Reruns of one input take alike long, so with
+      several runs per input every quantile interval is Woodruff's clustered one
+      (`roe_analysis.analysis._quantiles.clustered_quantile_interval`): the order-statistic ranks
+      of the effective sample ``n / deff``, that quantile's own design effect;
     - ``n_inputs``: distinct inputs among the measured runs (a run without inputs counts as one),
       from the frame's ``input_id`` column; null for a frame without one;
     - ``too_few``: fewer than ``MIN_N`` (10) measured runs or distinct inputs: no interval at all;
@@ -310,10 +335,13 @@ def duration_summary(
     km: list[float | None] = []
     too_few: list[bool] = []
     notes: list[str | None] = []
+    deffs: list[float | None] = []
     for group, n_inputs in zip(groups, stats.get_column("n_inputs").to_list(), strict=True):
         finished = group.filter(is_measured)
         values = finished.get_column("duration_ms").to_numpy().astype(np.float64)
-        bounds, few, note = _group_intervals(values, n_inputs, named, confidence)
+        clusters = finished.get_column("_cluster").to_numpy() if has_inputs else None
+        deffs.append(quantile_design_effect(values, clusters, 0.5) if clusters is not None else None)
+        bounds, few, note = _group_intervals(values, clusters, n_inputs, named, confidence)
         for name, bound in bounds.items():
             columns[name].append(bound)
         too_few.append(few)
@@ -332,6 +360,7 @@ def duration_summary(
     out = stats.with_columns(
         *[pl.Series(name, vals, dtype=pl.Float64) for name, vals in columns.items()],
         pl.Series("km_median_ms", km, dtype=pl.Float64),
+        pl.Series("design_effect", deffs, dtype=pl.Float64),
         pl.Series("too_few", too_few, dtype=pl.Boolean),
         pl.Series("note", notes, dtype=pl.String),
     )

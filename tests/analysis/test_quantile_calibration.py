@@ -18,7 +18,12 @@ import pytest
 from scipy import stats
 
 from roe_analysis.analysis import duration_summary
-from roe_analysis.analysis._quantiles import order_statistic_ranks
+from roe_analysis.analysis._quantiles import (
+    clustered_quantile_interval,
+    order_statistic_ranks,
+    quantile_design_effect,
+    quantile_interval,
+)
 from roe_analysis.analysis._stats import bootstrap_replicates, percentile_interval
 from roe_analysis.analysis._units import MIN_N
 
@@ -109,3 +114,81 @@ def test_the_old_percentile_bootstrap_undercovers_p90_at_n30() -> None:
     coverage = np.mean([lo is not None and hi is not None and lo <= truth <= hi for lo, hi in bounds])
 
     assert coverage < 0.93
+
+
+# --- runs clustered by input (Woodruff's interval) ---------------------------------------------------
+
+
+def clustered_samples(inputs: int, runs: int, seed: int, replicates: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+    """Log-durations with a per-input level (sd 0.8) and run-to-run noise (sd 0.6), and the inputs."""
+    rng = np.random.default_rng(seed)
+    level = rng.normal(0, 0.8, (replicates, inputs, 1))
+    x = np.exp(MU + level + rng.normal(0, 0.6, (replicates, inputs, runs))).reshape(replicates, -1)
+    return x, np.repeat(np.arange(inputs), runs)
+
+
+def clustered_truth(q: float) -> float:
+    # The runs' marginal distribution is lognormal with sigma sqrt(0.8² + 0.6²) = 1.
+    return math.exp(MU + float(stats.norm.ppf(q)))
+
+
+def covered(low: float | None, high: float | None, truth: float) -> bool:
+    return (low is None or low <= truth) and (high is None or truth <= high) and not (low is None and high is None)
+
+
+@pytest.mark.parametrize(("inputs", "runs"), [(30, 5), (100, 2)])
+@pytest.mark.parametrize("q", [0.5, 0.9])
+def test_clustered_intervals_cover_and_the_independent_ones_do_not(inputs: int, runs: int, q: float) -> None:
+    x, clusters = clustered_samples(inputs, runs, seed=inputs * 10 + runs + int(q * 100))
+    truth = clustered_truth(q)
+    clustered = np.mean([covered(*clustered_quantile_interval(row, clusters, q)[:2], truth) for row in x])
+    independent = np.mean([covered(*quantile_interval(row, q), truth) for row in x])
+    # Woodruff's interval is conservative here too (the binomial is discrete, the ranks rounded out).
+    assert clustered >= 0.93, clustered
+    if runs == 5:  # five correlated runs per input: the independent interval is far too narrow
+        assert independent < 0.85, independent
+
+
+def test_clustered_ranks_are_the_binomial_ranks_of_the_effective_sample_scaled_to_the_runs() -> None:
+    rng = np.random.default_rng(5)
+    levels = rng.normal(0, 1, 40)
+    values = np.exp(np.repeat(levels, 3) + rng.normal(0, 0.3, 120))
+    clusters = np.repeat(np.arange(40), 3)
+    low, high, n_eff = clustered_quantile_interval(values, clusters, 0.5)
+
+    # Hand: the design effect of 1{x <= median} by input (Kish; cluster-robust variance over s²/N).
+    below = (values <= np.quantile(values, 0.5)).astype(float)
+    sums = np.bincount(clusters, weights=below)
+    robust = 40 / 39 * ((sums - 3 * below.mean()) ** 2).sum() / 120**2
+    deff = robust / (below.var(ddof=1) / 120)
+    assert n_eff == pytest.approx(120 / deff, rel=1e-12)
+    m = math.floor(n_eff)
+    # Equal-tailed ranks from scipy's binomial: l the largest with P(B <= l-1) <= 2.5%, u the smallest
+    # with P(B >= u) <= 2.5%, B ~ Binomial(m, 0.5).
+    ranks = np.arange(1, m + 1)
+    l_rank = int(ranks[stats.binom.cdf(ranks - 1, m, 0.5) <= 0.025 + 1e-12].max())
+    u_rank = int(ranks[stats.binom.sf(ranks - 1, m, 0.5) <= 0.025 + 1e-12].min())
+    ordered = np.sort(values)
+    assert low == ordered[math.floor(l_rank * 120 / m) - 1]
+    assert high == ordered[math.ceil(u_rank * 120 / m) - 1]
+
+
+def test_duration_summary_carries_the_design_effect_and_the_clustered_intervals() -> None:
+    x, clusters = clustered_samples(30, 4, seed=3, replicates=1)
+    durations = pl.DataFrame(
+        {
+            "agent_version_name": "v1",
+            "duration_ms": x[0],
+            "is_running": False,
+            "running_for_ms": None,
+            "terminal_status": "SUCCESS",
+            "input_id": [f"in{c}" for c in clusters],
+        },
+        schema_overrides={"running_for_ms": pl.Float64},
+    )
+    row = duration_summary(durations, quantiles=(0.5, 0.9)).row(0, named=True)
+    assert (row["n_measured"], row["n_inputs"]) == (120, 30)
+    assert row["design_effect"] == pytest.approx(quantile_design_effect(x[0], clusters, 0.5), abs=1e-12)
+    assert row["design_effect"] > 1.5
+    assert (row["p50_low"], row["p50_high"]) == clustered_quantile_interval(x[0], clusters, 0.5)[:2]
+    assert (row["p90_low"], row["p90_high"]) == clustered_quantile_interval(x[0], clusters, 0.9)[:2]
