@@ -27,6 +27,7 @@ from roe_analysis.analysis._common import (
 )
 from roe_analysis.analysis._reliability import kappa_arrays
 from roe_analysis.analysis._scales import SCALES, score_scale
+from roe_analysis.analysis._score_intervals import t_quantile
 from roe_analysis.analysis._stats import z_value
 from roe_analysis.analysis._units import MIN_N, cluster_column, design_effect, input_ids
 from roe_analysis.errors import InvalidArgumentError, ScaleMismatchWarning
@@ -213,7 +214,7 @@ def _note(*, too_few: bool, units: int, known: bool, pearson: float | None, diff
     return "; ".join(parts) or None
 
 
-def _group_intervals(row: dict, *, known: bool, z: float) -> dict[str, object]:
+def _group_intervals(row: dict, *, known: bool, z: float, confidence: float) -> dict[str, object]:
     """The per-input counts, the intervals, the scales, ``too_few`` and ``note`` of one group."""
     grader = np.asarray(row["_g"], dtype=np.float64)
     human = np.asarray(row["_h"], dtype=np.float64)
@@ -225,13 +226,15 @@ def _group_intervals(row: dict, *, known: bool, z: float) -> dict[str, object]:
     too_few = units < MIN_N
     out: dict[str, object] = {"n": n, "n_inputs": n_inputs, "design_effect": deff, "too_few": too_few}
     sd = row["_sd"]
+    t = t_quantile(confidence, max(n_eff - 1, 1.0))
     intervals = {
         "pearson": fisher_interval(row["pearson"], n_eff, z),
         "spearman": fisher_interval(row["spearman"], n_eff, z, spearman=True),
-        # Bland & Altman (1999), Stat Methods Med Res 8:135–160: SE(bias) = s/√n, SE(limit) ≈ √(3s²/n)
-        "bias": _interval(row["bias"], None if sd is None else sd / math.sqrt(n_eff), z),
-        "loa_low": _interval(row["loa_low"], None if sd is None else math.sqrt(3 * sd * sd / n_eff), z),
-        "loa_high": _interval(row["loa_high"], None if sd is None else math.sqrt(3 * sd * sd / n_eff), z),
+        # Bland & Altman (1999), Stat Methods Med Res 8:135–160, §2.3: SE(bias) = s/√n,
+        # SE(limit) ≈ √(3s²/n), each interval with t on n - 1 degrees of freedom (n the effective n).
+        "bias": _interval(row["bias"], None if sd is None else sd / math.sqrt(n_eff), t),
+        "loa_low": _interval(row["loa_low"], None if sd is None else math.sqrt(3 * sd * sd / n_eff), t),
+        "loa_high": _interval(row["loa_high"], None if sd is None else math.sqrt(3 * sd * sd / n_eff), t),
     }
     for name, (low, high) in intervals.items():
         out[f"{name}_low"], out[f"{name}_high"] = (None, None) if too_few else (low, high)
@@ -373,7 +376,7 @@ def score_agreement(
         counts = np.stack([stats.get_column(f"_cell{i}").to_numpy() for i in range(4)], axis=-1)
         kappa, _ = kappa_arrays(counts.reshape(-1, 2, 2))
     extra = pl.DataFrame(
-        [_group_intervals(row, known=known, z=z) for row in stats.iter_rows(named=True)],
+        [_group_intervals(row, known=known, z=z, confidence=confidence) for row in stats.iter_rows(named=True)],
         schema={name: _SCORE_STATS[name] for name in _EXTRA},
     )
     result = (
