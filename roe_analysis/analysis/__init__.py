@@ -18,10 +18,27 @@ The rules every helper follows:
   the wrong type an `ArgumentTypeError`, an unknown or out-of-range option an `InvalidArgumentError`
   saying what is allowed. They subclass ``ValueError`` (and ``TypeError`` for wrong types).
 
-Modules: ``_common`` (validation and grouping every helper shares), ``_job_durations`` and
-``_duration_summaries`` (durations), ``_volume`` (job counts), ``_scores`` and ``_comparisons``
-(scores, comparing versions), ``_outcomes``, ``_agreement``, ``_score_agreement``, ``_reviewers``,
-``_items`` and ``_inter_reviewer`` (agreement), ``_reliability`` and ``_stats`` (the statistics).
+- **The unit.** The input is the unit of evidence, not the run: every interval and test clusters
+  reruns of one input (``cluster=`` another column or metadata key), and each statistic's rows
+  carry ``n``, ``n_inputs``, ``design_effect``, ``too_few`` and a ``note``; below `MIN_N` (10)
+  inputs there is no interval, and a degenerate interval is null.
+
+Modules, by layer of use:
+
+- shared: ``_common`` (validation, grouping), ``_units`` (input ids, design effect, cluster
+  bootstrap, ``MIN_N``), ``_slices`` (metadata keys as columns), ``_versions`` (the default pair
+  of versions), ``_scales`` (score scales);
+- statistics: ``_stats`` (Wilson, Newcombe, Holm, rank tests, bootstrap replicates),
+  ``_score_intervals`` (clustered mean and pass-rate intervals), ``_quantiles`` (order-statistic
+  and Woodruff quantile intervals, Kaplan–Meier median), ``_rank_tests``, ``_reliability``
+  (kappa, AC1, PABAK, Fleiss), ``_alpha`` (Krippendorff's alpha), ``_labels`` (label domains,
+  kappa/AC1 bounds for uncorrected rejections), ``_power`` (planning);
+- durations: ``_job_durations``, ``_duration_summaries``, ``_volume``;
+- scores and versions: ``_scores``, ``_comparison_data``, ``_comparison_stats``,
+  ``_comparisons``, ``_rates``, ``_reruns``;
+- agreement: ``_outcomes``, ``_agreement`` and ``_agreement_units``, ``_per_class``,
+  ``_score_agreement``, ``_calibration``, ``_reviewers``, ``_items``, ``_inter_reviewer``,
+  ``_intra_reviewer``.
 """
 
 from __future__ import annotations
