@@ -83,7 +83,7 @@ def _agreement(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "confusion-heatmap",
-                lambda: charts.confusion_matrix(a.confusion).properties(width=300, height=240),
+                lambda: charts.confusion_matrix(a.confusion),
                 "Agent verdict (rows) against the reviewers' final verdict (columns): jobs and the share of "
                 "the agent's verdict.",
             )
@@ -100,7 +100,7 @@ def _agreement(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "grader-vs-human",
-                lambda: charts.grader_vs_human(a.frames.jobs).properties(width=360, height=360),
+                lambda: charts.grader_vs_human(a.frames.jobs, colours=a.colours).properties(width=360, height=360),
                 "Grader score against human score, one point per job scored by both; the dashed line is equal scores.",
             )
         )

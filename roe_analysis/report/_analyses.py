@@ -38,6 +38,7 @@ from roe_analysis.analysis import (
     slowest_jobs,
     status_time_summary,
 )
+from roe_analysis.charts import version_colours
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -108,6 +109,8 @@ class Analyses:
     score_disagreements: pl.DataFrame
     inter_reviewer: pl.DataFrame
     notes: tuple[str, ...]
+    #: version → colour, one mapping for every chart of the report (`roe_analysis.charts.version_colours`).
+    colours: dict[str, str]
 
 
 def _span(jobs: pl.DataFrame) -> timedelta:
@@ -271,4 +274,5 @@ def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime 
         score_disagreements=notes.run(lambda: score_disagreements(frames, n=TABLE_ROWS)),
         inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames, by=None)),
         notes=tuple(notes.messages),
+        colours=version_colours(frames),
     )

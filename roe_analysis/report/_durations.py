@@ -72,17 +72,17 @@ def _durations(a: Analyses, page: _Page) -> str:
     figures = [
         page.figure(
             "duration-histogram",
-            lambda: charts.job_durations_histogram(runs).properties(width=440, height=240),
+            lambda: charts.job_durations_histogram(runs, colours=a.colours).properties(width=440, height=240),
             "Share of each version's finished runs per duration bin (cache hits are not runs).",
         ),
         page.figure(
             "duration-ecdf",
-            lambda: charts.job_durations_ecdf(runs).properties(width=440, height=240),
+            lambda: charts.job_durations_ecdf(runs, colours=a.colours).properties(width=440, height=240),
             "Share of each version's finished runs done within a duration: read p50 at 50%, p90 at 90%.",
         ),
         page.figure(
             "duration-trend",
-            lambda: charts.duration_trend(a.duration_trend).properties(width=960, height=260),
+            lambda: charts.duration_trend(a.duration_trend, colours=a.colours).properties(width=960, height=260),
             f"Median duration of the jobs created in each period ({a.trend_every}), per version, with its "
             "distribution-free confidence interval (none where a period has too few runs).",
             wide=True,
@@ -92,15 +92,16 @@ def _durations(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "status-time",
-                lambda: charts.status_time_summary(a.status_time).properties(width=300, height=260),
-                "Total time jobs spent in each status (queued PENDING, running STARTED, waiting to RETRY).",
+                lambda: charts.status_time_summary(a.status_time, colours=a.colours).properties(width=300, height=260),
+                "Share of each version's job time spent in each status (queued PENDING, running STARTED, "
+                "waiting to RETRY).",
             )
         )
     if a.duration_comparisons.height:
         figures.append(
             page.figure(
                 "duration-comparison",
-                lambda: charts.compare_versions(a.duration_comparisons).properties(
+                lambda: charts.compare_versions(a.duration_comparisons, colours=a.colours).properties(
                     width=420, height=_band_height(a.duration_comparisons)
                 ),
                 "Difference in median duration between versions (b − a) with its confidence interval; "

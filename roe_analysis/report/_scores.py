@@ -56,7 +56,7 @@ def _scores(a: Analyses, page: _Page) -> str:
     figures = [
         page.figure(
             "score-by-version",
-            lambda: charts.score_summary(scored).properties(width=320, height=260),
+            lambda: charts.score_summary(scored, colours=a.colours).properties(width=320, height=260),
             "Mean grader score per version (dot) with its confidence interval, a cluster bootstrap over "
             "inputs (bar), and median (tick).",
         )
@@ -65,7 +65,7 @@ def _scores(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "score-comparison",
-                lambda: charts.compare_versions(a.score_comparisons).properties(
+                lambda: charts.compare_versions(a.score_comparisons, colours=a.colours).properties(
                     width=420, height=_band_height(a.score_comparisons)
                 ),
                 "Difference in mean grader score between versions (b − a) with its confidence interval; "

@@ -9,6 +9,7 @@ import ipywidgets as widgets
 import polars as pl
 
 from roe_analysis.analysis import compare_versions, default_version_pair
+from roe_analysis.charts import version_colours
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames, versions_in_order
 from roe_analysis.widgets._filter_panel import FilterPanel
@@ -63,7 +64,10 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         if metric not in [m for _, m in metrics]:
             hint = " (pass threshold= to offer pass_rate)" if metric == "pass_rate" else ""
             raise InvalidArgumentError(f"metric must be one of {[m for _, m in metrics]}; got {metric!r}{hint}")
-        pair = default_version_pair(panel.source if panel is not None else frames, versions)
+        full = panel.source if panel is not None else frames
+        pair = default_version_pair(full, versions)
+        # Colours of the whole data, so a version keeps its colour whatever the filter shows.
+        self._colours = version_colours(full)
         default_a = a if a is not None else pair[0]
         default_b = b if b is not None else pair[1]
         self.a = widgets.Dropdown(options=versions, value=default_a, description="A (baseline)")
@@ -110,7 +114,7 @@ class VersionPicker(_StaticRepr, widgets.VBox):
             return
         self._result = result
         self.verdict.value = f"<p><b>{html.escape(str(result.item(0, 'verdict')))}</b></p>"
-        _render_into(self.chart, lambda _: comparison_chart(result), self._frames)
+        _render_into(self.chart, lambda _: comparison_chart(result, colours=self._colours), self._frames)
         self.numbers.value = (
             html_table(
                 result.select("n_a", "n_b", "paired", "estimate_a", "estimate_b", "difference", "diff_low", "diff_high")
