@@ -86,6 +86,8 @@ print(conn.description)
 
 # %%
 frames = conn.load(snapshot=SNAPSHOT, created_from=CREATED_FROM, created_to=CREATED_TO, versions=VERSIONS)
+# One colour per version, in order of first appearance, for every chart below.
+colours = ra.charts.version_colours(frames)
 print(conn.loaded_from)
 print(frames)
 print(nb.describe(frames))
@@ -111,7 +113,7 @@ print(nb.describe(frames))
 # by about half over the two months and drops every Saturday and Sunday.
 
 # %%
-display(ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name")))
+display(ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name"), colours=colours))
 
 # %% [markdown]
 # ## Volume by day and status
@@ -156,7 +158,7 @@ display(ra.job_volume(frames, every=None, by="agent_version_name", columns="stat
 panel = rw.filter_panel(
     frames,
     views=[
-        ("Jobs per day", lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"))),
+        ("Jobs per day", lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"), colours=colours)),
         ("Status by version", lambda f: ra.job_volume(f, every=None, by="agent_version_name", columns="status")),
     ],
 )

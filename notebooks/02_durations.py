@@ -51,6 +51,8 @@ nb.setup()  # charts as SVG, one-line warnings, fixed table formatting: outputs 
 conn = nb.connect(agent_id=AGENT_ID, base_url=BASE_URL, seed=SEED)
 print(conn.description)
 frames = conn.load(snapshot=SNAPSHOT, created_from=CREATED_FROM, created_to=CREATED_TO, versions=VERSIONS)
+# One colour per version, in order of first appearance, for every chart below.
+colours = ra.charts.version_colours(frames)
 print(conn.loaded_from)
 print(f"Durations are measured at {conn.observed_at:%Y-%m-%d %H:%M} UTC.")
 
@@ -92,12 +94,13 @@ display(
 # Kaplan–Meier median and are listed at the end of this notebook.
 
 # %%
-display(ra.charts.job_durations_ecdf(durations, log_scale=True))
+display(ra.charts.job_durations_ecdf(durations, log_scale=True, colours=colours))
 # Cache hits (0 ms by the API's rule) are left out: they are not runs and would pull every quantile down.
 summary = ra.duration_summary(durations, include_cached=False)
 display(
     summary.select(
-        "agent_version_name", "n", "n_running", "n_measured", "p50", "p50_low", "p50_high", "p90", "p99", "km_median_ms"
+        "agent_version_name", "n", "n_running", "n_measured", "n_inputs", "design_effect", "p50", "p50_low",
+        "p50_high", "p90", "p99", "km_median_ms",
     )
 )
 
@@ -105,23 +108,24 @@ display(
 # ## Where the time goes
 #
 # `ra.status_time` splits each job's duration into the time spent in each status, and the chart
-# stacks them per version: on the left the total hours spent in each status by all jobs, on the right
-# the median time a job spends in each status when it goes through it.
+# stacks them per version: on the left the share of each version's job time spent in each status
+# (shares, not hours, so a version with more jobs does not look slower), on the right the median time
+# a job spends in each status when it goes through it.
 #
 # How to read it: a large PENDING (grey) block means jobs wait for a worker — a capacity problem; a
-# large RETRY (orange) block means time lost to errors and backoff; STARTED (blue) is the agent
+# large RETRY (yellow) block means time lost to errors and backoff; STARTED (blue) is the agent
 # actually working. In the sandbox almost all of the time is STARTED: queueing takes under a second
 # for a typical job, and retries cost a few seconds when they happen. `v2.0` saves time where it
 # matters, in the run itself. The UNKNOWN segment on `v2.0` is one job whose events include an
-# undocumented status code 7: it is counted, not dropped. It is invisible in the totals and large
+# undocumented status code 7: it is counted, not dropped. It is invisible in the shares and large
 # in the medians, which is how to read the right-hand chart: a median over one job is one job (the
 # tooltip gives the number of jobs behind each segment).
 
 # %%
 time_in_status = ra.status_time_summary(frames)
 display(
-    ra.charts.status_time_summary(time_in_status, stat="total")
-    | ra.charts.status_time_summary(time_in_status, stat="median")
+    ra.charts.status_time_summary(time_in_status, stat="share", colours=colours)
+    | ra.charts.status_time_summary(time_in_status, stat="median", colours=colours)
 )
 
 # %% [markdown]
@@ -138,7 +142,7 @@ display(
 # step down as traffic moves to `v2.0` is the rollout, not a change within a version.
 
 # %%
-display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY)))
+display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY), colours=colours))
 
 # %% [markdown]
 # ## Version A against version B
@@ -162,7 +166,7 @@ display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY)
 a, b = nb.pick_versions(frames, VERSION_A, VERSION_B)
 print(ra.compare_versions(frames, a, b, metric="duration_ms").item(0, "verdict"))
 all_pairs = ra.compare_all_versions(frames, metric="duration_ms")
-display(ra.charts.compare_versions(all_pairs))
+display(ra.charts.compare_versions(all_pairs, colours=colours))
 display(all_pairs.select("a", "b", "paired", "n_pairs", "difference", "diff_low", "diff_high", "p_value_adjusted"))
 
 # %% [markdown]

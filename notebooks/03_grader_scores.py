@@ -54,6 +54,8 @@ nb.setup()  # charts as SVG, one-line warnings, fixed table formatting: outputs 
 conn = nb.connect(agent_id=AGENT_ID, base_url=BASE_URL, seed=SEED)
 print(conn.description)
 frames = conn.load(snapshot=SNAPSHOT, created_from=CREATED_FROM, created_to=CREATED_TO, versions=VERSIONS)
+# One colour per version, in order of first appearance, for every chart below.
+colours = ra.charts.version_colours(frames)
 print(conn.loaded_from)
 
 # %% [markdown]
@@ -72,7 +74,7 @@ print(conn.loaded_from)
 
 # %%
 summary = ra.score_summary(frames, threshold=PASS_THRESHOLD)
-display(ra.charts.score_summary(summary))
+display(ra.charts.score_summary(summary, colours=colours))
 display(
     summary.select(
         "agent_version_name",
@@ -110,7 +112,7 @@ pass_ab = ra.compare_versions(frames, a, b, metric="pass_rate", threshold=PASS_T
 print(mean_ab.item(0, "verdict"))
 print(pass_ab.item(0, "verdict"))
 print(f"method: {mean_ab.item(0, 'method')}")
-display(ra.charts.compare_versions(mean_ab))
+display(ra.charts.compare_versions(mean_ab, colours=colours))
 
 # %% [markdown]
 # ## Every pair of versions
@@ -122,7 +124,7 @@ display(ra.charts.compare_versions(mean_ab))
 
 # %%
 all_pairs = ra.compare_all_versions(frames)
-display(ra.charts.compare_versions(all_pairs))
+display(ra.charts.compare_versions(all_pairs, colours=colours))
 display(all_pairs.select("a", "b", "paired", "n_a", "n_b", "difference", "diff_low", "diff_high", "p_value_adjusted"))
 
 # %% [markdown]

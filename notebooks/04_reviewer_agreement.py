@@ -55,6 +55,8 @@ nb.setup()  # charts as SVG, one-line warnings, fixed table formatting: outputs 
 conn = nb.connect(agent_id=AGENT_ID, base_url=BASE_URL, seed=SEED)
 print(conn.description)
 frames = conn.load(snapshot=SNAPSHOT, created_from=CREATED_FROM, created_to=CREATED_TO, versions=VERSIONS)
+# One colour per version, in order of first appearance, for every chart below.
+colours = ra.charts.version_colours(frames)
 print(conn.loaded_from)
 
 # %% [markdown]
@@ -178,7 +180,7 @@ display(
 # and a reviewer rejected: the table at the end lists them under "Grader vs human scores".
 
 # %%
-display(ra.charts.grader_vs_human(frames.jobs))
+display(ra.charts.grader_vs_human(frames.jobs, colours=colours))
 display(
     ra.score_agreement(frames, threshold=SCORE_PASS, by="agent_version_name").select(
         "agent_version_name",
