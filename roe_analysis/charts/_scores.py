@@ -32,7 +32,7 @@ def score_summary(
     title: str | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
-    """Mean score per agent version with its bootstrap interval (error bar) and median (tick).
+    """Mean score per agent version with its cluster-bootstrap interval over inputs (error bar) and median (tick).
 
     Scores have no fixed scale, so the y axis is the score's own, not 0–1.
 
@@ -82,13 +82,13 @@ def score_summary(
     text = titled(title or f"{metric_label} by agent version", data)
     base = alt.Chart(data, description=text)
     interval = base.mark_rule(strokeWidth=2).encode(
-        x=x, y=alt.Y("mean_low:Q", title=f"{metric_label} (mean, bootstrap CI)"), y2="mean_high:Q", color=colour
+        x=x, y=alt.Y("mean_low:Q", title=f"{metric_label} (mean, 95% CI)"), y2="mean_high:Q", color=colour
     )
     mean = base.mark_point(filled=True, size=80).encode(x=x, y="mean:Q", color=colour, tooltip=tooltip)
     median = base.mark_tick(thickness=2, size=18, opacity=0.6).encode(x=x, y="median:Q", color=colour, tooltip=tooltip)
     return alt.LayerChart(
         layer=[interval, mean, median],
-        title=alt.Title(text, subtitle="Dot: mean, bar: its bootstrap confidence interval, tick: median"),
+        title=alt.Title(text, subtitle="Dot: mean, bar: its 95% confidence interval, tick: median"),
         description=text,
         # A step wide enough for a version name such as "v2.1-canary" written level.
         width=alt.Step(72),

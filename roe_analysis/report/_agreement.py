@@ -126,16 +126,25 @@ def _score_agreement(a: Analyses) -> str:
     limits = f"{fmt_num(row['loa_low'])} to {fmt_num(row['loa_high'])}" if row["loa_low"] is not None else None
     cells = [
         _num(f"{row['n_pairs']:,}"),
-        _num(fmt_coef(row["pearson"])),
-        _num(fmt_coef(row["spearman"])),
+        _est(fmt_coef(row["pearson"]), fmt_coef(row["pearson_low"]), fmt_coef(row["pearson_high"])),
+        _est(fmt_coef(row["spearman"]), fmt_coef(row["spearman_low"]), fmt_coef(row["spearman_high"])),
         _num(fmt_num(row["mean_abs_diff"])),
-        _num(fmt_num(row["bias"])),
-        _num(limits),
+        _est(fmt_num(row["bias"]), fmt_num(row["bias_low"]), fmt_num(row["bias_high"])),
+        _limits(row, limits),
     ]
     if a.threshold is not None:
         headers += [("Pass/fail agreement", "num"), ("Pass/fail kappa", "num")]
         cells += [_num(fmt_pct(row["threshold_agreement"])), _num(fmt_coef(row["threshold_kappa"]))]
     return "<h3>Grader against human scores</h3>" + _table(headers, [cells])
+
+
+def _limits(row: dict, limits: str | None) -> Cell:
+    """The limits of agreement, with the interval of each limit as small print."""
+    if limits is None or row["loa_low_low"] is None or row["loa_high_high"] is None:
+        return _num(limits)
+    low = f"{fmt_num(row['loa_low_low'])}–{fmt_num(row['loa_low_high'])}"
+    high = f"{fmt_num(row['loa_high_low'])}–{fmt_num(row['loa_high_high'])}"
+    return Cell(limits, "num", f"{low} · {high}")
 
 
 def _reviewer_table(a: Analyses) -> str:

@@ -97,15 +97,17 @@ def _durations(a: Analyses, page: _Page) -> str:
                 "waiting to RETRY).",
             )
         )
-    if a.duration_comparisons.height:
+    # Comparisons with too few inputs have no interval: the chart draws only those it can support.
+    supported = a.duration_comparisons.filter(~pl.col("too_few"))
+    if supported.height:
         figures.append(
             page.figure(
                 "duration-comparison",
-                lambda: charts.compare_versions(a.duration_comparisons, colours=a.colours).properties(
-                    width=420, height=_band_height(a.duration_comparisons)
+                lambda: charts.compare_versions(supported, colours=a.colours).properties(
+                    width=420, height=_band_height(supported)
                 ),
                 "Difference in median duration between versions (b − a) with its confidence interval; "
-                "left of the dashed line is faster.",
+                "left of the dashed line is faster. Comparisons too small to tell are listed below, not drawn.",
             )
         )
     out.append(f'<div class="charts">{"".join(figures)}</div>')

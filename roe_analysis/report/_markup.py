@@ -55,6 +55,8 @@ def _est(estimate: str, low: str, high: str, extra: str | None = None) -> Cell:
 def _ms_est(row: Mapping[str, Any], name: str) -> Cell:
     """A duration quantile of a `duration_summary` row with its interval, both in the estimate's unit."""
     value, low, high = row[name], row[f"{name}_low"], row[f"{name}_high"]
+    if value is not None and low is not None and high is None:  # too few runs for an upper bound
+        return Cell(fmt_ms(value), "num", f"≥ {fmt_ms(low, value)}")
     if value is None or low is None or high is None:
         return _num(fmt_ms(value))
     return _est(fmt_ms(value), fmt_ms(low, value).rsplit(" ", 1)[0], fmt_ms(high, value))

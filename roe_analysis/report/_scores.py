@@ -61,15 +61,17 @@ def _scores(a: Analyses, page: _Page) -> str:
             "inputs (bar), and median (tick).",
         )
     ]
-    if a.score_comparisons.height:
+    # Comparisons with too few inputs have no interval: the chart draws only those it can support.
+    supported = a.score_comparisons.filter(~pl.col("too_few"))
+    if supported.height:
         figures.append(
             page.figure(
                 "score-comparison",
-                lambda: charts.compare_versions(a.score_comparisons, colours=a.colours).properties(
-                    width=420, height=_band_height(a.score_comparisons)
+                lambda: charts.compare_versions(supported, colours=a.colours).properties(
+                    width=420, height=_band_height(supported)
                 ),
                 "Difference in mean grader score between versions (b − a) with its confidence interval; "
-                "right of the dashed line is higher.",
+                "right of the dashed line is higher. Comparisons too small to tell are listed below, not drawn.",
             )
         )
     out.append(f'<div class="charts">{"".join(figures)}</div>')

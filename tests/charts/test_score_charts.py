@@ -42,7 +42,7 @@ def test_score_distribution_from_score_summary() -> None:
         "mean_low",
         "mean_high",
     )
-    assert interval["encoding"]["y"]["title"] == "Grader score (1–10) (mean, bootstrap CI)"
+    assert interval["encoding"]["y"]["title"] == "Grader score (1–10) (mean, 95% CI)"
     assert (mean["mark"]["type"], mean["encoding"]["y"]["field"]) == ("point", "mean")
     assert (median["mark"]["type"], median["encoding"]["y"]["field"]) == ("tick", "median")
     assert mean["encoding"]["x"]["sort"] == ["v1", "v2", "v3"]

@@ -447,3 +447,26 @@ def test_now_must_be_timezone_aware_and_not_before_a_running_job(demo_frames: Jo
     assert early.now is None
     assert early.duration_by_version.get_column("n_censored").to_list() == [0, 0, 0, 0]
     assert any(n.startswith("Jobs still running are left out of the medians that count them: ") for n in early.notes)
+
+
+def test_grader_against_human_shows_every_interval_and_too_few_comparisons_are_not_drawn(
+    demo_html: str, demo_frames: JobFrames
+) -> None:
+    from roe_analysis.report._figures import fmt_coef, fmt_num
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", AgreementWarning)
+        row = ra.score_agreement(demo_frames, by=None).row(0, named=True)
+    expected = (
+        f'<td class="num">{fmt_coef(row["pearson"])}<span class="sub">'
+        f"{fmt_coef(row['pearson_low'])}–{fmt_coef(row['pearson_high'])}</span></td>"
+    )
+    assert expected in demo_html
+    limits = f"{fmt_num(row['loa_low_low'])}–{fmt_num(row['loa_low_high'])} · "
+    assert limits in demo_html
+    # v2.1-canary's comparisons are too few to tell: listed as bullets, left out of the charts.
+    scores = ra.compare_all_versions(demo_frames)
+    assert scores.filter(pl.col("too_few")).height == 3
+    chart = demo_html.split('data-chart="score-comparison"')[1].split("</figure>", maxsplit=1)[0]
+    assert "v2.1-canary" not in chart
+    assert "too few to tell: v2.0 has 240 and v2.1-canary has 2 input(s)" in demo_html
