@@ -8,6 +8,12 @@ population all of them measure (`run_durations`, which charts of durations draw)
 
 One rule everywhere: a cache hit is not a run. It lasts 0 ms by the API's rule and pulls every
 quantile down, so every helper here leaves cache hits out unless ``include_cached=True``.
+
+The input is the unit: reruns of one input take alike long, so the quantile intervals are
+Woodruff's clustered ones, by input or by any ``cluster=`` column. With `JobFrames`, ``by=`` and
+``cluster=`` may name a metadata key (e.g. ``"customer"``), joined per job
+(`roe_analysis.analysis._slices.with_metadata_keys`). The per-group intervals live in
+``_duration_intervals``.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-import numpy as np
 import polars as pl
 
 from roe_analysis._schema import RUNNING_STATUSES, Status
@@ -29,17 +34,12 @@ from roe_analysis.analysis._common import (
     require_columns,
     with_period,
 )
+from roe_analysis.analysis._duration_intervals import CLUSTER, group_columns, unit_name
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
-from roe_analysis.analysis._quantiles import (
-    clustered_quantile_interval,
-    kaplan_meier_median,
-    min_n_for_bounds,
-    quantile_design_effect,
-    quantile_interval,
-)
+from roe_analysis.analysis._slices import with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, quantile_name
-from roe_analysis.analysis._units import MIN_N, cluster_column
-from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.analysis._units import cluster_column
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
 #: Why `duration_mismatches` lists a job.
@@ -72,6 +72,28 @@ def _check_status(status: object, helper: str) -> None:
             f"{helper}: status must be a terminal status, one of {list(TERMINAL_STATUSES)}, or None for any; "
             f"got {status!r}"
         )
+
+
+def _by_names(by: By) -> list[str]:
+    """The column names ``by`` holds (unchecked: `group_keys` validates them)."""
+    if isinstance(by, str):
+        return [by]
+    return [b for b in by if isinstance(b, str)] if isinstance(by, Sequence) else []
+
+
+def _check_cluster(cluster: object, helper: str) -> None:
+    if cluster is not None and (not isinstance(cluster, str) or not cluster):
+        raise ArgumentTypeError(
+            f"{helper}: cluster must be a column name such as 'input_id' (or a metadata key), or None for the "
+            f"input; got {cluster!r}"
+        )
+
+
+def _with_keys(
+    frames: JobFrames | pl.DataFrame, frame: pl.DataFrame, by: By, cluster: str | None, helper: str
+) -> pl.DataFrame:
+    """``frame`` with the metadata keys that ``by`` and ``cluster`` name joined as columns (JobFrames only)."""
+    return with_metadata_keys(frames, frame, [*_by_names(by), cluster], helper=helper, id_column="job_id")
 
 
 def _population(
@@ -178,46 +200,6 @@ def duration_summary_schema(
     return pl.Schema(schema)
 
 
-def _group_intervals(
-    values: np.ndarray,
-    clusters: np.ndarray | None,
-    n_inputs: int | None,
-    named: list[tuple[float, str]],
-    confidence: float,
-) -> tuple[dict[str, float | None], bool, str | None]:
-    """The ``pXX_low``/``pXX_high`` of one group, its ``too_few`` flag and its ``note``.
-
-    With ``clusters`` (the input of each run) the intervals are Woodruff's clustered ones
-    (`clustered_quantile_interval`); without, the runs are taken as independent.
-    """
-    bounds: dict[str, float | None] = {f"{name}_{side}": None for _, name in named for side in ("low", "high")}
-    n = int(values.size)
-    if n == 0:
-        return bounds, True, "too few to tell: no finished run with a duration"
-    if n < MIN_N:
-        return bounds, True, f"too few to tell: {n} measured run(s), fewer than {MIN_N}; no interval"
-    if n_inputs is not None and n_inputs < MIN_N:
-        return bounds, True, f"too few to tell: {n_inputs} distinct input(s), fewer than {MIN_N}; no interval"
-    notes = []
-    for q, name in named:
-        if clusters is None:
-            low, high = quantile_interval(values, q, confidence=confidence)
-        else:
-            low, high, _ = clustered_quantile_interval(values, clusters, q, confidence=confidence)
-        bounds[f"{name}_low"], bounds[f"{name}_high"] = low, high
-        if low is None and high is None:
-            notes.append(f"{name}: no interval (tied values or too few runs)")
-        elif high is None:
-            needs = min_n_for_bounds(q, confidence=confidence)[1]
-            notes.append(
-                f"{name}: too few runs for an upper bound (at least {low:g}; needs n >= {needs} inputs' worth)"
-            )
-        elif low is None:
-            needs = min_n_for_bounds(q, confidence=confidence)[0]
-            notes.append(f"{name}: too few runs for a lower bound (at most {high:g}; needs n >= {needs} inputs' worth)")
-    return bounds, False, "; ".join(notes) or None
-
-
 def duration_summary(
     frames: JobFrames | pl.DataFrame,
     *,
@@ -228,6 +210,7 @@ def duration_summary(
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
     include_cached: bool = False,
+    cluster: str | None = None,
 ) -> pl.DataFrame:
     """Duration statistics per group, still-running jobs reported rather than dropped.
 
@@ -252,26 +235,35 @@ def duration_summary(
       which biases ``p50`` low while many jobs run. It follows R's ``survfit`` (see
       `roe_analysis.analysis._quantiles.kaplan_meier_median`): with nothing censored it is the
       sample median. It needs ``running_for_ms``, so it is null for a group with running jobs
-      unless ``now`` was given;
-    - ``design_effect``: of the indicator "run ≤ median" by input (1 when every run is its own
-      input, null when it cannot be estimated). Reruns of one input take alike long, so with
-      several runs per input every quantile interval is Woodruff's clustered one
-      (`roe_analysis.analysis._quantiles.clustered_quantile_interval`): the order-statistic ranks
-      of the effective sample ``n / deff``, that quantile's own design effect;
-    - ``n_inputs``: distinct inputs among the measured runs (a run without inputs counts as one),
-      from the frame's ``input_id`` column; null for a frame without one;
-    - ``too_few``: fewer than ``MIN_N`` (10) measured runs or distinct inputs: no interval at all;
-    - ``note``: why an interval is missing or one-sided ("too few to tell", …), else null.
+      unless ``now`` was given. The KM median has no interval: a clustered interval for it (Brookmeyer–Crowley with a
+      cluster-robust variance) is not implemented, so read ``p50``'s interval beside it;
+    - ``n_inputs``: distinct inputs (or ``cluster=`` values) among the measured runs (a run without
+      inputs counts as one); null for a frame without ``input_id`` and no ``cluster=``;
+    - ``too_few``: fewer than ``MIN_N`` (10) measured runs or clusters: no interval at all;
+    - ``note``: why an interval is missing or one-sided ("too few to tell", …), else null;
+    - ``design_effect`` (last): the design effect of the indicator "run ≤ sample median" by input
+      (`roe_analysis.analysis._units.design_effect`: its cluster-robust variance over its variance
+      under independence; 1 when every run is its own input; not floored, so it can fall below 1;
+      null when it cannot be estimated — fewer than two inputs, a frame without inputs). Reruns of
+      one input take alike long, so with several runs per input every quantile interval is
+      Woodruff's clustered one (`roe_analysis.analysis._quantiles.clustered_quantile_interval`):
+      the order-statistic ranks of ``Binomial(floor(n / deff), q)``, with that quantile's own
+      design effect floored at 1, scaled outwards to the ``n`` runs. With one run per input (or a
+      design effect at or below 1) the interval is exactly the independent-runs one.
 
     Args:
         frames: `JobFrames`, or the frame `job_durations` returns (e.g. filtered).
-        by: grouping column(s); ``None`` or ``()`` for one overall row.
+        by: grouping column(s); ``None`` or ``()`` for one overall row. With `JobFrames`, a
+            metadata key (e.g. ``"customer"``) too.
         quantiles: the quantiles to report, each in [0, 1].
         confidence: level of the intervals.
         n_resamples: kept for compatibility; unused (the intervals are exact, not resampled).
         seed: kept for compatibility; unused.
         now: passed to `job_durations` (JobFrames input only).
         include_cached: keep cache hits (``terminal_status`` CACHED) as runs.
+        cluster: the unit of evidence: ``None`` for the input (the ``input_id`` column, when the
+            frame has one), or any column (with `JobFrames`, a metadata key such as a customer)
+            whose runs are correlated.
 
     Examples:
         >>> import polars as pl
@@ -301,14 +293,16 @@ def duration_summary(
     keys = group_keys(by, helper=helper)
     named = _quantile_columns(quantiles)
     _check_flag(include_cached, "include_cached", helper)
-    frame = _durations_input(frames, now, helper)
-    frame = _population(frame, [*keys, *_DURATION_COLUMNS], include_cached=include_cached, status=None, helper=helper)
+    _check_cluster(cluster, helper)
+    frame = _with_keys(frames, _durations_input(frames, now, helper), by, cluster, helper)
+    needed = [*keys, *_DURATION_COLUMNS, *([cluster] if cluster is not None else [])]
+    frame = _population(frame, needed, include_cached=include_cached, status=None, helper=helper)
     schema = duration_summary_schema(keys, quantiles, frame.schema)
     if frame.height == 0:
         return pl.DataFrame(schema=schema)
-    has_inputs = "input_id" in frame.columns
-    cluster = [cluster_column(frame, None, helper=helper).alias("_cluster")] if has_inputs else []
-    data = frame.select(*keys, *_DURATION_COLUMNS, *cluster)
+    clustered = cluster is not None or "input_id" in frame.columns
+    unit = [cluster_column(frame, cluster, helper=helper).alias(CLUSTER)] if clustered else []
+    data = frame.select(*keys, *_DURATION_COLUMNS, *unit)
     data = data.sort(keys, nulls_last=True, maintain_order=True) if keys else data
     is_measured = pl.col("duration_ms").is_not_null() & ~pl.col("is_running")
     measured = pl.col("duration_ms").filter(is_measured)
@@ -321,7 +315,7 @@ def duration_summary(
         pl.col("is_running").mean().alias("share_running"),
         measured.mean().alias("mean_ms"),
         *[measured.quantile(q, interpolation="linear").alias(name) for q, name in named],
-        (pl.col("_cluster").filter(is_measured).n_unique() if has_inputs else pl.lit(None, dtype=pl.UInt32)).alias(
+        (pl.col(CLUSTER).filter(is_measured).n_unique() if clustered else pl.lit(None, dtype=pl.UInt32)).alias(
             "n_inputs"
         ),
     ]
@@ -331,39 +325,8 @@ def duration_summary(
     else:
         stats = data.select(aggs)
         groups = [data]
-    columns: dict[str, list[float | None]] = {f"{n}_{s}": [] for _, n in named for s in ("low", "high")}
-    km: list[float | None] = []
-    too_few: list[bool] = []
-    notes: list[str | None] = []
-    deffs: list[float | None] = []
-    for group, n_inputs in zip(groups, stats.get_column("n_inputs").to_list(), strict=True):
-        finished = group.filter(is_measured)
-        values = finished.get_column("duration_ms").to_numpy().astype(np.float64)
-        clusters = finished.get_column("_cluster").to_numpy() if has_inputs else None
-        deffs.append(quantile_design_effect(values, clusters, 0.5) if clusters is not None else None)
-        bounds, few, note = _group_intervals(values, clusters, n_inputs, named, confidence)
-        for name, bound in bounds.items():
-            columns[name].append(bound)
-        too_few.append(few)
-        notes.append(note)
-        running = group.filter(pl.col("is_running"))
-        if running.get_column("running_for_ms").null_count():
-            km.append(None)
-            continue
-        censored = running.get_column("running_for_ms").to_numpy().astype(np.float64)
-        km.append(
-            kaplan_meier_median(
-                np.concatenate([values, censored]),
-                np.concatenate([np.ones(values.size, dtype=bool), np.zeros(censored.size, dtype=bool)]),
-            )
-        )
-    out = stats.with_columns(
-        *[pl.Series(name, vals, dtype=pl.Float64) for name, vals in columns.items()],
-        pl.Series("km_median_ms", km, dtype=pl.Float64),
-        pl.Series("design_effect", deffs, dtype=pl.Float64),
-        pl.Series("too_few", too_few, dtype=pl.Boolean),
-        pl.Series("note", notes, dtype=pl.String),
-    )
+    n_inputs = stats.get_column("n_inputs").to_list()
+    out = stats.with_columns(group_columns(groups, n_inputs, named, confidence, unit=unit_name(cluster)))
     return out.select(list(schema)).cast(schema)
 
 
@@ -378,13 +341,18 @@ def duration_trend(
     seed: int = DEFAULT_SEED,
     now: datetime | None = None,
     include_cached: bool = False,
+    cluster: str | None = None,
 ) -> pl.DataFrame:
     """`duration_summary` per period of job creation: ``period_start`` then the summary's columns.
 
     Jobs answered from cache are left out unless ``include_cached=True``, as in `duration_summary`.
 
     Jobs fall in the period (``every``, a Polars duration string: ``"1h"``, ``"1d"``, ``"1w"``) in
-    which they were created (``created_at`` truncated, UTC). Periods without jobs have no row.
+    which they were created (``created_at`` truncated, UTC). Periods without jobs have no row. Each
+    row is exactly the `duration_summary` of its period's runs: the same ``n_inputs``,
+    ``design_effect``, ``too_few`` and ``note`` (a period with fewer than 10 inputs is "too few to
+    tell" and has no interval), the intervals clustered by input or ``cluster=``. ``by`` and
+    ``cluster`` may name metadata keys with `JobFrames`, as in `duration_summary`.
 
     Examples:
         >>> from datetime import datetime, timezone
@@ -412,17 +380,19 @@ def duration_trend(
         │ 2026-05-02 00:00:00 UTC ┆ v1                 ┆ 1   ┆ 5000.0 │
         └─────────────────────────┴────────────────────┴─────┴────────┘
     """
-    check_every(every, helper="duration_trend")
-    keys = group_keys(by, helper="duration_trend")
-    _check_flag(include_cached, "include_cached", "duration_trend")
+    helper = "duration_trend"
+    check_every(every, helper=helper)
+    keys = group_keys(by, helper=helper)
+    _check_flag(include_cached, "include_cached", helper)
+    _check_cluster(cluster, helper)
     frame = _population(
-        _durations_input(frames, now, "duration_trend"),
-        [*keys, "created_at", *_DURATION_COLUMNS],
+        _with_keys(frames, _durations_input(frames, now, helper), by, cluster, helper),
+        [*keys, "created_at", *_DURATION_COLUMNS, *([cluster] if cluster is not None else [])],
         include_cached=include_cached,
         status=None,
-        helper="duration_trend",
+        helper=helper,
     )
-    groups = period_keys(keys, helper="duration_trend")
+    groups = period_keys(keys, helper=helper)
     return duration_summary(
         with_period(frame, every),
         by=groups,
@@ -431,6 +401,7 @@ def duration_trend(
         n_resamples=n_resamples,
         seed=seed,
         include_cached=True,  # already filtered above
+        cluster=cluster,
     )
 
 
@@ -457,7 +428,8 @@ def slowest_jobs(
     Args:
         frames: `JobFrames`, or the frame `job_durations` returns (e.g. filtered).
         n: how many jobs per group.
-        by: grouping column(s); ``None`` or ``()`` to rank all jobs together.
+        by: grouping column(s); ``None`` or ``()`` to rank all jobs together. With `JobFrames`, a
+            metadata key (e.g. ``"customer"``) too: it is then a column of the result.
         include_running: rank running jobs too, by how long they have run so far.
         now: passed to `job_durations` (JobFrames input only).
         status: the terminal status of the finished jobs ranked; ``None`` for any.
@@ -493,7 +465,7 @@ def slowest_jobs(
     _check_flag(include_cached, "include_cached", helper)
     keys = group_keys(by, helper=helper)
     frame = _population(
-        _durations_input(frames, now, helper),
+        _with_keys(frames, _durations_input(frames, now, helper), by, None, helper),
         ["job_id", *keys, *_DURATION_COLUMNS],
         include_cached=include_cached,
         status=status,

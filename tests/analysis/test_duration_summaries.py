@@ -561,3 +561,202 @@ def test_job_durations_frame_carries_n_inputs() -> None:
     # 11 distinct inputs among j0..j10, plus j11 (no inputs) counted as its own unit.
     assert from_frames.item(0, "n_inputs") == 12
     assert_frame_equal(from_frames, from_durations)
+
+
+# --- the input as the unit: Woodruff's clustered interval, cluster=, metadata keys ----------------
+
+
+def hand_design_effect(values: np.ndarray, clusters: np.ndarray, q: float) -> float:
+    """Kish's design effect of ``1{x <= q̂}``: the cluster-robust (ratio) variance of its mean,
+    ``G/(G-1) · Σ(S_c - m_c·ȳ)² / N²`` (Cochran, *Sampling Techniques*, 3rd ed. §6.11), over ``s²/N``."""
+    below = (values <= np.quantile(values, q)).astype(float)
+    _, codes = np.unique(clusters, return_inverse=True)
+    sums, sizes = np.bincount(codes, weights=below), np.bincount(codes).astype(float)
+    g, n = sums.size, below.size
+    robust = g / (g - 1) * ((sums - sizes * below.mean()) ** 2).sum() / n**2
+    return float(robust / (below.var(ddof=1) / n))
+
+
+def woodruff_reference(
+    values: np.ndarray, clusters: np.ndarray, q: float, confidence: float = 0.95
+) -> tuple[float | None, float | None]:
+    """Woodruff (1952) on the effective sample: scipy's binomial ranks for ``m = floor(n / max(1, deff))``
+    draws, the lower rank scaled down and the upper up to the ``n`` sorted runs."""
+    n = values.size
+    deff = max(1.0, hand_design_effect(values, clusters, q))
+    m = int(np.floor(n / deff + 1e-9))
+    low, high = scipy_ranks(m, q, confidence)
+    ordered = np.sort(values)
+    lo = None if low is None else float(ordered[int(np.floor(low * n / m + 1e-9)) - 1])
+    hi = None if high is None else float(ordered[int(np.ceil(high * n / m - 1e-9)) - 1])
+    return lo, hi
+
+
+def clustered_durations(inputs: int, runs: int, seed: int) -> pl.DataFrame:
+    """Runs with a strong per-input level: ``inputs × runs`` SUCCESS rows with ``input_id`` and ``customer``."""
+    rng = np.random.default_rng(seed)
+    level = np.repeat(rng.normal(0, 0.8, inputs), runs)
+    ms = np.round(np.exp(8 + level + rng.normal(0, 0.4, inputs * runs))).astype(np.int64)
+    return pl.DataFrame(
+        {
+            "job_id": [f"j{i}" for i in range(inputs * runs)],
+            "agent_version_name": "v1",
+            "terminal_status": "SUCCESS",
+            "duration_ms": ms,
+            "is_running": False,
+            "running_for_ms": None,
+            "input_id": np.repeat([f"in{i}" for i in range(inputs)], runs),
+            "customer": np.repeat([f"c{i % 12}" for i in range(inputs)], runs),
+        },
+        schema_overrides={"running_for_ms": pl.Int64},
+    )
+
+
+def test_one_run_per_input_gives_the_independent_intervals_exactly() -> None:
+    durations = clustered_durations(100, 1, seed=11)
+    values = durations.get_column("duration_ms").to_numpy().astype(float)
+    ordered = np.sort(values)
+
+    with_inputs = duration_summary(durations, by=None).row(0, named=True)
+    without = duration_summary(durations.drop("input_id", "customer"), by=None).row(0, named=True)
+
+    assert with_inputs["design_effect"] == 1.0
+    assert (with_inputs["n_inputs"], without["n_inputs"], without["design_effect"]) == (100, None, None)
+    for q, name in ((0.5, "p50"), (0.9, "p90"), (0.99, "p99")):
+        low, high = scipy_ranks(100, q)
+        expected = (None if low is None else ordered[low - 1], None if high is None else ordered[high - 1])
+        assert (with_inputs[f"{name}_low"], with_inputs[f"{name}_high"]) == expected
+        assert (without[f"{name}_low"], without[f"{name}_high"]) == expected
+
+
+def test_reruns_of_one_input_widen_the_interval_to_woodruffs() -> None:
+    durations = clustered_durations(30, 5, seed=4)
+    values = durations.get_column("duration_ms").to_numpy().astype(float)
+    inputs = durations.get_column("input_id").to_numpy()
+
+    row = duration_summary(durations, by=None, quantiles=(0.5, 0.9)).row(0, named=True)
+
+    assert (row["n_measured"], row["n_inputs"], row["too_few"]) == (150, 30, False)
+    assert row["design_effect"] == pytest.approx(hand_design_effect(values, inputs, 0.5), rel=1e-12)
+    assert row["design_effect"] > 2
+    for q, name in ((0.5, "p50"), (0.9, "p90")):
+        assert (row[f"{name}_low"], row[f"{name}_high"]) == woodruff_reference(values, inputs, q)
+        # Wider than the interval that takes the 150 runs as independent.
+        low, high = quantile_interval(values, q)
+        assert row[f"{name}_low"] <= low
+        assert high is None or row[f"{name}_high"] is None or row[f"{name}_high"] >= high
+    assert (row["p50_low"], row["p50_high"]) != quantile_interval(values, 0.5)
+
+
+def test_cluster_any_column_is_the_unit() -> None:
+    durations = clustered_durations(36, 2, seed=8)  # 12 customers, 3 inputs each
+    values = durations.get_column("duration_ms").to_numpy().astype(float)
+    customers = durations.get_column("customer").to_numpy()
+
+    row = duration_summary(durations, by=None, quantiles=(0.5, 0.9), cluster="customer").row(0, named=True)
+
+    assert row["n_inputs"] == 12
+    assert row["design_effect"] == pytest.approx(hand_design_effect(values, customers, 0.5), rel=1e-12)
+    assert (row["p50_low"], row["p50_high"]) == woodruff_reference(values, customers, 0.5)
+    assert (row["p90_low"], row["p90_high"]) == woodruff_reference(values, customers, 0.9)
+    few = duration_summary(durations.filter(pl.col("customer").is_in(["c0", "c1"])), by=None, cluster="customer")
+    assert few.row(0, named=True)["too_few"] is True
+    assert few.item(0, "note") == "too few to tell: 2 cluster(s) of customer, fewer than 10; no interval"
+    assert few.select(pl.col("^p\\d+_(low|high)$").is_null().all()).row(0) == (True,) * 6
+
+
+def test_bad_cluster_is_refused_before_work() -> None:
+    durations = clustered_durations(10, 1, seed=1)
+    with pytest.raises(TypeError, match="cluster must be a column name"):
+        duration_summary(durations, cluster=3)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="cluster must be a column name"):
+        duration_trend(durations, cluster="")
+    with pytest.raises(MissingColumnsError, match=r"custmer.*did you mean 'customer'"):
+        duration_summary(durations, cluster="custmer")
+
+
+def metadata_frames() -> JobFrames:
+    """24 SUCCESS jobs on two days: 12 inputs run twice, customers acme (inputs 0-5) and globex."""
+    jobs, events, inputs, metadata = [], [], [], []
+    for i in range(24):
+        job, item = f"j{i:02d}", i % 12
+        created = T0 + timedelta(days=i // 12)
+        jobs.append(
+            {"id": job, "status": "SUCCESS", "agent_id": "agent", "agent_version_name": "v1", "created_at": created}
+        )
+        events += [
+            {"job_id": job, "status": "PENDING", "timestamp": created, "event_index": 0},
+            {
+                "job_id": job,
+                "status": "SUCCESS",
+                "timestamp": created + timedelta(seconds=10 + item + i),
+                "event_index": 1,
+            },
+        ]
+        inputs.append({"job_id": job, "key": "prompt", "value": str(item)})
+        metadata.append({"job_id": job, "key": "customer", "value": "acme" if item < 6 else "globex"})
+    return JobFrames.from_tables(jobs=jobs, status_events=events, inputs=inputs, metadata=metadata)
+
+
+def test_by_a_metadata_key_slices_summary_trend_and_slowest_jobs() -> None:
+    frames = metadata_frames()
+    customers = pl.DataFrame(
+        {
+            "job_id": [f"j{i:02d}" for i in range(24)],
+            "customer": ["acme" if i % 12 < 6 else "globex" for i in range(24)],
+        }
+    )
+    durations = job_durations(frames).join(customers, on="job_id")
+
+    summary = duration_summary(frames, by="customer", quantiles=(0.5,))
+    trend = duration_trend(frames, by="customer", quantiles=(0.5,))
+    slowest = slowest_jobs(frames, by="customer", n=2)
+
+    assert_frame_equal(summary, duration_summary(durations, by="customer", quantiles=(0.5,)))
+    assert summary.select("customer", "n", "n_inputs").rows() == [("acme", 12, 6), ("globex", 12, 6)]
+    assert summary.get_column("too_few").to_list() == [True, True]  # 6 inputs each: too few to tell
+    assert_frame_equal(trend, duration_trend(durations, by="customer", quantiles=(0.5,)))
+    # Two days, each with every input once: 6 inputs per customer per day.
+    assert trend.select("customer", "n", "n_inputs").rows() == [("acme", 6, 6), ("globex", 6, 6)] * 2
+    expected = (
+        durations.sort("duration_ms", descending=True)
+        .group_by("customer", maintain_order=True)
+        .head(2)
+        .sort("customer")
+    )
+    assert slowest.select("customer", "job_id").rows() == expected.select("customer", "job_id").rows()
+    # cluster= a metadata key: two customers, too few to tell.
+    by_customer = duration_summary(frames, by=None, cluster="customer").row(0, named=True)
+    assert (by_customer["n_inputs"], by_customer["too_few"]) == (2, True)
+    with pytest.raises(MissingColumnsError, match=r"\['custmer'\] is neither a column nor a metadata key"):
+        slowest_jobs(frames, by="custmer")
+    with pytest.raises(MissingColumnsError, match="did you mean 'customer'"):
+        duration_trend(frames, cluster="custmer")
+
+
+def test_trend_rows_are_the_summaries_of_their_periods() -> None:
+    frames = metadata_frames()
+    durations = job_durations(frames)
+    trend = duration_trend(frames, quantiles=(0.5, 0.9), cluster="input_id")
+
+    assert trend.height == 2
+    for day, row in enumerate(trend.iter_rows(named=True)):
+        period = durations.filter(pl.col("created_at").dt.truncate("1d") == T0.replace(hour=0) + timedelta(days=day))
+        alone = duration_summary(period, quantiles=(0.5, 0.9)).row(0, named=True)
+        assert {k: v for k, v in row.items() if k != "period_start"} == alone
+        assert (row["n_inputs"], row["design_effect"], row["too_few"]) == (12, 1.0, False)
+
+
+def test_empty_schema_with_cluster_and_metadata_keys() -> None:
+    durations = clustered_durations(30, 2, seed=2)
+    full = duration_summary(durations, by="customer", cluster="customer", quantiles=(0.5, 0.9))
+    empty = duration_summary(durations.clear(), by="customer", cluster="customer", quantiles=(0.5, 0.9))
+    trend_empty = duration_trend(
+        durations.clear().with_columns(created_at=pl.lit(T0)), by="customer", cluster="customer"
+    )
+
+    assert empty.height == 0
+    assert empty.schema == full.schema == duration_summary_schema("customer", (0.5, 0.9), durations.schema)
+    assert list(empty.columns)[-1] == "design_effect"
+    assert trend_empty.columns == ["period_start", *full.columns]
+    assert slowest_jobs(durations.clear(), by="customer").height == 0
