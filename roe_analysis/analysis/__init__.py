@@ -65,7 +65,7 @@ from roe_analysis.analysis._job_durations import job_durations, status_time, sta
 from roe_analysis.analysis._outcomes import OUTCOMES_SCHEMA as OUTCOMES_SCHEMA
 from roe_analysis.analysis._outcomes import review_outcomes, verdict_disagreements
 from roe_analysis.analysis._per_class import per_class_metrics
-from roe_analysis.analysis._power import detectable_difference, sample_size
+from roe_analysis.analysis._power import detectable_difference, sample_size, sample_size_for
 from roe_analysis.analysis._rates import compare_rates, outcome_rates
 from roe_analysis.analysis._reliability import (
     Estimate,
@@ -147,6 +147,7 @@ __all__: list[str] = [
     "reviewer_drift",
     "reviewer_stats",
     "sample_size",
+    "sample_size_for",
     "score_agreement",
     "score_disagreements",
     "score_drift",

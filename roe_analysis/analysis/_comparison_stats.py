@@ -42,7 +42,7 @@ from roe_analysis.analysis._rank_tests import (
     welch_t,
     wilcoxon,
 )
-from roe_analysis.analysis._stats import bootstrap_replicates, newcombe_interval
+from roe_analysis.analysis._stats import bootstrap_replicates, newcombe_interval, percentile_interval
 from roe_analysis.analysis._units import cluster_bootstrap_mean, design_effect
 
 Interval = tuple[float | None, float | None]
@@ -73,14 +73,6 @@ class Result:
     flips_pass_to_fail: int | None
     flips_fail_to_pass: int | None
     intervals: Callable[[float], Intervals]
-
-
-def _percentile(reps: np.ndarray | None, confidence: float) -> Interval:
-    if reps is None or reps.size == 0:
-        return None, None
-    alpha = (1 - confidence) / 2
-    low, high = (float(v) for v in np.quantile(reps, [alpha, 1 - alpha]))
-    return (low, high) if low < high else (None, None)
 
 
 def _stat(values: np.ndarray, statistic: str) -> float | None:
@@ -188,7 +180,7 @@ def compare_unpaired(
             )
             diff: Interval = (low, high) if low is not None and high is not None and low < high else (None, None)
         else:
-            diff = _percentile(reps, confidence)
+            diff = (None, None) if reps is None else percentile_interval(reps, confidence)
         return Intervals(diff, *_effect_sizes(ga, gb, paired=False, confidence=confidence))
 
     method = f"unpaired over clusters: difference in {statistic}s with {interval_name}; {test_name}"
@@ -253,7 +245,8 @@ def compare_paired(
     def intervals(confidence: float) -> Intervals:
         if not tested or not diffs.size:
             return Intervals((None, None), (None, None), (None, None))
-        return Intervals(_percentile(reps, confidence), *_effect_sizes(a, b, paired=True, confidence=confidence))
+        diff = (None, None) if reps is None else percentile_interval(reps, confidence)
+        return Intervals(diff, *_effect_sizes(a, b, paired=True, confidence=confidence))
 
     method = (
         f"paired on {diffs.size} shared inputs (per-input means): {statistic} of differences with percentile "

@@ -417,7 +417,7 @@ def compare_versions(
     passes when most of its runs pass; exact binomial up to 25 flips), with the flip counts in
     ``flips_pass_to_fail``/``flips_fail_to_pass``. ``paired="auto"`` pairs when at least 10
     inputs ran on both versions and they make up at least half of each version's distinct inputs.
-    Two versions that share no input are compared unpaired, with a `RoeWarning`.
+    Two versions that share no input are compared unpaired, with a `NoSharedInputsWarning`.
 
     Durations compare like with like: finished runs of one terminal status (``status="SUCCESS"``;
     ``None`` for any) without cache hits (``include_cached=True`` keeps them); ``method`` names the
@@ -434,7 +434,8 @@ def compare_versions(
     Moses' distribution-free interval; on per-input differences when paired) and ``cliffs_delta``
     (``cliffs_low``, ``cliffs_high``: ``P(b > a) - P(b < a)`` over clusters with Cliff's interval),
     the pass→fail flips, and ``detectable_difference``: the smallest true difference in the mean
-    this comparison detects with 80% power (`DETECTABLE_POWER`) at its own level (Holm's, in
+    or pass rate (planned on per-input pass rates; when paired a t plan stands in for McNemar's
+    test) this comparison detects with 80% power (`DETECTABLE_POWER`) at its own level (Holm's, in
     `compare_all_versions`), from the standard deviation of what the test compares (per-input
     differences when paired; per-input means, pooled, with the harmonic mean of the inputs per
     side, when not) by `detectable_difference`; null for medians (durations) and when too few.

@@ -30,6 +30,7 @@ its section on power analysis, with the input as the unit:
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from statistics import NormalDist
 from typing import Literal
 
@@ -37,7 +38,8 @@ import polars as pl
 
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._score_intervals import t_quantile
-from roe_analysis.analysis._scores import score_summary
+from roe_analysis.analysis._scores import _prepared, _summarise
+from roe_analysis.analysis._stats import DEFAULT_SEED
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -185,10 +187,9 @@ def sample_size(
     guess = (z_a + z_b) ** 2 / d**2 + z_a**2 / 2 if paired else 2 * (z_a + z_b) ** 2 / d**2 + z_a**2 / 4
     target = NormalDist().cdf(z_b)
     level = 1 - 2 * (1 - NormalDist().cdf(z_a))
-    size = max(2, math.floor(guess) - 3)
-    while t_test_power(d, size, confidence=level, paired=paired) < target:
-        size += 1
-    return size
+    start = max(2, math.floor(guess) - 3)
+    found = _smallest(lambda size: t_test_power(d, size, confidence=level, paired=paired) >= target, start, whole=True)
+    return int(found)
 
 
 def detectable_difference(
@@ -238,16 +239,38 @@ def detectable_difference(
     assert sd is not None
     target = NormalDist().cdf(z_b)
     level = 1 - 2 * (1 - NormalDist().cdf(z_a))
-    low, high = 0.0, 1.0
-    while t_test_power(high, n, confidence=level, paired=paired) < target:
-        high *= 2
-    for _ in range(60):  # bisection: power rises with d
-        mid = (low + high) / 2
-        if t_test_power(mid, n, confidence=level, paired=paired) < target:
-            low = mid
-        else:
+    d = _smallest(lambda x: t_test_power(x, n, confidence=level, paired=paired) >= target, 0.0, whole=False)
+    return d * sd * math.sqrt(factor)
+
+
+def _smallest(enough: Callable[[float], bool], low: float, *, whole: bool) -> float:
+    """The smallest ``x >= low`` with ``enough(x)``, for ``enough`` false then true as ``x`` rises.
+
+    The upper end doubles (from ``low + 1``) until ``enough``, then bisection: to the whole number
+    when ``whole`` (the first whole ``x``), else for 60 halvings (the upper end is returned).
+
+    Examples:
+        >>> _smallest(lambda x: x * x >= 50, 2, whole=True)
+        8.0
+        >>> round(_smallest(lambda x: x * x >= 2, 0.0, whole=False), 9)
+        1.414213562
+    """
+    if enough(low):
+        return low
+    step = 1.0
+    high = low + step
+    while not enough(high):
+        low, step = high, step * 2
+        high = low + step
+    for _ in range(60):  # low is never enough, high always is
+        if whole and high - low <= 1:
+            break
+        mid = (low + high) // 2 if whole else (low + high) / 2
+        if enough(mid):
             high = mid
-    return high * sd * math.sqrt(factor)
+        else:
+            low = mid
+    return high
 
 
 def t_test_power(d: float, n: float, *, confidence: float, paired: bool) -> float:
@@ -269,6 +292,13 @@ def t_test_power(d: float, n: float, *, confidence: float, paired: bool) -> floa
         return normal.cdf((x * (1 - 1 / (4 * df)) - ncp) / math.sqrt(1 + x * x / (2 * df)))
 
     return 1 - below(t) + below(-t)
+
+
+def _pass_variance(rate: float | None, n: int | None) -> float | None:
+    """The sample variance (ddof=1) of ``n`` pass indicators whose mean is ``rate``."""
+    if rate is None or n is None or n < 2:
+        return None
+    return rate * (1 - rate) * n / (n - 1)
 
 
 #: Columns and dtypes of `sample_size_for` (one row).
@@ -306,17 +336,29 @@ def sample_size_for(
 ) -> pl.DataFrame:
     """`sample_size` and `detectable_difference` for two versions, planned from their observed data.
 
-    From `score_summary` of versions ``a`` and ``b`` (``agent_version_name``): without a
-    ``threshold`` a mean-score plan with ``sd`` the root mean of the two versions' variances, with
-    one a pass-rate plan with ``p`` the pass rate of ``a``; in both the larger of the two design
-    effects and the observed runs per input (scored runs over inputs, both versions pooled). Two
-    independent versions are planned (not paired).
+    From the `score_summary` figures of versions ``a`` and ``b`` (``agent_version_name``):
+    without a ``threshold`` a mean-score plan of ``metric`` with ``sd`` the root mean of the two
+    versions' variances; with one (``metric="pass_rate"`` as in `compare_versions`, which scores
+    ``grader_score >= threshold``, or any score column with a ``threshold``) a pass-rate plan:
+    ``p`` is the pass rate of ``a``, the plan Cohen's arcsine one from ``p`` to ``p + effect``
+    (statsmodels' ``NormalIndPower`` with ``proportion_effectsize``), the design effect that of
+    the pass indicator, and ``sd`` reports the pass indicator's standard deviation (root mean of
+    the two versions' ``p(1-p)·n/(n-1)``). In both the larger of the two design effects and the
+    observed runs per input (scored runs over inputs, both versions pooled). Two independent
+    versions are planned (not paired). Errors name ``sample_size_for``.
 
     One row (schema `SAMPLE_SIZE_FOR_SCHEMA`): the inputs used (``sd`` or ``p``,
     ``design_effect``, ``runs_per_input``, ``n_inputs_a``/``n_inputs_b``), ``n_needed`` (inputs per
     version to detect ``effect``) and ``detectable_now`` (the difference the smaller version's
     inputs can detect now). Both are null, with a ``note`` saying why, when the data cannot say
-    (fewer than two inputs on a side, no spread, a pass rate of 0 or 1).
+    (fewer than two inputs on a side, no spread, a pass rate of 0 or 1, ``p + effect`` outside
+    (0, 1)).
+
+    Raises:
+        InvalidArgumentError: ``a == b``, a version without rows, ``effect`` of 0, an option out
+            of range, ``metric="pass_rate"`` without a ``threshold``.
+        MissingColumnsError: the frame lacks ``agent_version_name`` or the metric column.
+        ArgumentTypeError: an option of the wrong type.
 
     Examples:
         >>> import polars as pl
@@ -343,14 +385,22 @@ def sample_size_for(
     if a == b:
         raise InvalidArgumentError(f"{helper}: a and b are the same version ({a!r}); plan for two different versions")
     check_threshold(threshold, helper=helper)
+    if metric == "pass_rate" and threshold is None:
+        raise InvalidArgumentError(
+            f"{helper}: metric='pass_rate' needs a threshold (grader_score >= threshold passes); pass threshold=..."
+        )
     kind: Kind = "mean" if threshold is None else "proportion"
-    _number(effect, "effect", helper)
+    if _number(effect, "effect", helper) == 0:
+        raise InvalidArgumentError(f"{helper}: effect must be a non-zero difference to detect; got {effect!r}")
     _common(
         helper=helper, kind="mean", sd=1.0, p=None, alpha=alpha, power=power, paired=False,
         design_effect=1.0, runs_per_input=1,
     )  # fmt: skip
-    summary = score_summary(
-        frames, by="agent_version_name", metric=metric, threshold=threshold, n_resamples=1, cluster=cluster
+    source = "grader_score" if metric == "pass_rate" else metric
+    keys = ["agent_version_name"]
+    table, unit = _prepared(frames, keys=keys, extra=[], metric=source, cluster=cluster, helper=helper)
+    summary = _summarise(
+        table, keys=keys, threshold=threshold, unit=unit, confidence=0.95, n_resamples=1, seed=DEFAULT_SEED
     )
     present = set(summary.get_column("agent_version_name").drop_nulls().to_list())
     missing = [v for v in (a, b) if v not in present]
@@ -373,6 +423,9 @@ def sample_size_for(
         why = f"no spread in {metric} to plan with"
     else:
         p = ra["pass_rate"]
+        variances = [_pass_variance(r["pass_rate"], r["n_scored"]) for r in (ra, rb)]
+        if all(v is not None for v in variances):
+            sd = math.sqrt(sum(v for v in variances if v is not None) / 2)
         usable = p is not None and 0 < p < 1
         why = f"{a}'s pass rate is {p}: no spread to plan with"
     if min(g_a, g_b) < 2:
@@ -382,12 +435,13 @@ def sample_size_for(
     n_needed = detectable = None
     if note is None:
         assert deff is not None and runs is not None
-        options = {"sd": sd, "p": p, "alpha": alpha, "power": power, "design_effect": deff, "kind": kind}
+        options = {"sd": sd if kind == "mean" else None, "p": p, "alpha": alpha, "power": power,
+                   "design_effect": deff, "kind": kind}  # fmt: skip
         detectable = detectable_difference(n=min(g_a, g_b), runs_per_input=runs, **options)
-        try:
+        if p is not None and not 0 < p + effect < 1:
+            note = f"cannot plan: {a}'s pass rate {p:.3g} + effect {effect:+g} is outside (0, 1)"
+        else:
             n_needed = sample_size(effect=effect, runs_per_input=runs, **options)
-        except InvalidArgumentError as exc:  # e.g. p + effect outside (0, 1)
-            note = f"cannot plan: {exc}"
     row = {
         "a": a, "b": b, "metric": metric, "kind": kind, "effect": float(effect), "sd": sd, "p": p,
         "design_effect": deff, "runs_per_input": runs, "n_inputs_a": g_a, "n_inputs_b": g_b,

@@ -265,8 +265,9 @@ def score_agreement(
     - ``mean_abs_diff``: mean of ``|grader - human|``.
     - Bland–Altman: ``bias`` = mean of ``grader - human``; ``loa_low``/``loa_high``, the 95% limits of
       agreement, ``bias ∓ 1.96 × SD`` of the differences (SD with ``n - 1``; null below two pairs).
-      Their intervals (normal quantile at ``confidence``): ``bias ± z·s/√n`` and, for each limit,
-      ``± z·√(3s²/n)`` (Bland & Altman 1999, the approximate standard error of a limit).
+      Their intervals (t quantile at ``confidence`` on ``n - 1`` degrees of freedom, as Bland &
+      Altman 1999, §2, do): ``bias ± t·s/√n`` and, for each limit, ``± t·√(3s²/n)`` (the
+      approximate standard error of a limit).
     - The unit is the input: ``n`` (= ``n_pairs``) jobs, ``n_inputs`` distinct inputs (null when they
       cannot be derived: a plain frame without ``input_id`` and no ``cluster=``), ``design_effect``
       of the differences (`roe_analysis.analysis._units.design_effect`); every interval uses

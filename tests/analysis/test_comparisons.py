@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,59 +23,10 @@ from roe_analysis.frames import JobFrames
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-def jobs_frame(scores: dict[str, Sequence[float | None]], *, start_day: int = 1) -> pl.DataFrame:
-    """A jobs-like frame: one row per score, versions created on consecutive days in dict order."""
-    rows = []
-    for day, (version, values) in enumerate(scores.items(), start=start_day):
-        for i, value in enumerate(values):
-            rows.append(
-                {
-                    "job_id": f"{version}-{i}",
-                    "agent_version_name": version,
-                    "created_at": datetime(2026, 5, day, tzinfo=UTC),
-                    "grader_score": value,
-                }
-            )
-    return pl.DataFrame(
-        rows,
-        schema={"job_id": pl.String, "agent_version_name": pl.String, "created_at": pl.Datetime("us", "UTC"),
-                "grader_score": pl.Float64},
-    )  # fmt: skip
-
-
-def paired_frames(
-    per_version: dict[str, Sequence[tuple[str, float | None]]], *, shuffle_inputs: bool = False
-) -> JobFrames:
-    """JobFrames whose jobs carry inputs: ``{version: [(input_name, score), ...]}``.
-
-    Each input is the pair set {("question", name), ("lang", "en")}; ``shuffle_inputs`` swaps
-    their order for the second version, which must not change the identity.
-    """
-    jobs, inputs = [], []
-    for day, (version, items) in enumerate(per_version.items(), start=1):
-        for i, (name, score) in enumerate(items):
-            job_id = f"{version}-{i}"
-            jobs.append(
-                {
-                    "id": job_id,
-                    "agent_version_name": version,
-                    "status": "SUCCESS",
-                    "created_at": datetime(2026, 5, day, tzinfo=UTC),
-                    "grader_score": score,
-                }
-            )
-            pairs = [("question", name), ("lang", "en")]
-            if shuffle_inputs and day == 2:
-                pairs.reverse()
-            for index, (key, value) in enumerate(pairs):
-                inputs.append({"job_id": job_id, "input_index": index, "key": key, "value": value, "data_type": "text"})
-    return JobFrames.from_tables(jobs=jobs, inputs=inputs)
-
-
 # --- compare_versions: unpaired -----------------------------------------------------------------
 
 
-def test_compare_unpaired_matches_scipy_and_bootstrap() -> None:
+def test_compare_unpaired_matches_scipy_and_bootstrap(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     rng = np.random.default_rng(3)
     a = rng.integers(1, 6, size=40).astype(float)  # ties on a 1-5 scale
     b = rng.integers(2, 7, size=35).astype(float)
@@ -101,7 +52,7 @@ def test_compare_unpaired_matches_scipy_and_bootstrap() -> None:
     assert "Welch" in result["method"]
 
 
-def test_compare_verdict_lower_and_no_difference() -> None:
+def test_compare_verdict_lower_and_no_difference(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     lower = compare_versions(jobs_frame({"v1": [5.0, 6.0, 7.0] * 5, "v2": [1.0, 2.0, 3.0] * 5}), "v1", "v2")
     same = compare_versions(jobs_frame({"v1": [1.0, 2.0, 3.0] * 5, "v2": [3.0, 2.0, 1.0] * 5}), "v1", "v2")
 
@@ -111,7 +62,7 @@ def test_compare_verdict_lower_and_no_difference() -> None:
     assert same.item(0, "verdict").startswith("no detectable difference between v1 and v2 (p=1;")
 
 
-def test_compare_too_small_sample_says_so() -> None:
+def test_compare_too_small_sample_says_so(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [0.0] * 9, "v2": [100.0] * 30})
 
     result = compare_versions(jobs, "v1", "v2").row(0, named=True)
@@ -128,7 +79,7 @@ def test_compare_too_small_sample_says_so() -> None:
     )
 
 
-def test_compare_only_counts_scored_jobs() -> None:
+def test_compare_only_counts_scored_jobs(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [1.0] * 10 + [None] * 5, "v2": [2.0] * 10})
 
     result = compare_versions(jobs, "v1", "v2").row(0, named=True)
@@ -137,21 +88,21 @@ def test_compare_only_counts_scored_jobs() -> None:
     assert result["difference"] == 1.0
 
 
-def test_compare_single_job_each_side() -> None:
+def test_compare_single_job_each_side(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     result = compare_versions(jobs_frame({"v1": [1.0], "v2": [2.0]}), "v1", "v2").row(0, named=True)
 
     assert (result["difference"], result["diff_low"], result["diff_high"]) == (1.0, None, None)  # never zero-width
     assert result["verdict"].startswith("too few to tell")
 
 
-def test_compare_all_null_side() -> None:
+def test_compare_all_null_side(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     result = compare_versions(jobs_frame({"v1": [None] * 12, "v2": [2.0] * 12}), "v1", "v2").row(0, named=True)
 
     assert (result["n_a"], result["difference"], result["p_value"], result["diff_low"]) == (0, None, None, None)
     assert result["verdict"].startswith("too few to tell: v1 has 0")
 
 
-def test_compare_pass_rate_uses_newcombe() -> None:
+def test_compare_pass_rate_uses_newcombe(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [1.0] * 6 + [0.0] * 14, "v2": [1.0] * 15 + [0.0] * 5})
 
     result = compare_versions(jobs, "v1", "v2", metric="pass_rate", threshold=0.5).row(0, named=True)
@@ -199,7 +150,7 @@ def test_compare_durations_uses_recomputed_median() -> None:
     assert result["verdict"].startswith("v2 is slower than v1: median duration_ms +2,000 ms (95% CI")
 
 
-def test_compare_validates() -> None:
+def test_compare_validates(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [1.0], "v2": [2.0]})
     with pytest.raises(ValueError, match=r"no jobs of version 'v3'; versions present: \['v1', 'v2'\]"):
         compare_versions(jobs, "v1", "v3")
@@ -220,7 +171,7 @@ def test_compare_validates() -> None:
 # --- compare_versions: paired -------------------------------------------------------------------
 
 
-def test_compare_pairs_identical_inputs_whatever_their_order() -> None:
+def test_compare_pairs_identical_inputs_whatever_their_order(paired_frames: Callable[..., JobFrames]) -> None:
     rng = np.random.default_rng(5)
     names = [f"q{i}" for i in range(15)]
     base = rng.normal(5, 2, size=15)
@@ -249,7 +200,7 @@ def test_compare_pairs_identical_inputs_whatever_their_order() -> None:
     assert "per-input difference" in result["verdict"]
 
 
-def test_paired_detects_what_unpaired_misses() -> None:
+def test_paired_detects_what_unpaired_misses(paired_frames: Callable[..., JobFrames]) -> None:
     # Large input-to-input spread, small consistent improvement: only pairing sees it.
     names = [f"q{i}" for i in range(20)]
     base = np.linspace(0, 100, 20)
@@ -268,7 +219,7 @@ def test_paired_detects_what_unpaired_misses() -> None:
     assert unpaired["n_pairs"] == 20  # still reported
 
 
-def test_auto_does_not_pair_when_few_inputs_are_shared() -> None:
+def test_auto_does_not_pair_when_few_inputs_are_shared(paired_frames: Callable[..., JobFrames]) -> None:
     v1 = [(f"q{i}", 1.0) for i in range(30)]
     v2 = [(f"q{i}", 2.0) for i in range(20, 50)]  # 10 shared of 30 distinct each
     frames = paired_frames({"v1": v1, "v2": v2})
@@ -280,7 +231,7 @@ def test_auto_does_not_pair_when_few_inputs_are_shared() -> None:
     assert (forced["paired"], forced["n_pairs"], forced["difference"]) == (True, 10, 1.0)
 
 
-def test_paired_too_few_pairs_and_all_equal() -> None:
+def test_paired_too_few_pairs_and_all_equal(paired_frames: Callable[..., JobFrames]) -> None:
     frames = paired_frames({"v1": [(f"q{i}", 1.0) for i in range(8)], "v2": [(f"q{i}", 1.0) for i in range(8)]})
 
     result = compare_versions(frames, "v1", "v2", paired=True).row(0, named=True)
@@ -289,7 +240,7 @@ def test_paired_too_few_pairs_and_all_equal() -> None:
     assert (result["difference"], result["p_value"], result["too_few"]) == (0.0, None, True)
 
 
-def test_jobs_without_inputs_are_never_paired() -> None:
+def test_jobs_without_inputs_are_never_paired(paired_frames: Callable[..., JobFrames]) -> None:
     frames = paired_frames({"v1": [(f"q{i}", 1.0) for i in range(12)], "v2": [(f"q{i}", 2.0) for i in range(12)]})
     frames = JobFrames(frames.jobs, frames.status_events, frames.inputs.clear(), frames.metadata)
 
@@ -298,14 +249,15 @@ def test_jobs_without_inputs_are_never_paired() -> None:
     assert (result["paired"], result["n_pairs"]) == (False, 0)
 
 
-def test_compare_empty_schema() -> None:
+def test_compare_empty_schema(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     assert compare_versions(jobs_frame({"v1": [1.0], "v2": [1.0]}), "v1", "v2").schema == COMPARISON_SCHEMA
 
 
 # --- compare_all_versions -----------------------------------------------------------------------
 
 
-def three_versions() -> pl.DataFrame:
+@pytest.fixture
+def three_versions(jobs_frame: Callable[..., pl.DataFrame]) -> pl.DataFrame:
     rng = np.random.default_rng(11)
     # Created in the order v10, v2, v3 (not alphabetical): pairs follow creation.
     return jobs_frame(
@@ -317,21 +269,21 @@ def three_versions() -> pl.DataFrame:
     )
 
 
-def test_compare_all_pairs_with_holm() -> None:
-    result = compare_all_versions(three_versions())
+def test_compare_all_pairs_with_holm(three_versions: pl.DataFrame) -> None:
+    result = compare_all_versions(three_versions)
 
     assert result.select("a", "b").rows() == [("v10", "v2"), ("v10", "v3"), ("v2", "v3")]
     raw = result["p_value"].to_list()
     assert result["p_value_adjusted"].to_list() == pytest.approx(list(multipletests(raw, method="holm")[1]))
     for row in result.iter_rows(named=True):
-        single = compare_versions(three_versions(), row["a"], row["b"]).row(0, named=True)
+        single = compare_versions(three_versions, row["a"], row["b"]).row(0, named=True)
         assert row["difference"] == single["difference"] and row["p_value"] == single["p_value"]
         assert "Holm-adjusted p" in row["verdict"]
     assert result.columns == [*COMPARISON_SCHEMA, "p_value_adjusted"]
 
 
-def test_compare_all_against_baseline() -> None:
-    result = compare_all_versions(three_versions(), baseline="v3")
+def test_compare_all_against_baseline(three_versions: pl.DataFrame) -> None:
+    result = compare_all_versions(three_versions, baseline="v3")
 
     assert result.select("a", "b").rows() == [("v3", "v10"), ("v3", "v2")]
     assert result["p_value_adjusted"].to_list() == pytest.approx(
@@ -339,7 +291,7 @@ def test_compare_all_against_baseline() -> None:
     )
 
 
-def test_compare_all_empty_and_single_version() -> None:
+def test_compare_all_empty_and_single_version(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     empty = compare_all_versions(JobFrames.empty())
     single = compare_all_versions(jobs_frame({"v1": [1.0, 2.0]}))
 
@@ -359,7 +311,7 @@ def test_compare_all_empty_and_single_version() -> None:
         lambda frames: compare_all_versions(frames, metric="pass_rate", threshold=2),
     ],
 )
-def test_comparisons_on_empty_input_keep_the_schema(helper: Any) -> None:
+def test_comparisons_on_empty_input_keep_the_schema(helper: Any, paired_frames: Callable[..., JobFrames]) -> None:
     frames = paired_frames({"v1": [("a", 1.0), ("b", 3.0)], "v2": [("a", 5.0)]})
 
     empty = helper(JobFrames.empty())

@@ -84,6 +84,10 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     # These take JobFrames only, whose schema is fixed: a jobs frame on its own lacks the rest.
     "job_durations": (lambda: ra.job_durations(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
     "rerun_consistency": (lambda: ra.rerun_consistency(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
+    "sample_size_for": (
+        lambda: ra.sample_size_for(JOBS.drop("grader_score"), "v1", "v2", effect=0.1),
+        "'grader_score'",
+    ),
     "review_outcomes": (lambda: ra.review_outcomes(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
     "reviewer_stats": (lambda: ra.reviewer_stats(JOBS), "needs the inputs frame"),  # type: ignore[arg-type]
     "score_vs_duration": (lambda: ra.score_vs_duration(JOBS), "status events"),  # type: ignore[arg-type]
@@ -113,6 +117,10 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "review_outcomes": (lambda: ra.review_outcomes(FRAMES, verdict_field=""), "key of ui_fields"),
     "reviewer_drift": (lambda: ra.reviewer_drift(OUTCOMES, every="fortnight"), "not a Polars duration"),
     "reviewer_stats": (lambda: ra.reviewer_stats(FRAMES, grader_threshold="high"), "finite number"),  # type: ignore[arg-type]
+    "sample_size_for": (
+        lambda: ra.sample_size_for(JOBS, "v1", "v2", effect=0.1, power=2),
+        "power must be between 0 and 1",
+    ),
     "score_agreement": (lambda: ra.score_agreement(JOBS, threshold=float("nan")), "finite number"),
     "score_disagreements": (lambda: ra.score_disagreements(JOBS, n=-1), "whole number >= 0"),
     "score_drift": (lambda: ra.score_drift(JOBS, every="fortnight"), "Polars duration string"),
@@ -144,7 +152,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 29
+    assert len(helpers) == 30
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 
@@ -163,8 +171,9 @@ def test_a_frame_missing_a_column_raises_a_roe_error(name: str) -> None:
 @pytest.mark.parametrize("wrong", [[1, 2], "jobs"], ids=["list", "string"])
 def test_a_wrong_type_raises_an_argument_type_error(name: str, wrong: Any) -> None:
     helper = getattr(ra, name)
-    args = (wrong, "v1", "v2") if name in ("compare_versions", "compare_rates") else (wrong,)
-    error = raised(lambda: helper(*args))
+    args = (wrong, "v1", "v2") if name in ("compare_versions", "compare_rates", "sample_size_for") else (wrong,)
+    options = {"effect": 0.1} if name == "sample_size_for" else {}
+    error = raised(lambda: helper(*args, **options))
     assert isinstance(error, ra.RoeError)
     assert isinstance(error, ra.ArgumentTypeError)
     assert isinstance(error, TypeError)

@@ -18,7 +18,7 @@ from roe_analysis.analysis._power import (
     sample_size_for,
     t_test_power,
 )
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
 
 EFFECTS = (0.1, 0.2, 0.3, 0.5, 0.8, 1.0, 1.5)
 POWERS = (0.7, 0.8, 0.9, 0.95)
@@ -228,3 +228,84 @@ def test_sample_size_for_says_when_it_cannot_plan() -> None:
         sample_size_for(flat, "v1", "v9", effect=0.5)
     with pytest.raises(InvalidArgumentError):
         sample_size_for(flat, "v1", "v2", effect=0.5, power=2.0)
+
+
+def test_sample_size_for_metric_pass_rate_plans_the_pass_indicator() -> None:
+    # metric="pass_rate" (as compare_versions spells it) scores grader_score >= threshold.
+    frame, data = observed(11)
+    row = sample_size_for(frame, "v1", "v2", effect=0.15, metric="pass_rate", threshold=0.1).row(0, named=True)
+    same = sample_size_for(frame, "v1", "v2", effect=0.15, threshold=0.1).row(0, named=True)
+    assert row["metric"] == "pass_rate" and row["kind"] == "proportion"
+    assert {k: v for k, v in row.items() if k != "metric"} == {k: v for k, v in same.items() if k != "metric"}
+    pa, pb = ((data[v][0] >= 0.1).astype(float) for v in ("v1", "v2"))
+    deff = max(robust_deff(pa, data["v1"][1]), robust_deff(pb, data["v2"][1]))
+    # sd: the pass indicator's (sample) standard deviation, the two versions' variances averaged.
+    assert row["sd"] == pytest.approx(math.sqrt((pa.var(ddof=1) + pb.var(ddof=1)) / 2), rel=1e-12)
+    assert row["p"] == pytest.approx(pa.mean(), rel=1e-12)
+    assert row["design_effect"] == pytest.approx(deff, rel=1e-12)
+    # n: statsmodels' NormalIndPower on Cohen's h from p to p + effect, scaled by deff / runs per input.
+    h = proportion_effectsize(pa.mean() + 0.15, pa.mean())
+    reference = NormalIndPower().solve_power(h, alpha=0.05, power=0.8) * deff / 3
+    assert row["n_needed"] == math.ceil(reference)
+    # detectable_now: the arcsine plan solved for p2 at 15 inputs a side (hand formula, Cohen 1988 §6.2).
+    z = stats.norm.ppf(0.975) + stats.norm.ppf(0.8)
+    angle = math.asin(math.sqrt(pa.mean())) + z * math.sqrt(2 * deff / 3 / 15) / 2
+    assert row["detectable_now"] == pytest.approx(math.sin(angle) ** 2 - pa.mean(), rel=1e-12)
+    assert row["note"] is None
+
+
+def test_sample_size_for_says_when_the_planned_rate_leaves_0_1() -> None:
+    frame, _ = observed(11)
+    row = sample_size_for(frame, "v1", "v2", effect=0.9, metric="pass_rate", threshold=0.1).row(0, named=True)
+    assert row["n_needed"] is None and row["detectable_now"] is not None
+    assert row["note"] == f"cannot plan: v1's pass rate {row['p']:.3g} + effect +0.9 is outside (0, 1)"
+
+
+@pytest.mark.parametrize(
+    ("frame_kwargs", "error", "message"),
+    [
+        (
+            {"metric": "pass_rate"},
+            InvalidArgumentError,
+            "sample_size_for: metric='pass_rate' needs a threshold (grader_score >= threshold passes); "
+            "pass threshold=...",
+        ),
+        (
+            {"metric": "human_score"},
+            MissingColumnsError,
+            "sample_size_for: missing column(s) ['human_score']; available columns: ['agent_version_name', "
+            "'grader_score', 'input_id']. did you mean 'grader_score' for 'human_score'?",
+        ),
+        (
+            {"effect": 0.0},
+            InvalidArgumentError,
+            "sample_size_for: effect must be a non-zero difference to detect; got 0.0",
+        ),
+        (
+            {"cluster": 3},
+            ArgumentTypeError,
+            "sample_size_for: cluster must be a column name such as 'input_id' or None; got 3",
+        ),
+    ],
+)
+def test_sample_size_for_errors_name_sample_size_for(frame_kwargs: dict, error: type[Exception], message: str) -> None:
+    frame, _ = observed(3)
+    kwargs = {"effect": 0.3, **frame_kwargs}
+    with pytest.raises(error) as caught:
+        sample_size_for(frame, "v1", "v2", **kwargs)
+    assert str(caught.value) == message
+
+
+def test_sample_size_for_names_itself_for_a_frame_without_versions() -> None:
+    frame, _ = observed(3)
+    with pytest.raises(MissingColumnsError) as caught:
+        sample_size_for(frame.drop("agent_version_name"), "v1", "v2", effect=0.3)
+    assert str(caught.value).startswith("sample_size_for: missing column(s) ['agent_version_name']")
+
+
+def test_sample_size_for_is_exported() -> None:
+    import roe_analysis
+    import roe_analysis.analysis
+
+    assert roe_analysis.sample_size_for is sample_size_for is roe_analysis.analysis.sample_size_for
+    assert "sample_size_for" in roe_analysis.__all__ and "sample_size_for" in roe_analysis.analysis.__all__

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,59 +25,10 @@ from roe_analysis.frames import JobFrames
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
 
 
-def jobs_frame(scores: dict[str, Sequence[float | None]], *, start_day: int = 1) -> pl.DataFrame:
-    """A jobs-like frame: one row per score, versions created on consecutive days in dict order."""
-    rows = []
-    for day, (version, values) in enumerate(scores.items(), start=start_day):
-        for i, value in enumerate(values):
-            rows.append(
-                {
-                    "job_id": f"{version}-{i}",
-                    "agent_version_name": version,
-                    "created_at": datetime(2026, 5, day, tzinfo=UTC),
-                    "grader_score": value,
-                }
-            )
-    return pl.DataFrame(
-        rows,
-        schema={"job_id": pl.String, "agent_version_name": pl.String, "created_at": pl.Datetime("us", "UTC"),
-                "grader_score": pl.Float64},
-    )  # fmt: skip
-
-
-def paired_frames(
-    per_version: dict[str, Sequence[tuple[str, float | None]]], *, shuffle_inputs: bool = False
-) -> JobFrames:
-    """JobFrames whose jobs carry inputs: ``{version: [(input_name, score), ...]}``.
-
-    Each input is the pair set {("question", name), ("lang", "en")}; ``shuffle_inputs`` swaps
-    their order for the second version, which must not change the identity.
-    """
-    jobs, inputs = [], []
-    for day, (version, items) in enumerate(per_version.items(), start=1):
-        for i, (name, score) in enumerate(items):
-            job_id = f"{version}-{i}"
-            jobs.append(
-                {
-                    "id": job_id,
-                    "agent_version_name": version,
-                    "status": "SUCCESS",
-                    "created_at": datetime(2026, 5, day, tzinfo=UTC),
-                    "grader_score": score,
-                }
-            )
-            pairs = [("question", name), ("lang", "en")]
-            if shuffle_inputs and day == 2:
-                pairs.reverse()
-            for index, (key, value) in enumerate(pairs):
-                inputs.append({"job_id": job_id, "input_index": index, "key": key, "value": value, "data_type": "text"})
-    return JobFrames.from_tables(jobs=jobs, inputs=inputs)
-
-
 # --- score_summary ------------------------------------------------------------------------------
 
 
-def test_score_summary_hand_computed_on_a_1_to_10_scale() -> None:
+def test_score_summary_hand_computed_on_a_1_to_10_scale(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [2.0, 4.0, 9.0, None], "v2": [7.0, 7.0, 7.0, 10.0]})
 
     result = score_summary(jobs, threshold=7).select(
@@ -100,7 +51,7 @@ def test_score_summary_hand_computed_on_a_1_to_10_scale() -> None:
     assert_frame_equal(result, expected)
 
 
-def test_score_summary_intervals_match_references() -> None:
+def test_score_summary_intervals_match_references(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     """Every row its own unit: Wilson exactly, the mean the expanded percentile bootstrap.
 
     Expanded percentile (Hesterberg 2015, §4.2): percentiles at α'/2 with
@@ -128,7 +79,7 @@ def test_score_summary_intervals_match_references() -> None:
     assert (result["too_few"], result["note"]) == (False, None)
 
 
-def test_score_summary_all_null_scores_and_nan() -> None:
+def test_score_summary_all_null_scores_and_nan(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [None, None], "v2": [float("nan"), 3.0]})
 
     result = score_summary(jobs, threshold=1)
@@ -148,13 +99,13 @@ def test_score_summary_all_null_scores_and_nan() -> None:
     assert (v1["n_inputs"], v1["too_few"], v1["note"]) == (0, True, "too few to tell: 0 jobs (need 10)")
 
 
-def test_score_summary_without_threshold_keeps_the_pass_columns_null() -> None:
+def test_score_summary_without_threshold_keeps_the_pass_columns_null(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     result = score_summary(jobs_frame({"v1": [1.0, 2.0]}))
 
     assert result.select("n_passed", "pass_rate", "pass_low", "pass_high").row(0) == (None, None, None, None)
 
 
-def test_score_summary_from_job_frames_by_other_metric_and_overall() -> None:
+def test_score_summary_from_job_frames_by_other_metric_and_overall(paired_frames: Callable[..., JobFrames]) -> None:
     frames = paired_frames({"v1": [("a", 1.0), ("b", 3.0)], "v2": [("a", 5.0)]})
     frames = JobFrames(
         frames.jobs.with_columns(human_score=pl.Series([0.0, 1.0, 1.0])),
@@ -170,7 +121,7 @@ def test_score_summary_from_job_frames_by_other_metric_and_overall() -> None:
     assert overall.rows() == [(3, 3.0)]
 
 
-def test_score_summary_empty_has_fixed_schema() -> None:
+def test_score_summary_empty_has_fixed_schema(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     result = score_summary(JobFrames.empty(), threshold=0.5)
     again = score_summary(jobs_frame({}))
 
@@ -182,7 +133,7 @@ def test_score_summary_empty_has_fixed_schema() -> None:
     assert result.schema == again.schema
 
 
-def test_score_summary_validates() -> None:
+def test_score_summary_validates(jobs_frame: Callable[..., pl.DataFrame]) -> None:
     jobs = jobs_frame({"v1": [1.0]})
     with pytest.raises(MissingColumnsError, match="did you mean 'grader_score'"):
         score_summary(jobs, metric="grader_scores")
@@ -264,7 +215,7 @@ def test_score_vs_duration_joins_scores_and_recomputed_durations() -> None:
         score_vs_duration,
     ],
 )
-def test_empty_input_gives_the_same_schema_as_data(helper: Any) -> None:
+def test_empty_input_gives_the_same_schema_as_data(helper: Any, paired_frames: Callable[..., JobFrames]) -> None:
     frames = paired_frames({"v1": [("a", 1.0), ("b", 3.0)], "v2": [("a", 5.0)]})
 
     empty = helper(JobFrames.empty())
