@@ -33,7 +33,7 @@ Modules, by layer of use:
   and Woodruff quantile intervals, Kaplan–Meier median), ``_rank_tests``, ``_reliability``
   (kappa, AC1, PABAK, Fleiss), ``_alpha`` (Krippendorff's alpha), ``_labels`` (label domains,
   kappa/AC1 bounds for uncorrected rejections), ``_power`` (planning);
-- durations: ``_job_durations``, ``_duration_summaries``, ``_volume``;
+- durations: ``_job_durations``, ``_duration_summaries`` and ``_duration_intervals``, ``_volume``;
 - scores and versions: ``_scores``, ``_comparison_data``, ``_comparison_stats``,
   ``_comparisons``, ``_rates``, ``_reruns``;
 - agreement: ``_outcomes``, ``_agreement`` and ``_agreement_units``, ``_per_class``,
@@ -56,9 +56,9 @@ from roe_analysis.analysis._duration_summaries import (
     duration_mismatches,
     duration_summary,
     duration_trend,
+    run_durations,
     slowest_jobs,
 )
-from roe_analysis.analysis._duration_summaries import run_durations as run_durations
 from roe_analysis.analysis._inter_reviewer import inter_reviewer_agreement
 from roe_analysis.analysis._intra_reviewer import intra_reviewer_agreement
 from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
@@ -108,7 +108,6 @@ FOR_OTHER_LAYERS = (
     "check_one_scale",
     "default_version_pair",
     "require_columns",
-    "run_durations",
     "wilson_interval",
 )
 
@@ -146,6 +145,7 @@ __all__: list[str] = [
     "review_outcomes",
     "reviewer_drift",
     "reviewer_stats",
+    "run_durations",
     "sample_size",
     "sample_size_for",
     "score_agreement",

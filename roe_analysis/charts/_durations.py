@@ -358,7 +358,9 @@ def duration_trend(
     title: str | None = None,
     colours: Mapping[str, str] | None = None,
 ) -> alt.LayerChart:
-    """A duration quantile per period and version, with its confidence interval as a band (distribution-free; none where a period has too few runs).
+    """A duration quantile per period and version, with its confidence interval as a band.
+
+    The interval is distribution-free; a period with too few runs has none.
 
     Args:
         trend: the frame `roe_analysis.analysis.duration_trend` returns (by agent version).
@@ -435,7 +437,10 @@ def duration_trend(
     )
     return alt.LayerChart(
         layer=[band, line],
-        title=alt.Title(text, subtitle="Line: the quantile; band: its 95% confidence interval (none where a period has too few runs)"),
+        title=alt.Title(
+            text,
+            subtitle="Line: the quantile; band: its 95% confidence interval (none where a period has too few runs)",
+        ),
         description=text,
     )
 
