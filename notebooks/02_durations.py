@@ -84,8 +84,11 @@ display(
 # a long flat approach to 100% is a heavy tail of slow jobs. Still-running jobs are not in the curves
 # (the subtitle counts them).
 #
-# The table gives the numbers behind the curves with 95% bootstrap intervals (`p50_low`–`p50_high`),
-# and `km_median_ms`, the Kaplan–Meier median that counts running jobs as "at least this long": when
+# The table gives the numbers behind the curves with 95% distribution-free intervals
+# (`p50_low`–`p50_high`, from a pair of order statistics). Reruns of one input take alike long, so the
+# interval counts the input as the unit: `n_inputs` distinct inputs, and `design_effect` says how
+# much less the reruns tell than independent runs would (1 = as good as independent). Below 10 runs or
+# inputs there is no interval (the canary). Then `km_median_ms`, the Kaplan–Meier median that counts running jobs as "at least this long": when
 # many jobs are still running, the plain median of the finished ones is biased low and this one is
 # not.
 #
@@ -94,7 +97,8 @@ display(
 # Kaplan–Meier median and are listed at the end of this notebook.
 
 # %%
-display(ra.charts.job_durations_ecdf(durations, log_scale=True, colours=colours))
+# The curves draw runs, as the table counts them: cache hits (0 ms) are not runs.
+display(ra.charts.job_durations_ecdf(ra.run_durations(durations), log_scale=True, colours=colours))
 # Cache hits (0 ms by the API's rule) are left out: they are not runs and would pull every quantile down.
 summary = ra.duration_summary(durations, include_cached=False)
 display(
@@ -131,8 +135,8 @@ display(
 # %% [markdown]
 # ## Over time
 #
-# The median duration of the jobs created each period (`TREND_EVERY`), per version, with its
-# bootstrap interval as a band. Bands are wide on days with few jobs of a version (the first and last
+# The median duration of the jobs created each period (`TREND_EVERY`), per version, with its 95%
+# interval as a band (none for a period with too few runs). Bands are wide on days with few jobs of a version (the first and last
 # days of a rollout, weekends): do not read a trend into a single wide point.
 #
 # In the sandbox each version is flat over its life within its band, with one real exception:

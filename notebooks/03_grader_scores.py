@@ -61,8 +61,9 @@ print(conn.loaded_from)
 # %% [markdown]
 # ## Scores by version
 #
-# One column per version. The dot is the mean score, the vertical bar its 95% bootstrap interval
-# (where the mean of another sample of the same version's jobs would fall), the tick the median. Two
+# One column per version. The dot is the mean score, the vertical bar its 95% interval, a bootstrap
+# that resamples whole inputs with all their reruns (where the mean of another sample of the
+# version's inputs would fall), the tick the median. Two
 # versions whose bars do not overlap differ by more than chance; bars that overlap need the test
 # below to decide.
 #
