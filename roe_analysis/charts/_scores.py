@@ -152,6 +152,10 @@ def compare_versions(
     else:
         axis = f"Difference in {statistic} {human_title(metric).lower()} (b − a)"
     p_column = "p_value_adjusted" if "p_value_adjusted" in comparison.columns else "p_value"
+    # A comparison with too few inputs has no interval to support a difference: it is not drawn.
+    n_too_few = int(comparison.get_column("too_few").sum()) if "too_few" in comparison.columns else 0
+    if n_too_few:
+        comparison = comparison.filter(~pl.col("too_few").fill_null(False))
     data = comparison.select(
         pl.format("{} − {}", "b", "a").alias("comparison"),
         "a",
@@ -172,13 +176,13 @@ def compare_versions(
     base = alt.Chart(data, description=text)
     zero = base.mark_rule(strokeDash=[4, 4], color="#666666").encode(x=alt.datum(0))
     interval = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("diff_low:Q", title=axis),
+        x=alt.X("diff_low:Q", title=axis, axis=alt.Axis(tickCount=6, labelOverlap=True)),
         x2="diff_high:Q",
         y=y,
         color=b_colour,
     )
     point = base.mark_point(filled=True, size=80).encode(
-        x=alt.X("difference:Q", title=axis),
+        x=alt.X("difference:Q", title=axis, axis=alt.Axis(tickCount=6, labelOverlap=True)),
         y=y,
         color=b_colour,
         tooltip=[
@@ -192,8 +196,15 @@ def compare_versions(
     )
     return alt.LayerChart(
         layer=[zero, interval, point],
-        title=alt.Title(
-            text, subtitle="Dot: difference b − a; bar: its confidence interval; dashed line: no difference"
-        ),
+        title=alt.Title(text, subtitle=_comparison_subtitle(n_too_few)),
         description=text,
+        width=360,
     )
+
+
+def _comparison_subtitle(n_too_few: int) -> list[str]:
+    """What the marks mean, and how many comparisons were too small to draw (on a line of its own)."""
+    lines = ["Dot: difference b − a; bar: its confidence interval; dashed line: no difference"]
+    if n_too_few:
+        lines.append(f"{n_too_few} comparison{'s' if n_too_few > 1 else ''} with too few inputs to tell: not drawn")
+    return lines

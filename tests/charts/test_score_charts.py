@@ -66,6 +66,7 @@ def test_version_comparison_of_one_pair() -> None:
     assert zero["mark"]["type"] == "rule" and zero["encoding"]["x"] == {"datum": 0}
     assert (interval["encoding"]["x"]["field"], interval["encoding"]["x2"]["field"]) == ("diff_low", "diff_high")
     assert point["encoding"]["x"] == {
+        "axis": {"labelOverlap": True, "tickCount": 6},
         "field": "difference",
         "title": "Difference in mean grader score (b − a)",
         "type": "quantitative",
@@ -90,6 +91,22 @@ def test_version_comparison_of_all_pairs_uses_adjusted_p() -> None:
     # among all versions compared (v3 is the third).
     assert point["encoding"]["color"]["scale"] == {"domain": ["v1", "v3"], "range": [PALETTE[0], PALETTE[2]]}
     assert "Holm-adjusted p" in [t["title"] for t in point["encoding"]["tooltip"]]
+
+
+def test_comparisons_with_too_few_inputs_are_not_drawn_and_the_subtitle_counts_them() -> None:
+    frame = jobs()
+    few = frame.filter(pl.col("agent_version_name") == "v1").head(3).with_columns(agent_version_name=pl.lit("v9"))
+    comparison = compare_all_versions(pl.concat([frame, few]))
+    assert comparison.filter(pl.col("too_few")).height == 3
+
+    spec = rc.compare_versions(comparison).to_dict()
+
+    assert all("v9" not in r["comparison"] for r in values(spec))
+    assert len(values(spec)) == comparison.height - 3
+    assert spec["title"]["subtitle"] == [
+        "Dot: difference b − a; bar: its confidence interval; dashed line: no difference",
+        "3 comparisons with too few inputs to tell: not drawn",
+    ]
 
 
 def test_version_comparison_axis_for_durations_and_pass_rate() -> None:
