@@ -351,23 +351,28 @@ def status_time_summary(frames: JobFrames | pl.DataFrame, *, by: By = DEFAULT_BY
     keys = group_keys(by, helper=helper)
     frame = derived_frame(frames, status_time, helper=helper, derived_by="status_time")
     require_columns(frame, [*keys, "job_id", "status", "time_ms"], helper=helper)
+    # Sums in whole microseconds (the timestamps' resolution): integer sums do not depend on the
+    # order Polars adds the rows in, so the same data gives the same bytes on every run.
+    micros = (pl.col("time_ms") * 1000).round().cast(pl.Int64)
     per_job = (
         frame.lazy()
         .filter(pl.col("time_ms").is_not_null())
         .group_by(*keys, "status", "job_id")
-        .agg(pl.col("time_ms").sum())
+        .agg(micros.sum().alias("time_us"))
     )
     summary = (
         per_job.group_by(*keys, "status")
         .agg(
             n_jobs=pl.len().cast(pl.UInt32),
-            total_ms=pl.col("time_ms").sum().cast(pl.Float64),
-            mean_ms=pl.col("time_ms").mean().cast(pl.Float64),
-            median_ms=pl.col("time_ms").median().cast(pl.Float64),
+            _total_us=pl.col("time_us").sum(),
+            median_ms=(pl.col("time_us").median() / 1000).cast(pl.Float64),
         )
         .with_columns(
-            share=pl.col("total_ms") / (pl.col("total_ms").sum().over(keys) if keys else pl.col("total_ms").sum())
+            total_ms=(pl.col("_total_us") / 1000).cast(pl.Float64),
+            mean_ms=(pl.col("_total_us") / pl.col("n_jobs") / 1000).cast(pl.Float64),
+            share=pl.col("_total_us") / (pl.col("_total_us").sum().over(keys) if keys else pl.col("_total_us").sum()),
         )
+        .select(*keys, "status", "n_jobs", "total_ms", "mean_ms", "median_ms", "share")
         .sort(*keys, "status", nulls_last=True)
         .collect()
     )

@@ -521,7 +521,7 @@ def status_time_summary(
         .cast(pl.String)
         .replace_strict(STATUS_ORDER, list(range(len(STATUS_ORDER))), default=len(STATUS_ORDER))
         .alias("order"),
-    )
+    ).sort(VERSION, "order", "status", nulls_last=True)  # one row order, so the stacked sums are the same bytes
     present = [s for s in STATUS_ORDER if s in set(data.get_column("status").to_list())]
     headings = {
         "share": "Where the time goes: share of each version's time in each status",

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from polars.testing import assert_frame_equal
 
+import roe_analysis as ra
 from roe_analysis._schema import Status
 from roe_analysis.analysis import (
     MissingColumnsError,
@@ -691,3 +692,29 @@ def test_status_time_summary_overall() -> None:
         ("PENDING", 1, 1000.0, 0.25),
         ("STARTED", 1, 3000.0, 0.75),
     ]
+
+
+def test_status_time_summary_is_the_same_bytes_whatever_the_row_order() -> None:
+    # Float times (µs resolution) summed in a different order differ in the last bits, which made the
+    # stacked chart's SVG change between runs; the sums are now exact integers of microseconds.
+    import numpy as np
+
+    rng = np.random.default_rng(4)
+    n = 3000
+    times = pl.DataFrame(
+        {
+            "agent_version_name": rng.choice(["v1", "v2"], n),
+            "job_id": [f"j{i % 700}" for i in range(n)],
+            "status": rng.choice(["PENDING", "STARTED", "RETRY"], n),
+            "time_ms": np.round(rng.exponential(5000.0, n), 3),
+        }
+    )
+    first = ra.status_time_summary(times)
+    for seed in range(5):
+        shuffled = times.sample(fraction=1.0, shuffle=True, seed=seed)
+        assert_frame_equal(ra.status_time_summary(shuffled), first, check_exact=True)
+    v1 = times.filter(pl.col("agent_version_name") == "v1")
+    totals = v1.group_by("status").agg(pl.col("time_ms").sum()).sort("status")
+    row = first.filter(pl.col("agent_version_name") == "v1").sort("status")
+    assert row["total_ms"].to_list() == pytest.approx(totals["time_ms"].to_list(), abs=1e-6)
+    assert row["share"].sum() == pytest.approx(1.0, abs=1e-12)
