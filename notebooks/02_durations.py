@@ -158,7 +158,7 @@ display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY)
 # two samples, one median per input (Mann–Whitney on inputs, not runs: reruns of one input are
 # not independent evidence). Only finished SUCCESS runs count; cache hits are not runs. A version
 # with fewer than 10 inputs (the sandbox's `v2.1-canary`) is "too few to tell" and is left out of
-# the Holm family. The chart shows every pair of versions: each dot is a difference
+# the Holm family. The chart shows every pair with enough inputs (the subtitle counts the others): each dot is a difference
 # `b − a` with its interval; a bar that does not cross the dashed zero line is a difference the data
 # supports. With several comparisons the p-values are Holm-adjusted, so "faster" means faster after
 # accounting for having looked several times, and each interval is widened to its Holm step.
