@@ -158,7 +158,10 @@ display(ra.job_volume(frames, every=None, by="agent_version_name", columns="stat
 panel = rw.filter_panel(
     frames,
     views=[
-        ("Jobs per day", lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"), colours=colours)),
+        (
+            "Jobs per day",
+            lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"), colours=colours),
+        ),
         ("Status by version", lambda f: ra.job_volume(f, every=None, by="agent_version_name", columns="status")),
     ],
 )

@@ -85,12 +85,12 @@ display(
 # (the subtitle counts them).
 #
 # The table gives the numbers behind the curves with 95% distribution-free intervals
-# (`p50_low`–`p50_high`, from a pair of order statistics). Reruns of one input take alike long, so the
-# interval counts the input as the unit: `n_inputs` distinct inputs, and `design_effect` says how
-# much less the reruns tell than independent runs would (1 = as good as independent). Below 10 runs or
-# inputs there is no interval (the canary). Then `km_median_ms`, the Kaplan–Meier median that counts running jobs as "at least this long": when
-# many jobs are still running, the plain median of the finished ones is biased low and this one is
-# not.
+# (`p50_low`–`p50_high`, from a pair of order statistics). Reruns of one input take alike long, so
+# the interval counts the input as the unit: `n_inputs` distinct inputs, and `design_effect` says
+# how much less the reruns tell than independent runs would (1 = as good as independent). Below 10
+# runs or inputs there is no interval (the canary). Then `km_median_ms`, the Kaplan–Meier median
+# that counts running jobs as "at least this long": when many jobs are still running, the plain
+# median of the finished ones is biased low and this one is not.
 #
 # In the sandbox `v2.0` is about twice as fast as `v1.1` at the median and has a much shorter tail;
 # `v1.0` is the slowest. The nine jobs still running are all on `v2.0`, barely change its
@@ -103,8 +103,18 @@ display(ra.charts.job_durations_ecdf(ra.run_durations(durations), log_scale=True
 summary = ra.duration_summary(durations, include_cached=False)
 display(
     summary.select(
-        "agent_version_name", "n", "n_running", "n_measured", "n_inputs", "design_effect", "p50", "p50_low",
-        "p50_high", "p90", "p99", "km_median_ms",
+        "agent_version_name",
+        "n",
+        "n_running",
+        "n_measured",
+        "n_inputs",
+        "design_effect",
+        "p50",
+        "p50_low",
+        "p50_high",
+        "p90",
+        "p99",
+        "km_median_ms",
     )
 )
 
@@ -136,8 +146,9 @@ display(
 # ## Over time
 #
 # The median duration of the jobs created each period (`TREND_EVERY`), per version, with its 95%
-# interval as a band (none for a period with too few runs). Bands are wide on days with few jobs of a version (the first and last
-# days of a rollout, weekends): do not read a trend into a single wide point.
+# interval as a band (none for a period with too few runs). Bands are wide on days with few jobs of
+# a version (the first and last days of a rollout, weekends): do not read a trend into a single wide
+# point.
 #
 # In the sandbox each version is flat over its life within its band, with one real exception:
 # **2026-05-05**, when the upstream outage (14:00–16:30 UTC) made runs two to seven times slower and
@@ -155,13 +166,14 @@ display(ra.charts.duration_trend(ra.duration_trend(durations, every=TREND_EVERY)
 # the medians, its 95% interval and a p-value, and says in words what that means. When both versions
 # ran enough of the same inputs it pairs them (each input's duration on A against its duration on B),
 # which removes the input-to-input variation and detects smaller changes; otherwise it compares the
-# two samples, one median per input (Mann–Whitney on inputs, not runs: reruns of one input are
-# not independent evidence). Only finished SUCCESS runs count; cache hits are not runs. A version
-# with fewer than 10 inputs (the sandbox's `v2.1-canary`) is "too few to tell" and is left out of
-# the Holm family. The chart shows every pair with enough inputs (the subtitle counts the others): each dot is a difference
-# `b − a` with its interval; a bar that does not cross the dashed zero line is a difference the data
-# supports. With several comparisons the p-values are Holm-adjusted, so "faster" means faster after
-# accounting for having looked several times, and each interval is widened to its Holm step.
+# two samples, one median per input (Mann–Whitney on inputs, not runs: reruns of one input are not
+# independent evidence). Only finished SUCCESS runs count; cache hits are not runs. A version with
+# fewer than 10 inputs (the sandbox's `v2.1-canary`) is "too few to tell" and is left out of the
+# Holm family. The chart shows every pair with enough inputs (the subtitle counts the others): each
+# dot is a difference `b − a` with its interval; a bar that does not cross the dashed zero line is a
+# difference the data supports. With several comparisons the p-values are Holm-adjusted, so "faster"
+# means faster after accounting for having looked several times, and each interval is widened to its
+# Holm step.
 #
 # In the sandbox every newer version is faster than every older one, and the intervals are far from
 # zero.
