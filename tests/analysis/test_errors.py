@@ -80,6 +80,7 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "score_drift": (lambda: ra.score_drift(JOBS.drop("created_at")), "'created_at'"),
     "score_summary": (lambda: ra.score_summary(JOBS, metric="grader"), "did you mean 'grader_score'"),
     "slowest_jobs": (lambda: ra.slowest_jobs(DURATIONS.drop("job_id")), "'job_id'"),
+    "run_durations": (lambda: ra.run_durations(DURATIONS.drop("terminal_status")), "'terminal_status'"),
     "status_time_summary": (lambda: ra.status_time_summary(pl.DataFrame({"job_id": ["a"]})), "'time_ms'"),
     # These take JobFrames only, whose schema is fixed: a jobs frame on its own lacks the rest.
     "job_durations": (lambda: ra.job_durations(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
@@ -126,6 +127,7 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "score_drift": (lambda: ra.score_drift(JOBS, every="fortnight"), "Polars duration string"),
     "score_summary": (lambda: ra.score_summary(JOBS, threshold="high"), "threshold must be a number"),  # type: ignore[arg-type]
     "slowest_jobs": (lambda: ra.slowest_jobs(DURATIONS, n=0), "positive integer"),
+    "run_durations": (lambda: ra.run_durations(DURATIONS, status="NOPE"), "status must be a terminal status"),
     "status_time_summary": (lambda: ra.status_time_summary(FRAMES, by=[1]), "by must be a column name"),  # type: ignore[list-item]
     "verdict_disagreements": (lambda: ra.verdict_disagreements(FRAMES, verdict_field=3), "verdict_field"),  # type: ignore[arg-type]
 }
@@ -152,7 +154,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 30
+    assert len(helpers) == 31
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 

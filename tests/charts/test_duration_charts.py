@@ -270,10 +270,11 @@ def test_status_breakdown_share_by_default() -> None:
     assert spec["encoding"]["y"]["title"] == "Share of the version's time"
     assert spec["encoding"]["y"]["axis"] == {"format": "%"}
     assert spec["title"]["text"] == "Where the time goes: share of each version's time in each status"
-    # The shares of ra.status_time_summary, as they are: each version's add up to 1.
+    # The shares of ra.status_time_summary, each version's adding up to 1, in one row order
+    # (version, then status order) so the stacked sums are the same bytes on every run.
     assert [(r["agent_version_name"], r["status"], r["value"]) for r in values(spec)] == [
-        ("v1", "STARTED", 2 / 3),
         ("v1", "PENDING", 1 / 3),
+        ("v1", "STARTED", 2 / 3),
         ("v2", "PENDING", 1.0),
     ]
 
@@ -289,7 +290,7 @@ def test_status_breakdown_total_in_hours() -> None:
         "range": [STATUS_COLOURS["PENDING"], STATUS_COLOURS["STARTED"]],
     }
     rows = [(r["agent_version_name"], r["status"], round(r["value"], 9), r["order"]) for r in values(spec)]
-    assert rows == [("v1", "STARTED", 2.0, 1), ("v1", "PENDING", 1.0, 0), ("v2", "PENDING", 0.5, 0)]
+    assert rows == [("v1", "PENDING", 1.0, 0), ("v1", "STARTED", 2.0, 1), ("v2", "PENDING", 0.5, 0)]
 
 
 def test_status_breakdown_median_and_from_status_time() -> None:
