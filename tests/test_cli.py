@@ -129,7 +129,7 @@ def load_two(sb: Sandbox) -> ra.JobFrames:
 @pytest.mark.parametrize(
     ("argv", "message"),
     [
-        ([], "the following arguments are required: command"),
+        ([], "the following arguments are required: COMMAND"),
         (["report", "an-agent"], "report: the following arguments are required: --out"),
         (["report", "--out"], "argument --out: expected one argument"),
         (["report", "a", "--out", "x.html", "--threshold", "nan"], "must be a finite number, got 'nan'"),
@@ -140,7 +140,7 @@ def load_two(sb: Sandbox) -> ra.JobFrames:
         (["fetch", "--out", "s"], "fetch needs at least one AGENT_ID"),
         (["fetch", "a", "--out", "s", "--refresh", "--resume"], "not allowed with argument"),
         (["fetch", "a", "--out", "s", "--full"], "--full only applies with --refresh"),
-        (["info"], "the following arguments are required: path"),
+        (["info"], "the following arguments are required: PATH"),
         (["sandbox", "--port", "eighty"], "argument --port: invalid int value: 'eighty'"),
         (["sandbox", "--error-style", "xml"], "argument --error-style: invalid choice: 'xml'"),
         (["sandbox", "--faults", "bogus"], "unknown fault 'bogus'"),

@@ -356,7 +356,8 @@ class AgentPages:
     async def load(self) -> AgentLoad:
         """Every job of the agent, reconciled across passes; warns when it could not be made whole."""
         plan = await self.plan()
-        self._progress.set_total(1)
+        # The first page's count gives the real total at once (no "1/1 100%" before it).
+        self._progress.set_total(max(1, math.ceil(plan.count / plan.per_page)) if plan.per_page else 1)
         self._progress.advance(len(plan.first.results))
         # Page 1 was fetched before the pin existed, but needs no trimming: the pin is never earlier
         # than the newest job on it (see `pin_time`).

@@ -1,7 +1,13 @@
-"""Progress of a load: a widget in Jupyter, a text bar in a terminal (tqdm.auto), or nothing."""
+"""Progress of a load: a widget in Jupyter, a text bar in a terminal (tqdm.auto), or nothing.
+
+A bar is drawn only where a person watches it: a terminal (stderr is a TTY) or a Jupyter front
+end (an IPython kernel shell). Into a pipe, a log file or a CI job's output nothing is written,
+whatever ``progress=`` says.
+"""
 
 from __future__ import annotations
 
+import sys
 from typing import Any, Protocol
 
 
@@ -51,6 +57,30 @@ class BarProgress:
         self._bar.close()
 
 
+def in_jupyter_front_end() -> bool:
+    """Whether this runs in a Jupyter kernel, whose front end shows a progress widget."""
+    ipython = sys.modules.get("IPython")
+    if ipython is None or "ipykernel" not in sys.modules:
+        return False
+    shell = ipython.get_ipython()
+    return shell is not None and type(shell).__name__ == "ZMQInteractiveShell"
+
+
+def watched() -> bool:
+    """Whether a person can see a progress bar: stderr is a terminal, or a Jupyter front end."""
+    isatty = getattr(sys.stderr, "isatty", None)
+    try:
+        tty = bool(isatty()) if isatty is not None else False
+    except ValueError:  # a closed stream
+        tty = False
+    return tty or in_jupyter_front_end()
+
+
 def make_progress(enabled: bool, description: str) -> Progress:
-    """The progress reporter for a load."""
-    return BarProgress(description) if enabled else NoProgress()
+    """The progress reporter for a load: a bar when ``enabled`` and someone watches, else nothing.
+
+    Examples:
+        >>> type(make_progress(True, "Loading jobs")).__name__  # doctest output is not a terminal
+        'NoProgress'
+    """
+    return BarProgress(description) if enabled and watched() else NoProgress()

@@ -16,9 +16,9 @@ from typing import Any, TypeVar, Unpack
 
 import httpx
 
-from roe_analysis.api import JobFilters, RequestStats
+from roe_analysis.api import FILTER_NAMES, JobFilters, RequestStats
 from roe_analysis.client._async_client import AsyncRoeClient, FetchedPage
-from roe_analysis.errors import RoeError
+from roe_analysis.errors import ArgumentTypeError, RoeError, closest_match
 from roe_analysis.frames import JobFrames
 
 T = TypeVar("T")
@@ -173,6 +173,7 @@ class RoeClient:
             APIStatusError: the server refused (401, 403, 404 …) or kept failing; ``err.partial``
                 holds the jobs fetched before the failure.
         """
+        _check_keywords("RoeClient.load_jobs", filters, ("progress", "checkpoint"))
         return self._run(self._async.load_jobs(agent_id, progress=progress, checkpoint=checkpoint, **filters))
 
     def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
@@ -207,6 +208,17 @@ class RoeClient:
             aclose = getattr(agen, "aclose", None)
             if aclose is not None and self._loop is not None:
                 self._run(aclose())
+
+
+def _check_keywords(method: str, given: Mapping[str, object], own: tuple[str, ...]) -> None:
+    """Refuse a keyword that is no filter, naming ``method`` and the closest keyword it takes."""
+    unknown = [name for name in given if name not in FILTER_NAMES]
+    if unknown:
+        close = closest_match(unknown[0], (*own, *FILTER_NAMES))
+        hint = f" Did you mean {close!r}?" if close else ""
+        raise ArgumentTypeError(
+            f"{method}() got an unexpected keyword argument {unknown[0]!r}.{hint} Filters: {', '.join(FILTER_NAMES)}."
+        )
 
 
 def _shutdown(loop: _LoopThread, client: AsyncRoeClient) -> None:

@@ -277,12 +277,84 @@ class JobFrames:
         scanned = scan_snapshot(path, verify_hashes=verify_hashes)
         return LazySnapshot(**{f.name: getattr(scanned, f.name) for f in fields(scanned)})
 
+    def __len__(self) -> int:
+        """The number of jobs (``len(frames) == frames.jobs.height``).
+
+        Examples:
+            >>> import roe_analysis as ra
+            >>> len(ra.JobFrames.empty())
+            0
+        """
+        return self.jobs.height
+
+    def _repr_html_(self) -> str:
+        """What Jupyter shows: per agent, its versions, time range and job counts by status.
+
+        Every value is HTML-escaped: ids, version names and statuses come from job data.
+
+        Examples:
+            >>> import roe_analysis as ra
+            >>> print(ra.JobFrames.empty()._repr_html_())
+            <div class="roe-jobframes"><strong>JobFrames</strong>: 0 jobs of 0 agents<p>No jobs.</p></div>
+        """
+        return _frames_html(self)
+
     def __repr__(self) -> str:
         agents = self.jobs.get_column("agent_id").n_unique() if self.jobs.height else 0
         return (
             f"JobFrames(jobs={self.jobs.height}, status_events={self.status_events.height}, "
             f"inputs={self.inputs.height}, metadata={self.metadata.height}, agents={agents})"
         )
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _frames_html(frames: JobFrames) -> str:
+    """The `_repr_html_` of ``frames``: one table row per agent (escaped; job data is hostile)."""
+    from html import escape
+
+    jobs = frames.jobs
+    agents = jobs.get_column("agent_id").n_unique() if jobs.height else 0
+    head = (
+        f'<div class="roe-jobframes"><strong>JobFrames</strong>: {_plural(jobs.height, "job")} of '
+        f"{_plural(agents, 'agent')}"
+    )
+    if not jobs.height:
+        return head + "<p>No jobs.</p></div>"
+    per_agent = (
+        jobs.group_by("agent_id", maintain_order=True)
+        .agg(
+            pl.len().alias("jobs"),
+            pl.col("agent_version_name").drop_nulls().unique(maintain_order=True).alias("versions"),
+            pl.col("created_at").min().alias("first"),
+            pl.col("created_at").max().alias("last"),
+            pl.col("status").cast(pl.String).fill_null("unknown").value_counts(sort=True).alias("statuses"),
+        )
+        .sort("agent_id")
+    )
+    rows = []
+    for row in per_agent.iter_rows(named=True):
+        versions = ", ".join(escape(str(v)) for v in row["versions"]) or "none"
+        span = " – ".join(
+            escape(t.strftime("%Y-%m-%d %H:%M UTC")) if t is not None else "unknown"
+            for t in (row["first"], row["last"])
+        )
+        statuses = ", ".join(f"{escape(str(c['status']))} {c['count']:,}" for c in row["statuses"])
+        rows.append(
+            f"<tr><td><code>{escape(str(row['agent_id']))}</code></td><td>{row['jobs']:,}</td><td>{versions}</td>"
+            f"<td>{span}</td><td>{statuses}</td></tr>"
+        )
+    counts = (
+        f"<p>{_plural(frames.status_events.height, 'status event')}, {_plural(frames.inputs.height, 'input')}, "
+        f"{_plural(frames.metadata.height, 'metadata pair')}</p>"
+    )
+    table = (
+        "<table><thead><tr><th>agent</th><th>jobs</th><th>versions</th><th>created</th><th>statuses</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+    )
+    return head + table + counts + "</div>"
 
 
 def _conform_table(name: str, data: TableData | None) -> pl.DataFrame:

@@ -139,7 +139,11 @@ def test_a_slow_server_times_out_as_a_timeout_error(roe_sandbox: Sandbox) -> Non
     c.close()
 
 
-def test_progress_is_text_in_a_terminal(roe_sandbox: Sandbox, capsys: pytest.CaptureFixture[str]) -> None:
+def test_progress_is_text_in_a_terminal(
+    roe_sandbox: Sandbox, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Under pytest stderr is a pipe, where no bar is drawn: stand in for a person at a terminal.
+    monkeypatch.setattr("roe_analysis.client._progress.watched", lambda: True)
     sb = roe_sandbox
     with ra.RoeClient(api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}) as c:
         c.load_jobs(sb.agents["small"], page_size=10, progress=True)
