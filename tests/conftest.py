@@ -58,3 +58,32 @@ def _assert_same_frames(a: ra.JobFrames, b: ra.JobFrames) -> None:
 def assert_same_frames() -> Callable[[ra.JobFrames, ra.JobFrames], None]:
     """Assert two `JobFrames` hold the same rows in the same order, frame by frame."""
     return _assert_same_frames
+
+
+# --- the demo agent, loaded once per session ---------------------------------------------------
+
+Loader = Callable[[Sandbox, str], ra.JobFrames]
+
+
+def _load(sb: Sandbox, agent: str) -> ra.JobFrames:
+    with ra.RoeClient(
+        api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
+    ) as client:
+        return client.load_jobs(sb.agents[agent], progress=False)
+
+
+@pytest.fixture(scope="session")
+def load_agent() -> Loader:
+    """``load_agent(sb, "small")``: an agent's jobs through the real client over HTTP."""
+    return _load
+
+
+@pytest.fixture(scope="session")
+def demo_frames(roe_sandbox_session: Sandbox) -> ra.JobFrames:
+    """The demo agent (1,500 jobs) as seeded, loaded once: its report takes a second or two to build.
+
+    It resets the session sandbox first, as the function-scoped ``roe_sandbox`` does, so data other
+    tests changed does not leak in; tests that change data use ``roe_sandbox`` and load their own.
+    """
+    roe_sandbox_session.reset()
+    return _load(roe_sandbox_session, "demo")

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import warnings
-from collections.abc import Iterator
 
 import numpy as np
 import polars as pl
@@ -21,7 +20,6 @@ from statsmodels.stats.inter_rater import cohens_kappa
 import roe_analysis as ra
 from roe_analysis.analysis import agreement_summary, confusion_matrix, per_class_metrics
 from roe_analysis.errors import AgreementWarning, MissingColumnsError
-from roe_analysis.sandbox import Sandbox
 
 
 def hand_design_effect(values: np.ndarray, clusters: np.ndarray) -> float:
@@ -167,17 +165,6 @@ def test_f1_interval_is_a_percentile_cluster_bootstrap_over_inputs() -> None:
         ),
         abs=1e-12,
     )
-
-
-@pytest.fixture(scope="module")
-def demo_frames() -> Iterator[ra.JobFrames]:
-    with (
-        Sandbox() as sb,
-        ra.RoeClient(
-            api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
-        ) as client,
-    ):
-        yield client.load_jobs(sb.agents["demo"], progress=False)
 
 
 def test_by_a_metadata_key_slices_the_agreement_of_jobframes(demo_frames: ra.JobFrames) -> None:

@@ -9,18 +9,12 @@ import pytest
 import vl_convert
 
 import roe_analysis as ra
-from roe_analysis.sandbox import Sandbox
 
 
 @pytest.fixture(scope="module")
-def frames() -> ra.JobFrames:
-    with (
-        Sandbox(seed=0) as sb,
-        ra.RoeClient(
-            api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
-        ) as client,
-    ):
-        return client.load_jobs(sb.agents["demo"], progress=False)
+def frames(demo_frames: ra.JobFrames) -> ra.JobFrames:
+    """The demo agent as seeded (the session's ``demo_frames``, loaded once)."""
+    return demo_frames
 
 
 def charts(frames: ra.JobFrames) -> dict[str, object]:

@@ -31,7 +31,6 @@ import vl_convert
 
 import roe_analysis as ra
 from roe_analysis.charts import PALETTES, STATUS_COLOURS, version_colours
-from roe_analysis.sandbox import Sandbox
 
 SVG = "{http://www.w3.org/2000/svg}"
 Matrix = tuple[float, float, float, float, float, float]  # a b c d e f, as in SVG's matrix()
@@ -41,14 +40,9 @@ Box = list[tuple[float, float]]
 
 
 @pytest.fixture(scope="module")
-def frames() -> ra.JobFrames:
-    with (
-        Sandbox(seed=0) as sb,
-        ra.RoeClient(
-            api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
-        ) as client,
-    ):
-        return client.load_jobs(sb.agents["demo"], progress=False)
+def frames(demo_frames: ra.JobFrames) -> ra.JobFrames:
+    """The demo agent as seeded (the session's ``demo_frames``, loaded once)."""
+    return demo_frames
 
 
 @pytest.fixture(scope="module")
