@@ -51,7 +51,7 @@ from roe_analysis.analysis._reliability import (
     kappa_arrays,
     pabak_from_agreement,
 )
-from roe_analysis.analysis._slices import with_metadata_keys
+from roe_analysis.analysis._slices import by_names, with_metadata_keys
 from roe_analysis.analysis._stats import check_confidence
 from roe_analysis.analysis._units import MIN_N, cluster_column
 from roe_analysis.errors import (
@@ -115,11 +115,6 @@ CONFUSION_STATS = pl.Schema(
 
 def _empty(keys: list[str], frame: pl.DataFrame, stats: pl.Schema) -> pl.DataFrame:
     return pl.DataFrame(schema=keyed_schema(frame, keys, stats))
-
-
-def by_names(by: By) -> list[str]:
-    """The column names ``by`` holds (unchecked: `group_keys` validates them)."""
-    return [by] if isinstance(by, str) else [b for b in by if isinstance(b, str)] if isinstance(by, Sequence) else []
 
 
 def with_cluster(outcomes: pl.DataFrame, cluster: str | None, *, helper: str) -> tuple[pl.DataFrame, str]:

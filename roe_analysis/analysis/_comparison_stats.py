@@ -128,8 +128,8 @@ def compare_unpaired(
 ) -> Result:
     """Unpaired: runs of each version with their cluster labels; ``tested=False`` skips test and intervals."""
     agg = np.mean if statistic == "mean" else np.median
-    ga = _per_cluster(runs_a, clusters_a, agg)
-    gb = _per_cluster(runs_b, clusters_b, agg)
+    ga = per_cluster(runs_a, clusters_a, agg)
+    gb = per_cluster(runs_b, clusters_b, agg)
     if statistic == "mean":
         # The run-level mean (what a summary shows), its interval by resampling whole clusters.
         est_a, est_b = _stat(runs_a, "mean"), _stat(runs_b, "mean")
@@ -187,7 +187,8 @@ def compare_unpaired(
     return Result(est_a, est_b, difference, p, sign, hl, delta, method, None, None, intervals)
 
 
-def _per_cluster(runs: np.ndarray, clusters: np.ndarray, agg: Callable[..., object]) -> np.ndarray:
+def per_cluster(runs: np.ndarray, clusters: np.ndarray, agg: Callable[..., object]) -> np.ndarray:
+    """``agg`` of the runs of each cluster (e.g. ``np.mean``: per-input means), clusters in sorted order."""
     if runs.size == 0:
         return np.empty(0)
     order = np.argsort(clusters, kind="stable")

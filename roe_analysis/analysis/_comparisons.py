@@ -25,7 +25,7 @@ import polars as pl
 
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
-from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired
+from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired, per_cluster
 from roe_analysis.analysis._power import detectable_difference
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, holm_adjust
 from roe_analysis.analysis._units import MIN_N, design_effect
@@ -341,11 +341,6 @@ def _compare(
     return comparison, result
 
 
-def _per_cluster_means(values: np.ndarray, clusters: np.ndarray) -> np.ndarray:
-    _, codes = np.unique(clusters, return_inverse=True)
-    return np.bincount(codes, weights=values) / np.bincount(codes)
-
-
 def _plan(
     pairs: pl.DataFrame,
     use_pairs: bool,
@@ -364,7 +359,7 @@ def _plan(
         diffs = pairs.get_column("value_b").to_numpy() - pairs.get_column("value_a").to_numpy()
         sd, n = (float(diffs.std(ddof=1)) if diffs.size > 1 else 0.0), diffs.size
     else:
-        mean_a, mean_b = _per_cluster_means(values_a, clusters_a), _per_cluster_means(values_b, clusters_b)
+        mean_a, mean_b = per_cluster(values_a, clusters_a, np.mean), per_cluster(values_b, clusters_b, np.mean)
         g_a, g_b = mean_a.size, mean_b.size
         if g_a < 2 or g_b < 2:
             return None

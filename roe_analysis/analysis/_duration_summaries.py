@@ -36,7 +36,7 @@ from roe_analysis.analysis._common import (
 )
 from roe_analysis.analysis._duration_intervals import CLUSTER, group_columns, unit_name
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
-from roe_analysis.analysis._slices import with_metadata_keys
+from roe_analysis.analysis._slices import by_names, with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, quantile_name
 from roe_analysis.analysis._units import cluster_column
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
@@ -74,13 +74,6 @@ def _check_status(status: object, helper: str) -> None:
         )
 
 
-def _by_names(by: By) -> list[str]:
-    """The column names ``by`` holds (unchecked: `group_keys` validates them)."""
-    if isinstance(by, str):
-        return [by]
-    return [b for b in by if isinstance(b, str)] if isinstance(by, Sequence) else []
-
-
 def _check_cluster(cluster: object, helper: str) -> None:
     if cluster is not None and (not isinstance(cluster, str) or not cluster):
         raise ArgumentTypeError(
@@ -93,7 +86,7 @@ def _with_keys(
     frames: JobFrames | pl.DataFrame, frame: pl.DataFrame, by: By, cluster: str | None, helper: str
 ) -> pl.DataFrame:
     """``frame`` with the metadata keys that ``by`` and ``cluster`` name joined as columns (JobFrames only)."""
-    return with_metadata_keys(frames, frame, [*_by_names(by), cluster], helper=helper, id_column="job_id")
+    return with_metadata_keys(frames, frame, [*by_names(by), cluster], helper=helper, id_column="job_id")
 
 
 def _population(

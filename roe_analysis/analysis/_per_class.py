@@ -10,7 +10,6 @@ import polars as pl
 from roe_analysis.analysis._agreement import (
     CONFUSION_STATS,
     OUTCOME_COLUMNS,
-    by_names,
     confusion_counts,
     label_index,
     with_cluster,
@@ -20,9 +19,9 @@ from roe_analysis.analysis._labels import REJECTED_UNCORRECTED, label_domain, pl
 from roe_analysis.analysis._labels import check_labels as _check_labels
 from roe_analysis.analysis._outcomes import outcomes_from
 from roe_analysis.analysis._score_intervals import cluster_wilson_interval
-from roe_analysis.analysis._slices import with_metadata_keys
+from roe_analysis.analysis._slices import by_names, with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, percentile_interval
-from roe_analysis.analysis._units import MIN_N, design_effect
+from roe_analysis.analysis._units import MIN_N, group_design_effect
 from roe_analysis.frames import JobFrames
 
 #: Columns and dtypes of `per_class_metrics` after its ``by`` columns.
@@ -214,8 +213,8 @@ def _intervals(
         rows.append(
             (
                 np.unique(clusters[involved]).size,
-                _deff(hit[agent], clusters[agent]),
-                _deff(hit[settled], clusters[settled]),
+                group_design_effect(hit[agent], clusters[agent]),
+                group_design_effect(hit[settled], clusters[settled]),
                 *precision,
                 *recall,
                 *_f1_interval(hit, agent, settled, clusters, confidence=confidence, n_resamples=n_resamples, seed=seed),
@@ -237,16 +236,6 @@ def _intervals(
         "_support_inputs": pl.UInt32,
     }
     return pl.DataFrame(rows, schema=schema, orient="row")
-
-
-def _deff(hit: np.ndarray, clusters: np.ndarray) -> float | None:
-    """The design effect of a 0/1 indicator (1 when every row is its own input and it varies)."""
-    x = hit.astype(np.float64)
-    if x.size < 2 or x.min() == x.max():
-        return None
-    if np.unique(clusters).size == x.size:
-        return 1.0
-    return design_effect(x, clusters)
 
 
 def _f1_interval(

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from roe_analysis.analysis._units import design_effect
+from roe_analysis.analysis._units import group_design_effect
 from roe_analysis.errors import InvalidArgumentError
 
 #: The tolerance R's ``quantile.survfit`` uses to decide that the survival curve sits exactly at 0.5.
@@ -147,13 +147,8 @@ def quantile_design_effect(values: np.ndarray, clusters: np.ndarray, q: float) -
     x = np.asarray(values, dtype=np.float64)
     if x.size < 2:
         return None
-    below = (x <= np.quantile(x, q)).astype(np.float64)
-    if below.min() == below.max():
-        return None
     codes = np.unique(np.asarray(clusters), return_inverse=True)[1]
-    if int(codes.max()) + 1 == x.size:
-        return 1.0
-    return design_effect(below, codes)
+    return group_design_effect((x <= np.quantile(x, q)).astype(np.float64), codes)
 
 
 def clustered_quantile_interval(

@@ -33,7 +33,7 @@ from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._score_intervals import cluster_mean_interval, cluster_wilson_interval, effective_n
 from roe_analysis.analysis._slices import with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
-from roe_analysis.analysis._units import MIN_N, cluster_column, design_effect, input_ids
+from roe_analysis.analysis._units import MIN_N, cluster_column, group_design_effect, input_ids
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -145,12 +145,9 @@ def _group_intervals(
     seed: int,
 ) -> tuple[float | None, ...]:
     """``mean_low, mean_high, design_effect, pass_low, pass_high, pass_design_effect`` of one group."""
-    g = np.unique(clusters).size
     if values.size == 0:
         return (None,) * 6
-    singletons = g == values.size
-    varied = values.size >= 2 and values.min() != values.max()
-    deff = (1.0 if varied else None) if singletons else design_effect(values, clusters)
+    deff = group_design_effect(values, clusters)
     low, high = cluster_mean_interval(values, clusters, confidence=confidence, n_resamples=n_resamples, seed=seed)
     if threshold is None:
         return low, high, deff, None, None, None

@@ -9,12 +9,24 @@ listing both, before any work.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 import polars as pl
 
 from roe_analysis.errors import MissingColumnsError
 from roe_analysis.frames import JobFrames
+
+
+def by_names(by: object) -> list[str]:
+    """The column names a ``by=`` holds (unchecked: `group_keys` validates them).
+
+    Examples:
+        >>> by_names("customer"), by_names(("a", "b")), by_names(None)
+        (['customer'], ['a', 'b'], [])
+    """
+    if isinstance(by, str):
+        return [by]
+    return [b for b in by if isinstance(b, str)] if isinstance(by, Sequence) else []
 
 
 def metadata_column(metadata: pl.DataFrame, key: str, *, id_column: str = "job_id") -> pl.DataFrame:

@@ -102,6 +102,26 @@ def design_effect(values: np.ndarray, clusters: np.ndarray) -> float | None:
     return robust / iid
 
 
+def group_design_effect(values: np.ndarray, clusters: np.ndarray) -> float | None:
+    """`design_effect` of one group's values (scores, a 0/1 indicator): 1.0 when every value is its own cluster.
+
+    ``None`` when it cannot be estimated: fewer than two values, or the indicator does not vary.
+
+    Examples:
+        >>> import numpy as np
+        >>> group_design_effect(np.array([1.0, 0.0, 1.0]), np.array([1, 2, 3]))
+        1.0
+        >>> print(group_design_effect(np.array([1.0, 1.0]), np.array([1, 1])))
+        None
+    """
+    x = np.asarray(values, dtype=np.float64)
+    if x.size < 2 or x.min() == x.max():
+        return None
+    if np.unique(np.asarray(clusters)).size == x.size:
+        return 1.0
+    return design_effect(x, clusters)
+
+
 def cluster_bootstrap_mean(
     values: np.ndarray, clusters: np.ndarray, *, n_resamples: int, rng: np.random.Generator
 ) -> np.ndarray:
