@@ -53,10 +53,9 @@ from roe_analysis.analysis._reliability import (
 )
 from roe_analysis.analysis._slices import by_names, with_metadata_keys
 from roe_analysis.analysis._stats import check_confidence
-from roe_analysis.analysis._units import MIN_N, cluster_column
+from roe_analysis.analysis._units import MIN_N, check_cluster, cluster_column
 from roe_analysis.errors import (
     AgreementWarning,
-    ArgumentTypeError,
     InvalidArgumentError,
     PrevalenceSkewWarning,
     UndefinedCoefficientWarning,
@@ -119,8 +118,7 @@ def _empty(keys: list[str], frame: pl.DataFrame, stats: pl.Schema) -> pl.DataFra
 
 def with_cluster(outcomes: pl.DataFrame, cluster: str | None, *, helper: str) -> tuple[pl.DataFrame, str]:
     """``outcomes`` with ``_cluster`` (the unit of evidence) and the unit's name for notes."""
-    if cluster is not None and (not isinstance(cluster, str) or not cluster):
-        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
+    check_cluster(cluster, helper=helper)
     name = "input_id" if cluster is None else cluster
     unit = "inputs" if name == "input_id" else f"clusters of {name}"
     if name == "input_id" and name not in outcomes.columns:

@@ -19,7 +19,7 @@ from roe_analysis.analysis._common import require_columns
 from roe_analysis.analysis._job_durations import job_durations
 from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._scores import check_metric_column, metric_value
-from roe_analysis.analysis._units import cluster_column, input_ids
+from roe_analysis.analysis._units import check_cluster, cluster_column, input_ids
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
 from roe_analysis.frames import JobFrames
 
@@ -107,8 +107,7 @@ def per_job(
 ) -> PerJob:
     """The runs a comparison sees (see the module docstring), after checking every option."""
     chosen = _check_options(metric, threshold, statistic, helper, status=status, include_cached=include_cached)
-    if cluster is not None and (not isinstance(cluster, str) or not cluster):
-        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
+    check_cluster(cluster, helper=helper)
     source = "grader_score" if metric == "pass_rate" else metric
     if isinstance(frames, JobFrames):
         jobs = frames.jobs.rename({"id": "job_id"})

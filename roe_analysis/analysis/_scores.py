@@ -33,8 +33,8 @@ from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._score_intervals import cluster_mean_interval, cluster_wilson_interval, effective_n
 from roe_analysis.analysis._slices import with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
-from roe_analysis.analysis._units import MIN_N, cluster_column, group_design_effect, input_ids
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
+from roe_analysis.analysis._units import MIN_N, check_cluster, cluster_column, group_design_effect, input_ids
+from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
 _SUMMARY_STATS: dict[str, pl.DataType] = {
@@ -107,8 +107,7 @@ def _prepared(
 
     ``extra`` are further columns the caller needs from the jobs frame (e.g. ``created_at``).
     """
-    if cluster is not None and (not isinstance(cluster, str) or not cluster):
-        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
+    check_cluster(cluster, helper=helper)
     jobs = jobs_frame(frames, helper=helper)
     check_metric_column(jobs, metric, helper)
     wanted = [*keys, *([cluster] if cluster not in (None, "input_id") else [])]

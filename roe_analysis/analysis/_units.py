@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
-from roe_analysis.errors import InvalidArgumentError
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
 #: Fewer clusters (inputs) than this and a statistic is "too few to tell": no interval, no test.
 MIN_N = 10
@@ -45,6 +45,12 @@ def input_ids(inputs: pl.DataFrame) -> pl.DataFrame:
         .agg(pl.col("pair").sort().str.join("\n").alias("input_id"))
         .collect()
     )
+
+
+def check_cluster(cluster: object, *, helper: str) -> None:
+    """Refuse a ``cluster=`` that is neither ``None`` nor a column name, before any work."""
+    if cluster is not None and (not isinstance(cluster, str) or not cluster):
+        raise ArgumentTypeError(f"{helper}: cluster must be a column name such as 'input_id' or None; got {cluster!r}")
 
 
 def cluster_column(frame: pl.DataFrame, cluster: str | None, *, helper: str) -> pl.Expr:
