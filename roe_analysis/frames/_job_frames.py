@@ -12,6 +12,7 @@ import msgspec
 import polars as pl
 
 from roe_analysis._schema import FRAME_SCHEMAS, empty_tables
+from roe_analysis._text import plural
 from roe_analysis.api import decode_jobs, encode, validate_agent_id
 from roe_analysis.errors import InvalidArgumentError, MalformedResponseError, SchemaMismatchError
 from roe_analysis.frames._build import PageChunk, build_tables
@@ -307,10 +308,6 @@ class JobFrames:
         )
 
 
-def _plural(n: int, word: str) -> str:
-    return f"{n:,} {word}{'' if n == 1 else 's'}"
-
-
 def _frames_html(frames: JobFrames) -> str:
     """The `_repr_html_` of ``frames``: one table row per agent (escaped; job data is hostile)."""
     from html import escape
@@ -318,8 +315,8 @@ def _frames_html(frames: JobFrames) -> str:
     jobs = frames.jobs
     agents = jobs.get_column("agent_id").n_unique() if jobs.height else 0
     head = (
-        f'<div class="roe-jobframes"><strong>JobFrames</strong>: {_plural(jobs.height, "job")} of '
-        f"{_plural(agents, 'agent')}"
+        f'<div class="roe-jobframes"><strong>JobFrames</strong>: {plural(jobs.height, "job")} of '
+        f"{plural(agents, 'agent')}"
     )
     if not jobs.height:
         return head + "<p>No jobs.</p></div>"
@@ -347,8 +344,8 @@ def _frames_html(frames: JobFrames) -> str:
             f"<td>{span}</td><td>{statuses}</td></tr>"
         )
     counts = (
-        f"<p>{_plural(frames.status_events.height, 'status event')}, {_plural(frames.inputs.height, 'input')}, "
-        f"{_plural(frames.metadata.height, 'metadata pair')}</p>"
+        f"<p>{plural(frames.status_events.height, 'status event')}, {plural(frames.inputs.height, 'input')}, "
+        f"{plural(frames.metadata.height, 'metadata pair')}</p>"
     )
     table = (
         "<table><thead><tr><th>agent</th><th>jobs</th><th>versions</th><th>created</th><th>statuses</th></tr>"

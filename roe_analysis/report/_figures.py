@@ -17,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES, format_datetime
+from roe_analysis._text import fmt_ms, fmt_num, fmt_pct
 from roe_analysis._version import __version__
 from roe_analysis.analysis import wilson_interval
 from roe_analysis.frames import JobFrames
@@ -226,51 +227,6 @@ def key_figures(frames: JobFrames, *, threshold: float | None = None) -> dict[st
 
 
 # --- text -------------------------------------------------------------------------------------
-
-
-def fmt_ms(ms: float | None, unit_of: float | None = None) -> str:
-    """A duration in the unit that reads best for ``unit_of`` (default: ``ms`` itself).
-
-    Examples:
-        >>> fmt_ms(850), fmt_ms(24_312), fmt_ms(150_000), fmt_ms(5_400_000), fmt_ms(None)
-        ('850 ms', '24.3 s', '2.5 min', '1.5 h', '—')
-        >>> fmt_ms(23_100, unit_of=61_000)
-        '0.39 min'
-    """
-    if ms is None:
-        return "—"
-    ref = abs(ms if unit_of is None else unit_of)
-    if ref < 1_000:
-        return f"{ms:,.0f} ms"
-    for divisor, unit in ((1_000, "s"), (60_000, "min"), (3_600_000, "h")):
-        if ref < divisor * 60 or unit == "h":
-            value = ms / divisor
-            return f"{value:,.1f} {unit}" if abs(value) >= 1 or value == 0 else f"{value:.2g} {unit}"
-    raise AssertionError("unreachable")
-
-
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    """A share as a percentage.
-
-    Examples:
-        >>> fmt_pct(0.84215), fmt_pct(None)
-        ('84.2%', '—')
-    """
-    return "—" if x is None else f"{x * 100:.{digits}f}%"
-
-
-def fmt_num(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (scores have no fixed scale).
-
-    Examples:
-        >>> fmt_num(0.677337), fmt_num(0.77), fmt_num(0.005), fmt_num(95.25), fmt_num(100.0), fmt_num(None)
-        ('0.677', '0.770', '0.005', '95.2', '100', '—')
-    """
-    if x is None:
-        return "—"
-    if abs(x) < 0.1 or abs(x) >= 10**digits:
-        return f"{x:.{digits}g}"
-    return f"{x:#.{digits}g}".rstrip(".")
 
 
 def pct_with_ci(rate: float | None, low: float | None, high: float | None) -> str:
