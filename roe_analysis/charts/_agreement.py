@@ -347,6 +347,24 @@ def _bin_scores(scored: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+_COEFFICIENT_AXIS = "Coefficient (1 = perfect agreement, 0 = chance)"
+
+
+def _coefficient_rows(summary: pl.DataFrame, metric: str, group: pl.Expr) -> pl.DataFrame:
+    """One coefficient of every group: estimate, interval and (kappa, AC1) exact bounds, as drawn."""
+    bound = f"{metric}_min" in summary.columns and f"{metric}_max" in summary.columns
+    return summary.select(
+        group.alias("group"),
+        "n_pairs",
+        pl.lit(_METRIC_TITLES[metric]).alias("coefficient"),
+        pl.col(metric).cast(pl.Float64).alias("estimate"),
+        pl.col(f"{metric}_low").cast(pl.Float64).alias("low"),
+        pl.col(f"{metric}_high").cast(pl.Float64).alias("high"),
+        (pl.col(f"{metric}_min") if bound else pl.lit(None)).cast(pl.Float64).alias("bound_low"),
+        (pl.col(f"{metric}_max") if bound else pl.lit(None)).cast(pl.Float64).alias("bound_high"),
+    )
+
+
 def agreement_summary(
     summary: pl.DataFrame,
     *,
@@ -392,19 +410,12 @@ def agreement_summary(
     check_frame(summary, needed, chart="agreement_summary chart", draws="the frame ra.agreement_summary returns")
     keys = [c for c in summary.columns if c not in SUMMARY_STATS]
     group = _group_label(keys)
-    data = pl.concat(
-        [
-            summary.select(
-                group.alias("group"),
-                "n_pairs",
-                pl.lit(_METRIC_TITLES[m]).alias("coefficient"),
-                pl.col(m).alias("estimate"),
-                pl.col(f"{m}_low").alias("low"),
-                pl.col(f"{m}_high").alias("high"),
-            )
-            for m in metrics
-        ]
-    ).filter(pl.col("estimate").is_not_null())
+    # A group with too few inputs has no interval to read: it is not drawn, and the subtitle says so.
+    too_few = summary.filter(pl.col("too_few").fill_null(False)) if "too_few" in summary.columns else summary.clear()
+    drawn = summary.filter(~pl.col("too_few").fill_null(False)) if "too_few" in summary.columns else summary
+    data = pl.concat([_coefficient_rows(drawn, m, group) for m in metrics]).filter(
+        pl.col("estimate").is_not_null() | pl.col("bound_low").is_not_null()
+    )
     order = [_METRIC_TITLES[m] for m in metrics]
     y = alt.Y("group:N", title=" · ".join(human_title(k) for k in keys) or None)
     offset = alt.YOffset("coefficient:N", sort=order)
@@ -414,18 +425,20 @@ def agreement_summary(
         sort=order,
         scale=alt.Scale(domain=order, range=[COEFFICIENT_COLOURS[c] for c in order]),
     )
-    rules = alt.Chart(data).mark_rule().encode(x="low:Q", x2="high:Q", y=y, yOffset=offset, color=color)
+    x = alt.X(
+        "estimate:Q",
+        title=_COEFFICIENT_AXIS,
+        scale=alt.Scale(domain=[-1, 1]),
+        # ticks every 0.5: "−1.0−0.8−0.6" at the default ten ticks run into each other
+        axis=alt.Axis(values=[-1, -0.5, 0, 0.5, 1], format=".1f"),
+    )
+    estimates = data.filter(pl.col("estimate").is_not_null())
+    rules = alt.Chart(estimates).mark_rule().encode(x="low:Q", x2="high:Q", y=y, yOffset=offset, color=color)
     points = (
-        alt.Chart(data)
+        alt.Chart(estimates)
         .mark_point(filled=True)
         .encode(
-            x=alt.X(
-                "estimate:Q",
-                title="Coefficient (1 = perfect agreement, 0 = chance)",
-                scale=alt.Scale(domain=[-1, 1]),
-                # ticks every 0.5: "−1.0−0.8−0.6" at the default ten ticks run into each other
-                axis=alt.Axis(values=[-1, -0.5, 0, 0.5, 1], format=".1f"),
-            ),
+            x=x,
             y=y,
             yOffset=offset,
             color=color,
@@ -439,9 +452,39 @@ def agreement_summary(
             ],
         )
     )
-    heading = titled(title or "Agreement between the agent and reviewers: estimate and confidence interval", data)
+    # Kappa and AC1 known only between exact bounds (rejections without a correction, three or more
+    # labels): a thick hollow bar from the lowest to the highest value any placement gives.
+    bounded = data.filter(pl.col("estimate").is_null())
+    bounds = (
+        alt.Chart(bounded)
+        .mark_bar(filled=False, strokeWidth=1.5, height=6)
+        .encode(
+            x=alt.X("bound_low:Q", scale=alt.Scale(domain=[-1, 1]), title=_COEFFICIENT_AXIS),
+            x2="bound_high:Q",
+            y=y,
+            yOffset=offset,
+            color=color,
+            tooltip=[
+                alt.Tooltip("group:N", title="Group"),
+                alt.Tooltip("coefficient:N", title="Coefficient"),
+                alt.Tooltip("bound_low:Q", format=".3f", title="Lowest over placements"),
+                alt.Tooltip("bound_high:Q", format=".3f", title="Highest over placements"),
+                alt.Tooltip("n_pairs:Q", title="Pairs"),
+            ],
+        )
+    )
+    subtitle = []
+    if bounded.height:
+        subtitle.append("Hollow bar: known only between bounds (rejections without a correction)")
+    if too_few.height:
+        names = ", ".join(too_few.select(group.alias("g")).get_column("g").to_list())
+        subtitle.append(f"Too few inputs to tell, not drawn: {names}")
+    text = titled(title or "Agreement between the agent and reviewers: estimate and confidence interval", data)
+    heading = alt.Title(text, subtitle=subtitle) if subtitle else text
     description = (
         "For each group, one point per agreement coefficient (agreement rate, Cohen's kappa, Gwet's AC1, "
-        "PABAK) on a scale from -1 to 1, with a horizontal line spanning its confidence interval."
+        "PABAK) on a scale from -1 to 1, with a horizontal line spanning its confidence interval; "
+        "a coefficient known only between bounds is a hollow bar between them."
     )
-    return alt.LayerChart(layer=[rules, points], title=heading, description=description)
+    layers = [rules, points, bounds] if bounded.height else [rules, points]
+    return alt.LayerChart(layer=layers, title=heading, description=description)

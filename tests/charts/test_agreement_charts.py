@@ -217,8 +217,12 @@ def test_grader_vs_human_respects_max_points_and_validates() -> None:
 # --- agreement_intervals ---------------------------------------------------------------------------
 
 
+#: SAMPLE five times over, each row its own input: 15 pairs for v1, 10 for v2 (MIN_N), so both are drawn.
+REPEATED = pl.concat([SAMPLE] * 5).with_columns(job_id=pl.format("j{}", pl.int_range(pl.len())))
+
+
 def test_agreement_intervals_draws_each_defined_coefficient_per_group() -> None:
-    summary = agreement_summary(SAMPLE, by="agent_version_name")
+    summary = agreement_summary(REPEATED, by="agent_version_name")
 
     spec = rc.agreement_summary(summary).to_dict()
 
@@ -241,7 +245,7 @@ def test_agreement_intervals_draws_each_defined_coefficient_per_group() -> None:
 
 
 def test_agreement_intervals_leave_out_undefined_coefficients_and_label_overall() -> None:
-    single = SAMPLE.filter(pl.col("agent_verdict") == "Suspicious", pl.col("review_status") == "approved")
+    single = REPEATED.filter(pl.col("agent_verdict") == "Suspicious", pl.col("review_status") == "approved")
     with pytest.warns(UserWarning):
         summary = agreement_summary(single, by=None)
 
@@ -250,6 +254,36 @@ def test_agreement_intervals_leave_out_undefined_coefficients_and_label_overall(
     data = layer_rows(spec, spec["layer"][1])
     assert [(r["group"], r["coefficient"]) for r in data] == [("all jobs", "PABAK")]
     assert "title" not in spec["layer"][1]["encoding"]["y"] or spec["layer"][1]["encoding"]["y"]["title"] is None
+
+
+def test_agreement_intervals_leave_out_too_few_groups_and_say_so() -> None:
+    # v2 keeps 4 of its 10 pairs: too few inputs to tell, so it is not drawn, and the subtitle names it.
+    fewer = REPEATED.filter((pl.col("agent_version_name") == "v1") | (pl.int_range(pl.len()) < 11))
+    summary = agreement_summary(fewer, by="agent_version_name")
+    assert summary.get_column("too_few").to_list() == [False, True]
+
+    spec = rc.agreement_summary(summary).to_dict()
+
+    assert {r["group"] for layer in spec["layer"] for r in layer_rows(spec, layer)} == {"v1"}
+    assert spec["title"]["subtitle"] == ["Too few inputs to tell, not drawn: v2"]
+
+
+def test_agreement_intervals_draw_exact_bounds_as_hollow_bars() -> None:
+    # Kappa known only between bounds (rejections without a correction, three or more labels).
+    summary = agreement_summary(REPEATED, by="agent_version_name").with_columns(
+        cohen_kappa=pl.lit(None, pl.Float64), cohen_kappa_min=pl.lit(0.31), cohen_kappa_max=pl.lit(0.47)
+    )
+
+    spec = rc.agreement_summary(summary).to_dict()
+
+    _rules, points, bounds = spec["layer"]
+    assert bounds["mark"] == {"type": "bar", "filled": False, "strokeWidth": 1.5, "height": 6}
+    assert [(r["group"], r["coefficient"], r["bound_low"], r["bound_high"]) for r in layer_rows(spec, bounds)] == [
+        ("v1", "Cohen's kappa", 0.31, 0.47),
+        ("v2", "Cohen's kappa", 0.31, 0.47),
+    ]
+    assert "Cohen's kappa" not in {r["coefficient"] for r in layer_rows(spec, points)}
+    assert spec["title"]["subtitle"] == ["Hollow bar: known only between bounds (rejections without a correction)"]
 
 
 def test_agreement_intervals_validate_metrics() -> None:
