@@ -6,6 +6,8 @@ CLI) formats through these, so "1 job", "24.3 s" and "84.2%" read the same every
 
 from __future__ import annotations
 
+import polars as pl
+
 #: Irregular plurals of the words we count.
 _IRREGULAR = {"matches": "matches", "match": "matches", "analysis": "analyses", "was": "were", "is": "are"}
 
@@ -38,6 +40,20 @@ def plural_word(n: int, word: str, many: str | None = None) -> str:
     if word.endswith(("s", "x", "ch", "sh")):
         return word + "es"
     return word + "s"
+
+
+def plural_expr(n: pl.Expr | str, word: str, many: str | None = None) -> pl.Expr:
+    """`plural` as a Polars expression over the counts ``n`` (a column name or expression); null stays null.
+
+    Examples:
+        >>> import polars as pl
+        >>> pl.select(plural_expr(pl.Series([1, 4, 1200]), "input")).to_series().to_list()
+        ['1 input', '4 inputs', '1,200 inputs']
+    """
+    count = pl.col(n) if isinstance(n, str) else n
+    text = count.cast(pl.Int64).map_elements(lambda v: f"{v:,}", return_dtype=pl.String)
+    word_expr = pl.when(count == 1).then(pl.lit(word)).otherwise(pl.lit(plural_word(2, word, many)))
+    return pl.concat_str([text, pl.lit(" "), word_expr])
 
 
 def fmt_count(n: int | None) -> str:
