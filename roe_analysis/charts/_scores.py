@@ -66,7 +66,8 @@ def score_summary(
         draws="the frame ra.score_summary returns",
     )
     colours = check_colours(colours, chart="score_summary chart")
-    data = summary.select(VERSION, "n_scored", "mean", "mean_low", "mean_high", "median")
+    few = pl.col("too_few").fill_null(False) if "too_few" in summary.columns else pl.lit(False)
+    data = summary.select(VERSION, "n_scored", "mean", "mean_low", "mean_high", "median", few.alias("too_few"))
     versions = data.get_column(VERSION).to_list()
     order = version_domain(versions, colours)
     colour = alt.Color(f"{VERSION}:N", title="Agent version", scale=version_scale(versions, colours), sort=order)
@@ -84,11 +85,27 @@ def score_summary(
     interval = base.mark_rule(strokeWidth=2).encode(
         x=x, y=alt.Y("mean_low:Q", title=f"{metric_label} (mean, 95% CI)"), y2="mean_high:Q", color=colour
     )
-    mean = base.mark_point(filled=True, size=80).encode(x=x, y="mean:Q", color=colour, tooltip=tooltip)
+    # A version with too few inputs has no interval: its mean is a hollow dot, and the subtitle says why.
+    mean = (
+        alt.Chart(data.filter(~pl.col("too_few")), description=text)
+        .mark_point(filled=True, size=80)
+        .encode(x=x, y="mean:Q", color=colour, tooltip=tooltip)
+    )
+    layers = [interval, mean]
+    subtitle = ["Dot: mean, bar: its 95% confidence interval, tick: median"]
+    too_few = data.filter(pl.col("too_few"))
+    if too_few.height:
+        layers.append(
+            alt.Chart(too_few, description=text)
+            .mark_point(filled=False, size=80, strokeWidth=2)
+            .encode(x=x, y="mean:Q", color=colour, tooltip=tooltip)
+        )
+        names = ", ".join(str(v) for v in too_few.get_column(VERSION).to_list())
+        subtitle.append(f"Hollow dot: too few inputs to tell, no interval ({names})")
     median = base.mark_tick(thickness=2, size=18, opacity=0.6).encode(x=x, y="median:Q", color=colour, tooltip=tooltip)
     return alt.LayerChart(
-        layer=[interval, mean, median],
-        title=alt.Title(text, subtitle="Dot: mean, bar: its 95% confidence interval, tick: median"),
+        layer=[*layers, median],
+        title=alt.Title(text, subtitle=subtitle),
         description=text,
         # A step wide enough for a version name such as "v2.1-canary" written level.
         width=alt.Step(72),

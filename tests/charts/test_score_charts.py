@@ -52,6 +52,28 @@ def test_score_distribution_from_score_summary() -> None:
     assert rows["v2"]["mean_low"] <= rows["v2"]["mean"] <= rows["v2"]["mean_high"]
 
 
+def test_score_distribution_draws_a_too_few_version_hollow_and_names_it() -> None:
+    # v3 keeps 4 of its 12 jobs (4 inputs): too few to tell, no interval.
+    first_four = pl.int_range(pl.len()).over("agent_version_name") < 4
+    few = jobs().filter((pl.col("agent_version_name") != "v3") | first_four)
+    summary = score_summary(few)
+    assert summary.select("agent_version_name", "too_few").rows() == [("v1", False), ("v2", False), ("v3", True)]
+
+    spec = rc.score_summary(summary).to_dict()
+
+    marks = [layer["mark"]["type"] for layer in spec["layer"]]
+    assert marks == ["rule", "point", "point", "tick"]
+    _, filled, hollow, _ = spec["layer"]
+    assert (filled["mark"]["filled"], hollow["mark"]["filled"]) == (True, False)
+    datasets = spec["datasets"]
+    assert [r["agent_version_name"] for r in datasets[filled["data"]["name"]]] == ["v1", "v2"]
+    assert [(r["agent_version_name"], r["mean"]) for r in datasets[hollow["data"]["name"]]] == [("v3", 5.5)]
+    assert spec["title"]["subtitle"] == [
+        "Dot: mean, bar: its 95% confidence interval, tick: median",
+        "Hollow dot: too few inputs to tell, no interval (v3)",
+    ]
+
+
 def test_score_distribution_validates() -> None:
     with pytest.raises(MissingColumnsError, match="score_summary chart: missing column"):
         rc.score_summary(pl.DataFrame({"agent_version_name": ["v1"], "mean": [1.0]}))
