@@ -29,8 +29,9 @@ from __future__ import annotations
 
 from roe_analysis.widgets._disagreements import DisagreementTable, disagreement_table
 from roe_analysis.widgets._filter_panel import FilterPanel, filter_panel
+from roe_analysis.widgets._format import format_table
 from roe_analysis.widgets._static import static_html
-from roe_analysis.widgets._tables import Table, html_table, job_rows, jobs_table
+from roe_analysis.widgets._tables import Table, html_table, job_rows, jobs_table, table
 from roe_analysis.widgets._version_picker import VersionPicker, version_picker
 
 __all__ = [
@@ -40,9 +41,11 @@ __all__ = [
     "VersionPicker",
     "disagreement_table",
     "filter_panel",
+    "format_table",
     "html_table",
     "job_rows",
     "jobs_table",
     "static_html",
+    "table",
     "version_picker",
 ]

@@ -1,78 +1,139 @@
-"""Tables: the one place job data becomes HTML, escaped (`html_table`, `Table`), and the job rows they show."""
+"""Tables: the one place job data becomes HTML, formatted and escaped (`html_table`, `Table`, `table`), and job rows."""
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.frames import JobFrames, ui_field
+from roe_analysis.widgets._format import MAX_CHARS, Format, format_columns
 
-#: Longest text shown in a table cell before it is cut with "…" (a job input can be 100 KB).
-MAX_CHARS = 240
+#: The table's own style, scoped by its class: numbers right-aligned, a light zebra, a sticky header.
+STYLE = (
+    "<style>"
+    ".roe-table{border-collapse:collapse;font-size:13px;margin:4px 0}"
+    ".roe-table caption{text-align:left;font-weight:600;padding:4px 0}"
+    ".roe-table th,.roe-table td{padding:3px 10px;text-align:left;vertical-align:top;"
+    "border-bottom:1px solid #e5e5e5}"
+    ".roe-table th{position:sticky;top:0;background:#fff;border-bottom:1px solid #999;font-weight:600}"
+    ".roe-table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    ".roe-table tbody tr:nth-child(even){background:#f6f7f9}"
+    ".roe-table .empty{color:#666;font-style:italic}"
+    "</style>"
+)
 
-
-def _cell_text(value: object, max_chars: int) -> str:
-    """A value as display text: numbers rounded for reading, long text cut."""
-    if value is None:
-        return "—"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float):
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    if isinstance(value, int):
-        return f"{value:,}"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S %Z").strip()
-    if isinstance(value, list | tuple):
-        return ", ".join(_cell_text(v, max_chars) for v in value)
-    text = str(value)
-    return text if len(text) <= max_chars else text[: max_chars - 1] + "…"
+#: The line shown under the headers of a table with no rows.
+NO_ROWS = "No rows: nothing matches."
 
 
-def html_table(frame: pl.DataFrame, *, max_chars: int = MAX_CHARS, caption: str | None = None) -> str:
-    """``frame`` as an HTML table in which every header and value is escaped text.
+def html_table(
+    frame: pl.DataFrame,
+    *,
+    max_chars: int = MAX_CHARS,
+    caption: str | None = None,
+    formats: Mapping[str, Format] | None = None,
+    confidence: float | None = None,
+) -> str:
+    """``frame`` as a formatted HTML table in which every header and value is escaped text.
 
-    Numbers are rounded for reading (4 significant digits, thousands as whole numbers), nulls show
-    as "—" and text longer than ``max_chars`` is cut with "…".
+    Cells are formatted per column as `format_columns` says (durations in one unit, counts with
+    thousands separated, shares as percent, intervals merged into their estimate), numbers are
+    right-aligned, nulls show as "—" and text longer than ``max_chars`` is cut with "…". A frame with
+    no rows shows its headers and `NO_ROWS`.
 
     Examples:
         >>> import polars as pl
-        >>> print(html_table(pl.DataFrame({"note": ["<script>alert(1)</script>"], "score": [0.91234]})))
-        <table class="roe-table"><thead><tr><th>note</th><th>score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td>0.9123</td></tr></tbody></table>
+        >>> markup = html_table(pl.DataFrame({"note": ["<script>alert(1)</script>"], "score": [0.91234]}))
+        >>> print(markup.removeprefix(STYLE))
+        <table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table>
     """  # noqa: E501
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
-    body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(_cell_text(v, max_chars))}</td>" for v in row) + "</tr>"
-        for row in frame.iter_rows()
-    )
+    columns = format_columns(frame, formats=formats, max_chars=max_chars, confidence=confidence)
+    css = [' class="num"' if c.numeric else "" for c in columns]
+    head = "".join(f"<th{k}>{html.escape(c.header)}</th>" for c, k in zip(columns, css, strict=True))
+    rows = [
+        "<tr>" + "".join(f"<td{k}>{html.escape(c.cells[i])}</td>" for c, k in zip(columns, css, strict=True)) + "</tr>"
+        for i in range(frame.height)
+    ]
+    if not rows:
+        rows = [f'<tr><td class="empty" colspan="{max(len(columns), 1)}">{NO_ROWS}</td></tr>']
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
-    return f'<table class="roe-table">{title}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+    return (
+        f'{STYLE}<table class="roe-table">{title}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+    )
 
 
 @dataclass(frozen=True)
 class Table:
-    """An escaped HTML table a notebook displays as such (``text/html``), with a short text form.
+    """A formatted, escaped HTML table a notebook displays as such (``text/html``), with a short text form.
+
+    Display only: ``frame`` keeps its numbers; the formatting happens when the table is shown.
 
     Attributes:
-        frame: the rows shown.
+        frame: the rows shown, unformatted.
         caption: the table's caption.
         max_chars: longest text shown per cell.
+        formats: a format per column over the rules of `format_columns`.
+        confidence: the intervals' level for their headers (default: the frame's).
     """
 
     frame: pl.DataFrame
     caption: str | None = None
     max_chars: int = MAX_CHARS
+    formats: Mapping[str, Format] | None = None
+    confidence: float | None = None
 
     def _repr_html_(self) -> str:
-        return html_table(self.frame, max_chars=self.max_chars, caption=self.caption)
+        return html_table(
+            self.frame, max_chars=self.max_chars, caption=self.caption, formats=self.formats, confidence=self.confidence
+        )
 
     def __repr__(self) -> str:
         rows, columns = self.frame.shape
-        return f"Table({self.caption or 'untitled'!r}: {rows} rows × {columns} columns)"
+        return f"Table({self.caption or 'untitled'!r}: {plural(rows, 'row')} × {plural(columns, 'column')})"
+
+
+def table(
+    frame: pl.DataFrame,
+    *,
+    caption: str | None = None,
+    formats: Mapping[str, Format] | None = None,
+    max_chars: int = MAX_CHARS,
+    confidence: float | None = None,
+) -> Table:
+    """``frame`` as a formatted `Table` for a notebook: ``display(rw.table(ra.duration_summary(frames)))``.
+
+    Durations read in one unit per column, counts with thousands separated, shares as percent,
+    ``*_low``/``*_high`` intervals beside their estimate, headers in words; the frame itself is
+    untouched (``.frame``). Bad arguments are refused here, not when the table is shown.
+
+    Args:
+        frame: the frame to show.
+        caption: a caption above the table.
+        formats: ``{"column": format}``, a name ("duration", "percent", "count", "number",
+            "p_value", "signed", "datetime", "text") or a callable from a value to text.
+        max_chars: longest text shown per cell.
+        confidence: the intervals' level, for the headers (default: the frame's ``confidence`` or
+            ``interval_confidence`` column, else "(CI)").
+
+    Raises:
+        ArgumentTypeError: ``frame`` is not a DataFrame.
+        MissingColumnsError: ``formats`` names a column the frame lacks.
+        InvalidArgumentError: an unknown format name, or ``max_chars`` below 2.
+
+    Examples:
+        >>> import polars as pl
+        >>> t = table(pl.DataFrame({"p50_ms": [46163.0, 812.0], "n": [1255, 3]}), caption="Speed")
+        >>> t
+        Table('Speed': 2 rows × 2 columns)
+        >>> t.frame.get_column("p50_ms").to_list()
+        [46163.0, 812.0]
+    """
+    format_columns(frame, formats=formats, max_chars=max_chars, confidence=confidence)
+    return Table(frame, caption=caption, max_chars=max_chars, formats=formats, confidence=confidence)
 
 
 def _with_inputs(rows: pl.DataFrame, frames: JobFrames) -> pl.DataFrame:

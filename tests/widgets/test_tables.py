@@ -6,8 +6,11 @@ import copy
 
 import ipywidgets as widgets
 import polars as pl
+import pytest
 
+import roe_analysis as ra
 from roe_analysis import JobFrames
+from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.sandbox import Sandbox
 from roe_analysis.widgets import (
     Table,
@@ -18,6 +21,7 @@ from roe_analysis.widgets import (
     jobs_table,
     static_html,
 )
+from roe_analysis.widgets._tables import NO_ROWS, STYLE, table
 
 
 def test_html_table_escapes_headers_and_values_and_cuts_long_text(script: str, escaped: str) -> None:
@@ -27,10 +31,57 @@ def test_html_table_escapes_headers_and_values_and_cuts_long_text(script: str, e
     markup = html_table(frame, max_chars=30, caption="<b>c</b>")
     assert script not in markup and "<i>name</i>" not in markup and "<b>c</b>" not in markup
     assert f"<td>{escaped}</td>" in markup
-    assert "&lt;i&gt;name&lt;/i&gt;" in markup
+    assert "<th>&lt;i&gt;name&lt;/i&gt;</th>" in markup
     assert f"<td>{'x' * 29}…</td>" in markup
-    assert "<td>1,234,567</td>" in markup and "<td>0.1235</td>" in markup and "<td>98,765</td>" in markup
-    assert markup.count("<td>—</td>") == 3
+    assert '<td class="num">1,234,567</td>' in markup and '<td class="num">0.123</td>' in markup
+    assert '<td class="num">98,765</td>' in markup
+    assert markup.count("<td>—</td>") == 1 and markup.count('<td class="num">—</td>') == 2
+
+
+def test_a_table_is_display_only_and_reads_without_shape_or_dtypes(frames: JobFrames) -> None:
+    summary = ra.duration_summary(frames)
+    before = summary.clone()
+    columns = ["agent_version_name", "n", "mean_ms", "p50", "p50_low", "p50_high", "too_few"]
+    shown = table(summary.select(columns), caption="Speed")
+    assert shown.frame.equals(before.select(columns))
+    assert shown.frame.schema["p50"] == pl.Float64 and summary.equals(before)
+    markup = shown._repr_html_()
+    assert markup.startswith(STYLE + '<table class="roe-table"><caption>Speed</caption>')
+    assert "shape:" not in markup and "f64" not in markup and "str" not in markup.removeprefix(STYLE)
+    head = (
+        '<tr><th>Agent version</th><th class="num">Jobs</th><th class="num">Mean</th>'
+        '<th class="num">p50 (CI)</th><th>Too few</th></tr>'
+    )
+    assert head in markup
+    first = '<td class="num">443</td><td class="num">59.0 s</td><td class="num">51.1 s (46.3–55.3 s)</td><td>no</td>'
+    assert f"<tr><td>v1.0</td>{first}</tr>" in markup
+    assert '<td class="num">12.9 s (too few to tell)</td><td>yes</td>' in markup
+    assert repr(shown) == "Table('Speed': 4 rows × 7 columns)"
+    assert repr(table(summary.head(1))) == "Table('untitled': 1 row × 22 columns)"
+
+
+def test_an_empty_table_shows_its_headers_and_says_it_has_no_rows() -> None:
+    empty = pl.DataFrame(schema={"agent_version_name": pl.String, "n": pl.UInt32, "mean_ms": pl.Float64})
+    markup = html_table(empty)
+    assert markup.removeprefix(STYLE) == (
+        '<table class="roe-table"><thead><tr><th>Agent version</th><th class="num">Jobs</th>'
+        f'<th class="num">Mean</th></tr></thead><tbody><tr><td class="empty" colspan="3">{NO_ROWS}</td></tr>'
+        "</tbody></table>"
+    )
+    assert NO_ROWS == "No rows: nothing matches."
+
+
+def test_table_refuses_bad_formats_when_made_not_when_shown() -> None:
+    with pytest.raises(InvalidArgumentError, match=r"formats\['n'\] must be a callable"):
+        table(pl.DataFrame({"n": [1]}), formats={"n": "money"})  # type: ignore[dict-item]
+
+
+def test_hostile_values_and_headers_stay_text_after_formatting(script: str, escaped: str) -> None:
+    frame = pl.DataFrame({script: [script], "note": [["<b>x</b>", script]], "mean_ms": [12.0]})
+    markup = html_table(frame, formats={"mean_ms": lambda v: f"<i>{v}</i>"})
+    assert script not in markup and "<b>x</b>" not in markup and "<i>12.0</i>" not in markup
+    assert f"<th>{escaped}</th>" in markup and f"<td>&lt;b&gt;x&lt;/b&gt;, {escaped}</td>" in markup
+    assert '<td class="num">&lt;i&gt;12.0&lt;/i&gt;</td>' in markup
 
 
 def test_the_html_injection_job_is_shown_as_text(
@@ -43,7 +94,7 @@ def test_the_html_injection_job_is_shown_as_text(
     assert markup.count(escaped) == 2  # the customer note input and ui_fields.rationale
     assert script not in markup and "<b>urgent</b>" not in markup
     assert "&lt;b&gt;urgent&lt;/b&gt;" in markup
-    assert repr(table) == "Table('read': 1 rows × 12 columns)"
+    assert repr(table) == "Table('read': 1 row × 12 columns)"
     row = job_rows(frames, [injected]).row(0, named=True)
     assert row["rationale"] == f"Input contained {script}"
 
