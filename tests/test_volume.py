@@ -67,12 +67,23 @@ def test_statuses_sort_in_their_own_order(frames: JobFrames) -> None:
 def test_totals_and_cross_tables(frames: JobFrames) -> None:
     assert job_volume(frames, every=None, by=None).rows() == [(5,)]
     spread = job_volume(frames, every=None, by="agent_version_name", columns="status")
-    assert spread.columns == ["agent_version_name", "PENDING", "SUCCESS", "FAILURE", "n"]
-    assert spread.rows() == [("v1", 0, 1, 1, 2), ("v2", 1, 2, 0, 3)]
+    # status is an Enum: every status has its column, in status order, seen or not
+    assert spread.columns == [
+        "agent_version_name", "PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "CANCELLED", "CACHED", "UNKNOWN", "n"
+    ]  # fmt: skip
+    assert spread.rows() == [("v1", 0, 0, 0, 1, 1, 0, 0, 0, 2), ("v2", 1, 0, 0, 2, 0, 0, 0, 0, 3)]
     by_day = job_volume(frames, every="1d", by=None, columns="agent_version_name")
     assert by_day.rows() == [(day(1), 2, 1, 3), (day(3), 0, 1, 1), (day(4), 0, 1, 1)]
     overall = job_volume(frames, every=None, by=None, columns="status")
-    assert overall.rows() == [(1, 3, 1, 5)]
+    assert overall.rows() == [(1, 0, 0, 3, 1, 0, 0, 0, 5)]
+    # a text column spreads only the values present, alphabetically
+    by_version = job_volume(frames, every=None, by="status", columns="agent_version_name")
+    assert by_version.columns == ["status", "v1", "v2", "n"]
+    assert by_version.select(pl.col("status").cast(pl.String), "v1", "v2", "n").rows() == [
+        ("PENDING", 0, 1, 1),
+        ("SUCCESS", 1, 2, 3),
+        ("FAILURE", 1, 0, 1),
+    ]
 
 
 def test_a_jobs_frame_works_too(frames: JobFrames) -> None:

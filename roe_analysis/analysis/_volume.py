@@ -39,8 +39,13 @@ def job_volume(
     (an Enum column such as ``status`` in its own order), nulls last.
 
     With ``columns`` (e.g. ``"status"``) the counts are spread into one column per value of that
-    column, zeros filled, plus ``n`` for the row's total: a cross-table. Without jobs (a filter
-    that matched nothing) every form returns its index columns and ``n`` with no rows.
+    column, zeros filled, plus ``n`` for the row's total: a cross-table. An Enum column (``status``,
+    ``review_status``) gives one column per category, in the Enum's order, whether or not any job
+    has it, so the columns are the same whatever the data, no jobs included (``status`` is never
+    null: an unknown code is ``UNKNOWN``). Any other column gives one column per value present,
+    sorted, and no value column without jobs. Missing values add a ``"(none)"`` column, last.
+    Without jobs (a filter that matched nothing) every form returns its columns with no rows;
+    totals over all jobs (``every=None, by=None``) keep their one row of zeros.
 
     Args:
         frames: `JobFrames`, or its ``jobs`` frame (e.g. filtered).
@@ -80,6 +85,19 @@ def job_volume(
         │ v1                 ┆ 0       ┆ 1       ┆ 1   │
         │ v2                 ┆ 1       ┆ 2       ┆ 3   │
         └────────────────────┴─────────┴─────────┴─────┘
+        >>> status = pl.Enum(["SUCCESS", "FAILURE", "CANCELLED"])
+        >>> job_volume(jobs.cast({"status": status}), every=None, columns="status")
+        shape: (2, 5)
+        ┌────────────────────┬─────────┬─────────┬───────────┬─────┐
+        │ agent_version_name ┆ SUCCESS ┆ FAILURE ┆ CANCELLED ┆ n   │
+        │ ---                ┆ ---     ┆ ---     ┆ ---       ┆ --- │
+        │ str                ┆ u32     ┆ u32     ┆ u32       ┆ u32 │
+        ╞════════════════════╪═════════╪═════════╪═══════════╪═════╡
+        │ v1                 ┆ 1       ┆ 0       ┆ 0         ┆ 1   │
+        │ v2                 ┆ 2       ┆ 1       ┆ 0         ┆ 3   │
+        └────────────────────┴─────────┴─────────┴───────────┴─────┘
+        >>> job_volume(jobs.cast({"status": status}).head(0), every=None, columns="status").columns
+        ['agent_version_name', 'SUCCESS', 'FAILURE', 'CANCELLED', 'n']
     """
     jobs = jobs_frame(frames, helper="job_volume")
     keys = group_keys(by, helper="job_volume")
@@ -103,19 +121,26 @@ def job_volume(
     if columns is None:
         return counts
     index = [g for g in groups if g != columns]
+    dtype = jobs.schema[columns]
     # In the column's own order: an Enum (status) by its categories, text alphabetically; a missing
-    # value gets its own "(none)" column last, so the columns always add up to `n`.
-    values = counts.get_column(columns).drop_nulls().unique().sort().cast(pl.String).to_list()
+    # value gets its own "(none)" column last, so the columns always add up to `n`. An Enum gives
+    # every category a column, seen or not, so the schema does not depend on the data.
+    seen = counts.get_column(columns).drop_nulls().unique().sort().cast(pl.String).to_list()
+    values = list(dtype.categories) if isinstance(dtype, pl.Enum) else seen
     if counts.get_column(columns).null_count():
         values.append(NO_VALUE)
     if not values:
         # No jobs (e.g. a filter matched nothing): the index columns and `n`, no rows; totals over
         # all jobs keep their one row (n = 0), as without ``columns``.
         return counts.select(*index, "n") if index else pl.DataFrame({"n": [0]}, schema={"n": pl.UInt32})
+    if counts.height == 0:
+        zeros = [pl.lit(0, pl.UInt32).alias(v) for v in [*values, "n"]]
+        return counts.select(*index, *zeros) if index else pl.select(zeros)
     spread = counts.with_columns(pl.col(columns).cast(pl.String).fill_null(NO_VALUE)).pivot(
         on=columns, index=index or None, values="n", aggregate_function="sum"
     )
     if not index:
         spread = spread.drop("index", strict=False)
+    spread = spread.with_columns(pl.lit(0, pl.UInt32).alias(v) for v in values if v not in spread.columns)
     filled = spread.with_columns(pl.col(values).fill_null(0).cast(pl.UInt32))
     return filled.select(*index, *values).with_columns(pl.sum_horizontal(values).cast(pl.UInt32).alias("n"))

@@ -8,12 +8,46 @@ from collections.abc import Callable, Mapping
 import ipywidgets as widgets
 import polars as pl
 
+from roe_analysis._text import fmt_count, plural
 from roe_analysis.analysis import score_disagreements, verdict_disagreements
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 from roe_analysis.widgets._filter_panel import FilterPanel
-from roe_analysis.widgets._static import _StaticRepr
+from roe_analysis.widgets._static import NO_JOBS, _StaticRepr, notice_html
 from roe_analysis.widgets._tables import MAX_CHARS, _with_inputs, html_table
+
+#: Narrowest width of the text columns, so that a wide page never squeezes them to a letter a line.
+#: Other columns (numbers, short labels) keep their text on one line.
+MIN_WIDTHS: Mapping[str, str] = {
+    "job_id": "6em",
+    "agent_version_name": "5em",
+    "agent_verdict": "6em",
+    "final_verdict": "6em",
+    "reviewed_by": "9em",
+    "review_comment": "11em",
+    "inputs": "20em",
+}
+
+
+def _page_html(page: pl.DataFrame, max_chars: int) -> str:
+    """The page as an escaped table, its text columns given a minimum width.
+
+    Words wrap; a token longer than its column (an id, an e-mail, JSON without spaces) breaks
+    where it must (``overflow-wrap: anywhere``), never letter by letter; a long header wraps the same way.
+    """
+    rules = [
+        ".roe-disagreements table{table-layout:auto;width:100%;border-collapse:collapse}",
+        ".roe-disagreements th,.roe-disagreements td{vertical-align:top;text-align:left;padding:2px 6px;"
+        "white-space:nowrap}",
+    ]
+    for i, name in enumerate(page.columns, start=1):
+        if name in MIN_WIDTHS:
+            cells = f".roe-disagreements tr>*:nth-child({i})"
+            rules.append(f"{cells}{{min-width:{MIN_WIDTHS[name]};white-space:normal;overflow-wrap:anywhere}}")
+    return (
+        f'<div class="roe-disagreements" style="max-width:100%;overflow-x:auto"><style>{"".join(rules)}</style>'
+        f"{html_table(page, max_chars=max_chars)}</div>"
+    )
 
 
 def _score_rows(frames: JobFrames) -> pl.DataFrame:
@@ -77,21 +111,28 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
         self._max_chars = max_chars
         self._page = 0
         self._rows = pl.DataFrame()
+        self._error: str | None = None
         self.kind = widgets.ToggleButtons(
             options=[(label, kind) for kind, (label, _) in DISAGREEMENTS.items()],
             value="verdict",
             description="Show",
+            # Wide enough for "Verdicts changed by reviewers" (ToggleButtons give every button one width).
+            style={"button_width": "16em", "description_width": "3em"},
         )
         self.previous = widgets.Button(description="◀ Previous")
         self.next = widgets.Button(description="Next ▶")
         self.position = widgets.HTML()
-        self.table = widgets.HTML()
+        self.table = widgets.HTML(layout=widgets.Layout(width="100%", max_width="100%"))
         self.kind.observe(lambda _: self._reload(), names="value")
         self.previous.on_click(lambda _: self.show_page(self._page - 1))
         self.next.on_click(lambda _: self.show_page(self._page + 1))
-        super().__init__(children=[self.kind, widgets.HBox([self.previous, self.next, self.position]), self.table])
+        super().__init__(
+            children=[self.kind, widgets.HBox([self.previous, self.next, self.position]), self.table],
+            layout=widgets.Layout(width="100%", max_width="100%"),
+        )
         if panel is not None:
-            panel.on_change(self._follow)
+            panel.on_change(self._follow, on_error=self._stale)
+            self._error = panel.error
         self._reload()
 
     @property
@@ -109,8 +150,17 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
         """How many pages there are (at least 1)."""
         return max(1, -(-self._rows.height // self._page_size))
 
+    @property
+    def error(self) -> str | None:
+        """The panel's error while its filters are invalid (no row is shown then), else None."""
+        return self._error
+
     def show_page(self, page: int) -> None:
-        """Show page ``page`` (from 0), clamped to the pages there are."""
+        """Show page ``page`` (from 0), clamped to the pages there are.
+
+        Without jobs (a panel filter that matched nothing) the table is `NO_JOBS`; while the
+        panel's filters are invalid it is the panel's error, and `rows` is empty.
+        """
         self._page = min(max(page, 0), self.pages - 1)
         start = self._page * self._page_size
         shown = self._rows.slice(start, self._page_size)
@@ -118,28 +168,41 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
         self.next.disabled = self._page >= self.pages - 1
         end = start + shown.height
         self.position.value = (
-            f"<p>Rows {start + 1 if shown.height else 0}–{end} of {self._rows.height:,} "
+            f"<p>Rows {start + 1 if shown.height else 0}–{end} of {fmt_count(self._rows.height)} "
             f"(page {self._page + 1} of {self.pages})</p>"
         )
+        if self._error is not None:  # no row count either: it would be the stale filter's
+            self.position.value = ""
+            self.table.value = notice_html(self._error, error=True)
+            return
+        if self._frames.jobs.height == 0:
+            self.table.value = notice_html(NO_JOBS)
+            return
         if "final_verdict" in shown.columns:
             shown = shown.with_columns(pl.col("final_verdict").fill_null(NO_CORRECTION))
-        self.table.value = html_table(shown, max_chars=self._max_chars)
+        self.table.value = _page_html(shown, self._max_chars)
 
     def _follow(self, frames: JobFrames) -> None:
         self._frames = frames
+        self._error = None
+        self._reload()
+
+    def _stale(self, message: str) -> None:
+        self._error = message
         self._reload()
 
     def _reload(self) -> None:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             _, helper = DISAGREEMENTS[self.kind.value]
-            self._rows = _with_inputs(helper(self._frames), self._frames)
+            rows = _with_inputs(helper(self._frames), self._frames)
+        self._rows = rows.clear() if self._error is not None else rows
         self.show_page(0)
 
     def _summary(self) -> str:
         return (
             f"DisagreementTable: {self.kind.value} disagreements, page {self._page + 1} of {self.pages} "
-            f"({self._rows.height:,} rows)"
+            f"({plural(self._rows.height, 'row')})"
         )
 
 

@@ -46,6 +46,30 @@ def _message(text: str, *, tone: str = "#b00020") -> dict[str, Any]:
     return _html_output(f'<p style="color:{tone}">{html.escape(text)}</p>')
 
 
+#: What a view shows, instead of being drawn, when the filters match no job.
+NO_JOBS = "No jobs match these filters. Widen them, or press Clear filters."
+
+
+def notice_html(text: str, *, error: bool = False) -> str:
+    """``text`` as the one element a view shows instead of its content (class ``roe-message``).
+
+    A browser test reads the text of ``.roe-message`` elements, so the text starts with a fixed
+    opening ("No jobs match these filters", "Not redrawn:").
+
+    Examples:
+        >>> print(notice_html("No jobs match <these> filters."))
+        <p class="roe-message" style="color:#555;font-style:italic;margin:0.5em 0">No jobs match &lt;these&gt; filters.</p>
+    """  # noqa: E501
+    style = "color:#b00020;font-weight:bold" if error else "color:#555;font-style:italic"
+    return f'<p class="roe-message" style="{style};margin:0.5em 0">{html.escape(text)}</p>'
+
+
+def _notice_into(out: widgets.Output, text: str, title: str | None = None, *, error: bool = False) -> None:
+    """Replace ``out``'s content with ``text`` (under its title), drawing nothing."""
+    shown = [_html_output(f"<h4>{html.escape(title)}</h4>")] if title else []
+    out.outputs = (*shown, _html_output(notice_html(text, error=error)))
+
+
 def _render_into(out: widgets.Output, render: Render, frames: JobFrames, title: str | None = None) -> None:
     """Replace ``out``'s content with ``render(frames)``: an error or a warning is shown, not raised."""
     shown: list[dict[str, Any]] = [_html_output(f"<h4>{html.escape(title)}</h4>")] if title else []

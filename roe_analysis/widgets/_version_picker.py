@@ -13,7 +13,7 @@ from roe_analysis.charts import version_colours
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames, versions_in_order
 from roe_analysis.widgets._filter_panel import FilterPanel
-from roe_analysis.widgets._static import _render_into, _StaticRepr
+from roe_analysis.widgets._static import NO_JOBS, _render_into, _StaticRepr, notice_html
 from roe_analysis.widgets._tables import html_table
 
 
@@ -53,6 +53,7 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         self._threshold = threshold
         self._confidence = confidence
         self._result: pl.DataFrame | None = None
+        self._error: str | None = panel.error if panel is not None else None
         versions = versions_in_order(panel.source if panel is not None else frames)
         metrics = [
             ("grader score (mean)", "grader_score"),
@@ -70,17 +71,24 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         self._colours = version_colours(full)
         default_a = a if a is not None else pair[0]
         default_b = b if b is not None else pair[1]
-        self.a = widgets.Dropdown(options=versions, value=default_a, description="A (baseline)")
-        self.b = widgets.Dropdown(options=versions, value=default_b, description="B")
-        self.metric = widgets.Dropdown(options=metrics, value=metric, description="Metric")
+        label = {"description_width": "6em"}
+        self.a = widgets.Dropdown(options=versions, value=default_a, description="A (baseline)", style=label)
+        self.b = widgets.Dropdown(options=versions, value=default_b, description="B", style=label)
+        self.metric = widgets.Dropdown(options=metrics, value=metric, description="Metric", style=label)
+        for control, width in ((self.a, "16em"), (self.b, "16em"), (self.metric, "24em")):
+            control.layout = widgets.Layout(width=width, max_width="100%")
         self.verdict = widgets.HTML()
-        self.chart = widgets.Output()
+        self.chart = widgets.Output(layout=widgets.Layout(max_width="100%", overflow="auto"))
         self.numbers = widgets.HTML()
         for control in (self.a, self.b, self.metric):
             control.observe(lambda _: self._run_comparison(), names="value")
-        super().__init__(children=[widgets.HBox([self.a, self.b, self.metric]), self.verdict, self.chart, self.numbers])
+        controls = widgets.HBox([self.a, self.b, self.metric], layout=widgets.Layout(flex_flow="row wrap"))
+        super().__init__(
+            children=[controls, self.verdict, self.chart, self.numbers],
+            layout=widgets.Layout(width="100%", max_width="100%"),
+        )
         if panel is not None:
-            panel.on_change(self._follow)
+            panel.on_change(self._follow, on_error=self._stale)
         self._run_comparison()
 
     @property
@@ -88,8 +96,18 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         """The last `compare_versions` result, or None when there is nothing to compare."""
         return self._result
 
+    @property
+    def error(self) -> str | None:
+        """The panel's error while its filters are invalid (nothing is compared then), else None."""
+        return self._error
+
     def _follow(self, frames: JobFrames) -> None:
         self._frames = frames
+        self._error = None
+        self._run_comparison()
+
+    def _stale(self, message: str) -> None:
+        self._error = message
         self._run_comparison()
 
     def _run_comparison(self) -> None:
@@ -97,6 +115,11 @@ class VersionPicker(_StaticRepr, widgets.VBox):
 
         a, b, metric = self.a.value, self.b.value, self.metric.value
         self._result = None
+        blocked = self._error if self._error is not None else NO_JOBS if self._frames.jobs.height == 0 else None
+        if blocked is not None:
+            self.verdict.value = notice_html(blocked, error=self._error is not None)
+            self.chart.outputs, self.numbers.value = (), ""
+            return
         if a is None or b is None or a == b:
             self.verdict.value = "<p>Pick two different versions.</p>"
             self.chart.outputs, self.numbers.value = (), ""

@@ -27,6 +27,8 @@ def nothing() -> JobFrames:
 
 
 UTC_US = pl.Datetime("us", "UTC")
+STATUSES = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "CANCELLED", "CACHED", "UNKNOWN"]
+SPREAD = dict.fromkeys(STATUSES, pl.UInt32)
 
 
 @pytest.mark.parametrize(
@@ -34,15 +36,18 @@ UTC_US = pl.Datetime("us", "UTC")
     [
         ({}, {"period_start": UTC_US, "agent_version_name": pl.String, "n": pl.UInt32}, 0),
         ({"by": "status"}, {"period_start": UTC_US, "status": None, "n": pl.UInt32}, 0),
-        # "Status by version" in notebook 01 raised a Polars ComputeError here
-        ({"every": None, "columns": "status"}, {"agent_version_name": pl.String, "n": pl.UInt32}, 0),
-        ({"columns": "status"}, {"period_start": UTC_US, "agent_version_name": pl.String, "n": pl.UInt32}, 0),
-        # totals over all jobs keep their one row, with or without a spread column
+        # "Status by version" in notebook 01 raised a Polars ComputeError here; status is an Enum,
+        # so every status has its column, as with jobs
+        ({"every": None, "columns": "status"}, {"agent_version_name": pl.String, **SPREAD, "n": pl.UInt32}, 0),
+        ({"columns": "status"}, {"period_start": UTC_US, "agent_version_name": pl.String, **SPREAD, "n": pl.UInt32}, 0),
+        # a text column has no value to spread without jobs
+        ({"every": None, "by": None, "columns": "agent_version_name"}, {"n": pl.UInt32}, 1),
         ({"every": None, "by": None}, {"n": pl.UInt32}, 1),
-        ({"every": None, "by": None, "columns": "status"}, {"n": pl.UInt32}, 1),
+        # totals over all jobs keep their one row, of zeros
+        ({"every": None, "by": None, "columns": "status"}, {**SPREAD, "n": pl.UInt32}, 1),
     ],
 )
-def test_no_jobs_give_the_index_columns_and_n(
+def test_no_jobs_give_the_same_columns_as_with_jobs(
     nothing: JobFrames, options: dict[str, object], schema: dict[str, object], rows: int
 ) -> None:
     result = job_volume(nothing, **options)  # type: ignore[arg-type]
@@ -51,10 +56,20 @@ def test_no_jobs_give_the_index_columns_and_n(
     assert result.schema == pl.Schema(expected)  # type: ignore[arg-type]
     assert result.height == rows
     if rows:
-        assert_frame_equal(result, pl.DataFrame({"n": [0]}, schema={"n": pl.UInt32}))
+        assert result.rows() == [(0,) * len(schema)]
 
 
-def test_the_same_columns_as_with_jobs_bar_the_spread_values(nothing: JobFrames) -> None:
-    # With jobs the spread adds one column per status seen; with none there is none to add.
+def test_an_enum_spread_has_the_same_columns_with_and_without_jobs(nothing: JobFrames) -> None:
+    one = JobFrames.from_records(
+        [{"id": "00000000-0000-4000-8000-000000000002", "agent_version_name": "v1", "status_code": 3,
+          "created_at": "2026-05-01T00:00:00Z"}],
+        agent_id=AGENT,
+    )  # fmt: skip
+    full = job_volume(one, every=None, columns="status")
     empty = job_volume(nothing, every=None, columns="status")
-    assert empty.columns == ["agent_version_name", "n"]
+    assert full.schema == empty.schema
+    expected = pl.DataFrame(
+        {"agent_version_name": ["v1"], **{s: [1 if s == "SUCCESS" else 0] for s in STATUSES}, "n": [1]},
+        schema={"agent_version_name": pl.String, **SPREAD, "n": pl.UInt32},
+    )
+    assert_frame_equal(full, expected)

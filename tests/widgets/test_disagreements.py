@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import ipywidgets as widgets
 import polars as pl
 import pytest
 
 import roe_analysis as ra
 from roe_analysis import JobFrames
+from roe_analysis.frames import filter_frames
 from roe_analysis.widgets import (
     DisagreementTable,
     disagreement_table,
     filter_panel,
 )
-from roe_analysis.widgets._disagreements import DISAGREEMENTS, NO_CORRECTION
+from roe_analysis.widgets._disagreements import DISAGREEMENTS, MIN_WIDTHS, NO_CORRECTION
 
 
 def rows_of(frames: JobFrames, kind: str) -> pl.DataFrame:
@@ -116,3 +119,65 @@ def test_the_table_follows_a_filter_panel(frames: JobFrames) -> None:
 def test_page_size_must_be_positive(frames: JobFrames) -> None:
     with pytest.raises(ValueError, match="page_size"):
         disagreement_table(frames, page_size=0)
+
+
+NO_JOBS = "No jobs match these filters. Widen them, or press Clear filters."
+REVERSED = "Not redrawn: the creation dates are reversed (from 2026-05-20 after to 2026-05-01). Fix them above."
+
+
+def test_the_table_shows_the_panels_error_and_no_stale_rows(frames: JobFrames) -> None:
+    panel = filter_panel(frames)
+    table = DisagreementTable(panel, page_size=5)
+    panel.created_from.value = date(2026, 5, 20)
+    assert table.rows.height > 0 and table.error is None
+    panel.created_to.value = date(2026, 5, 1)
+    assert table.error == REVERSED
+    assert table.rows.height == 0
+    assert table.table.value == (
+        f'<p class="roe-message" style="color:#b00020;font-weight:bold;margin:0.5em 0">{REVERSED}</p>'
+    )
+    assert (table.previous.disabled, table.next.disabled) == (True, True)
+    assert table.position.value == ""
+    table.kind.value = "score"  # switching kind does not bring stale rows back
+    assert table.rows.height == 0 and table.error == REVERSED
+    panel.created_to.value = None
+    assert table.error is None
+    expected = DISAGREEMENTS["score"][1](filter_frames(frames, created_from=date(2026, 5, 20)))
+    assert table.rows.get_column("job_id").to_list() == expected.get_column("job_id").to_list()
+    assert table.rows.height > 0
+
+
+def test_the_table_says_when_no_job_matches(frames: JobFrames) -> None:
+    panel = filter_panel(frames)
+    table = DisagreementTable(panel)
+    panel.versions.value = ()
+    assert table.rows.height == 0 and table.error is None
+    assert (
+        table.table.value == f'<p class="roe-message" style="color:#555;font-style:italic;margin:0.5em 0">{NO_JOBS}</p>'
+    )
+    assert table._repr_mimebundle_()["text/plain"] == "DisagreementTable: verdict disagreements, page 1 of 1 (0 rows)"
+
+
+def test_text_columns_have_a_minimum_width_and_the_toggle_fits_its_labels(frames: JobFrames) -> None:
+    table = DisagreementTable(frames, page_size=3)
+    columns = table.rows.columns
+    assert columns == [
+        "job_id", "agent_version_name", "agent_verdict", "final_verdict", "confidence", "reviewed_by",
+        "grader_score", "human_score", "review_comment", "inputs",
+    ]  # fmt: skip
+    page = table.table.value
+    assert page.startswith('<div class="roe-disagreements" style="max-width:100%;overflow-x:auto"><style>')
+    assert ".roe-disagreements table{table-layout:auto;width:100%;border-collapse:collapse}" in page
+    wide = {"inputs": 10, "review_comment": 9, "job_id": 1, "reviewed_by": 6}
+    for name, nth in wide.items():
+        assert columns[nth - 1] == name
+        rule = (
+            f".roe-disagreements tr>*:nth-child({nth}){{min-width:{MIN_WIDTHS[name]};white-space:normal;"
+            "overflow-wrap:anywhere}"
+        )
+        assert rule in page
+    assert MIN_WIDTHS["inputs"] == "20em"
+    assert "nth-child(5)" not in page  # confidence: a number, kept on one line
+    assert "break-all" not in page  # words are not broken letter by letter
+    assert table.kind.style.button_width == "16em"
+    assert table.kind.options == (("Verdicts changed by reviewers", "verdict"), ("Grader vs human scores", "score"))

@@ -28,7 +28,7 @@ def test_the_picker_compares_the_two_newest_versions_with_10_jobs_by_default(fra
     assert picker.comparison.equals(expected)
     assert expected.item(0, "verdict").replace("<", "&lt;") in picker.verdict.value
     assert picker.chart.outputs[0]["data"]["image/svg+xml"].startswith("<svg")
-    assert "<th>estimate_a</th>" in picker.numbers.value
+    assert '<th class="num">Estimate A</th>' in picker.numbers.value
 
 
 def test_changing_a_control_reruns_the_comparison(frames: JobFrames) -> None:
@@ -111,3 +111,45 @@ def test_with_fewer_than_two_versions_of_10_jobs_the_two_newest_are_the_default(
     assert default_pair(one) == (None, "v2.0")
     assert version_picker(one).comparison is None
     assert default_pair(filter_frames(frames, versions=[])) == (None, None)
+
+
+NO_JOBS = "No jobs match these filters. Widen them, or press Clear filters."
+REVERSED = "Not redrawn: the creation dates are reversed (from 2026-05-20 after to 2026-05-01). Fix them above."
+
+
+def test_the_picker_shows_the_panels_error_and_no_stale_comparison(frames: JobFrames) -> None:
+    panel = filter_panel(frames)
+    picker = version_picker(panel)
+    assert picker.comparison is not None and picker.error is None
+    panel.created_from.value = date(2026, 5, 20)
+    panel.created_to.value = date(2026, 5, 1)
+    assert picker.error == REVERSED
+    assert picker.comparison is None
+    assert picker.verdict.value == (
+        f'<p class="roe-message" style="color:#b00020;font-weight:bold;margin:0.5em 0">{REVERSED}</p>'
+    )
+    assert (picker.chart.outputs, picker.numbers.value) == ((), "")
+    picker.metric.value = "duration_ms"  # another metric still compares nothing
+    assert picker.comparison is None and picker.error == REVERSED
+    panel.reset.click()
+    assert picker.error is None
+    assert picker.comparison is not None
+    assert picker.comparison.equals(ra.compare_versions(frames, "v1.1", "v2.0", metric="duration_ms"))
+
+
+def test_the_picker_says_when_no_job_matches(frames: JobFrames) -> None:
+    panel = filter_panel(frames)
+    picker = version_picker(panel)
+    panel.versions.value = ()
+    assert picker.comparison is None and picker.error is None
+    assert picker.verdict.value == (
+        f'<p class="roe-message" style="color:#555;font-style:italic;margin:0.5em 0">{NO_JOBS}</p>'
+    )
+    assert picker._repr_mimebundle_()["text/plain"] == "VersionPicker: v1.1 → v2.0, grader_score: nothing compared"
+
+
+def test_the_controls_have_explicit_widths_and_wrap(frames: JobFrames) -> None:
+    picker = version_picker(frames)
+    controls = picker.children[0]
+    assert controls.layout.flex_flow == "row wrap"
+    assert [c.layout.width for c in controls.children] == ["16em", "16em", "24em"]
