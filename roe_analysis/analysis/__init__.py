@@ -59,6 +59,7 @@ from roe_analysis.analysis._duration_summaries import (
     run_durations,
     slowest_jobs,
 )
+from roe_analysis.analysis._failures import error_messages, failure_summary, failure_trend
 from roe_analysis.analysis._inter_reviewer import inter_reviewer_agreement
 from roe_analysis.analysis._intra_reviewer import intra_reviewer_agreement
 from roe_analysis.analysis._job_durations import job_durations, status_time, status_time_summary
@@ -129,6 +130,9 @@ __all__: list[str] = [
     "duration_mismatches",
     "duration_summary",
     "duration_trend",
+    "error_messages",
+    "failure_summary",
+    "failure_trend",
     "fleiss_kappa",
     "grader_calibration",
     "gwet_ac1",

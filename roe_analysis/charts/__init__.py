@@ -45,6 +45,7 @@ from roe_analysis.charts._durations import (
     job_durations_histogram,
     status_time_summary,
 )
+from roe_analysis.charts._failures import failure_rate_chart, failure_trend_chart
 from roe_analysis.charts._palette import (
     COEFFICIENT_COLOURS,
     EXTRA_VERSION_COLOUR,
@@ -84,6 +85,8 @@ __all__: list[str] = [
     "compare_versions",
     "confusion_matrix",
     "duration_trend",
+    "failure_rate_chart",
+    "failure_trend_chart",
     "grader_vs_human",
     "job_durations_ecdf",
     "job_durations_histogram",

@@ -59,6 +59,9 @@ Call = Callable[[], object]
 
 #: (a) a frame without a column the helper needs, and a fragment of the message.
 MISSING_COLUMN: dict[str, tuple[Call, str]] = {
+    "error_messages": (lambda: ra.error_messages(FRAMES, by="customer"), "'customer'"),
+    "failure_summary": (lambda: ra.failure_summary(DURATIONS.drop("terminal_status")), "'terminal_status'"),
+    "failure_trend": (lambda: ra.failure_trend(DURATIONS.drop("created_at")), "'created_at'"),
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES.drop("agent_verdict")), "'agent_verdict'"),
     "calibration_curve": (lambda: ra.calibration_curve(JOBS), "'review_status'"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS.drop("agent_version_name")), "agent_version_name"),
@@ -98,6 +101,9 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
 
 #: (c) an unknown or out-of-range option value, and a fragment of the message.
 UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
+    "error_messages": (lambda: ra.error_messages(FRAMES, top=0), "top must be a positive integer"),
+    "failure_summary": (lambda: ra.failure_summary(FRAMES, confidence=2), "confidence"),
+    "failure_trend": (lambda: ra.failure_trend(FRAMES, every="fortnight"), "Polars duration string"),
     "agreement_summary": (lambda: ra.agreement_summary(OUTCOMES, labels="x"), "not one string"),
     "calibration_curve": (lambda: ra.calibration_curve(JOBS, bins=0), "bins"),
     "compare_all_versions": (lambda: ra.compare_all_versions(JOBS, statistic="mode"), "'mean', 'median' or None"),  # type: ignore[arg-type]
@@ -154,7 +160,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 31
+    assert len(helpers) == 34
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 
@@ -218,5 +224,6 @@ def test_by_has_one_vocabulary() -> None:
     assert ra.score_summary(JOBS).columns[0] == "agent_version_name"
     for name in frame_helpers():
         by = inspect.signature(getattr(ra, name)).parameters.get("by")
-        if by is not None:
+        # error_messages ranks messages over all jobs by default, each with the versions it hit
+        if by is not None and name != "error_messages":
             assert by.default == "agent_version_name", name

@@ -82,6 +82,10 @@ def charts(frames: ra.JobFrames, colours: dict[str, str]) -> dict[str, alt.TopLe
                 ra.job_volume(frames, every="1d", by="agent_version_name"), colours=colours
             ),
             "job_volume_status": ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), color="status"),
+            "failure_rate_chart": ra.charts.failure_rate_chart(ra.failure_summary(frames), colours=colours),
+            "failure_trend_chart": ra.charts.failure_trend_chart(
+                ra.failure_trend(frames, every="1w"), colours=colours
+            ),
         }
 
 
@@ -97,6 +101,8 @@ VERSION_COLOURED = {
     "compare_versions_ab",
     "grader_vs_human",
     "job_volume",
+    "failure_rate_chart",
+    "failure_trend_chart",
 }
 
 
