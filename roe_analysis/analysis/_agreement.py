@@ -22,6 +22,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.analysis._agreement_units import group_units, too_few_note
 from roe_analysis.analysis._common import (
     DEFAULT_BY,
@@ -356,7 +357,7 @@ def agreement_summary(
     n_unplaced = int(unplaced_rows.sum())
     if n_unplaced:
         warnings.warn(
-            f"{n_unplaced} rejection(s) without a corrected_verdict cannot be placed in a cell ({q} labels, so "
+            f"{plural(n_unplaced, 'rejection')} without a corrected_verdict cannot be placed in a cell ({q} labels, so "
             "the reviewer's label is unknown): agreement_rate and pabak count them as disagreements (exact); "
             "cohen_kappa and gwet_ac1 are left null where they occur, and cohen_kappa_min/_max and "
             "gwet_ac1_min/_max give their range over every label the reviewers could have meant.",
@@ -385,7 +386,7 @@ def _warn_summary(result: pl.DataFrame, keys: list[str], skew_threshold: float) 
     undefined = result.filter((pl.col("n_pairs") > 0) & pl.col("cohen_kappa_min").is_null())
     if undefined.height:
         warnings.warn(
-            f"Cohen's kappa is undefined in {undefined.height} group(s) ({describe_groups(undefined, keys)}): "
+            f"Cohen's kappa is undefined in {plural(undefined.height, 'group')} ({describe_groups(undefined, keys)}): "
             "the agent and the reviewers used one and the same label, so chance agreement is 1. It is left "
             "null; gwet_ac1 and pabak stay defined there.",
             UndefinedCoefficientWarning,
@@ -394,7 +395,7 @@ def _warn_summary(result: pl.DataFrame, keys: list[str], skew_threshold: float) 
     skewed = result.filter(pl.col("prevalence_skewed"))
     if skewed.height:
         warnings.warn(
-            f"One label is more than {skew_threshold:.0%} of the labels in {skewed.height} group(s) "
+            f"One label is more than {skew_threshold:.0%} of the labels in {plural(skewed.height, 'group')} "
             f"({describe_groups(skewed, keys)}): kappa is deflated by skewed prevalence even when agreement "
             "is high; read gwet_ac1 and pabak beside it.",
             PrevalenceSkewWarning,

@@ -23,7 +23,7 @@ import polars as pl
 
 from roe_analysis.analysis._score_intervals import cluster_wilson_interval, t_quantile
 from roe_analysis.analysis._stats import z_value
-from roe_analysis.analysis._units import MIN_N, design_effect
+from roe_analysis.analysis._units import MIN_N, design_effect, unit_count_expr
 
 #: Per-group columns `group_units` returns, in `agreement_summary`'s order of use.
 UNIT_COLUMNS = pl.Schema(
@@ -81,5 +81,7 @@ def group_units(placed: pl.DataFrame, n_groups: int, *, confidence: float) -> pl
 
 
 def too_few_note(n_inputs: pl.Expr, unit: str) -> pl.Expr:
-    """``"too few to tell: 4 inputs (need 10)"`` below `MIN_N` ``n_inputs``, else null."""
-    return pl.when(n_inputs < MIN_N).then(pl.format(f"too few to tell: {{}} {unit} (need {MIN_N})", n_inputs))
+    """``"too few to tell: 4 inputs (need 10)"`` (``"1 input"``) below `MIN_N` ``n_inputs``, else null."""
+    return pl.when(n_inputs < MIN_N).then(
+        pl.format(f"too few to tell: {{}} (need {MIN_N})", unit_count_expr(n_inputs, unit))
+    )

@@ -18,6 +18,7 @@ import math
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural, plural_expr
 from roe_analysis.analysis._common import DEFAULT_BY, By, check_threshold, group_keys, keyed_schema
 from roe_analysis.analysis._outcomes import DECIDED, outcomes_from
 from roe_analysis.analysis._scales import SCALES, score_scale
@@ -168,7 +169,7 @@ def _group_stats(part: pl.DataFrame, *, known: bool, threshold: float | None, bi
     notes = []
     if too_few:
         notes.append(
-            f"too few to tell: {units} {'input(s)' if known else 'review(s)'}, fewer than {MIN_N}; no intervals"
+            f"too few to tell: {plural(units, 'input' if known else 'review')}, fewer than {MIN_N}; no intervals"
         )
     out: dict[str, object] = {"n": n, "n_inputs": n_inputs, "n_approved": n_pos, "n_rejected": n - n_pos}
     auc = auc_low = auc_high = None
@@ -371,7 +372,9 @@ def calibration_curve(frames: JobFrames | pl.DataFrame, *, bins: int = 10, by: B
         return pl.DataFrame(schema=schema)
     low, high = wilson_interval(pl.col("_k"), pl.col("n"))
     too_few = pl.col("n") < MIN_N
-    note = pl.format("too few to tell: {} review(s) in the bin, fewer than {}; no interval", pl.col("n"), pl.lit(MIN_N))
+    note = pl.format(
+        "too few to tell: {} in the bin, fewer than {}; no interval", plural_expr("n", "review"), pl.lit(MIN_N)
+    )
     return (
         pl.concat(parts, how="diagonal_relaxed")
         .with_columns(

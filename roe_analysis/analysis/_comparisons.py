@@ -23,6 +23,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
 from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired, per_cluster
@@ -174,12 +175,12 @@ class _Comparison:
         if self.too_few:
             if self.paired:
                 return (
-                    f"{_TOO_FEW}: {self.n_pairs} input(s) ran on both {a} and {b} (need at least {MIN_PER_SIDE} "
-                    "shared inputs)"
+                    f"{_TOO_FEW}: {plural(self.n_pairs, 'input')} ran on both {a} and {b} "
+                    f"(need at least {MIN_PER_SIDE} shared inputs)"
                 )
             return (
-                f"{_TOO_FEW}: {a} has {self.n_inputs_a} and {b} has {self.n_inputs_b} input(s) with a {metric} "
-                f"value (need at least {MIN_PER_SIDE} each)"
+                f"{_TOO_FEW}: {a} has {plural(self.n_inputs_a, 'input')} and {b} has "
+                f"{plural(self.n_inputs_b, 'input')} with a {metric} value (need at least {MIN_PER_SIDE} each)"
             )
         diff, low, high = self.difference, self.diff_low, self.diff_high
         name = "pass rate" if metric == "pass_rate" else metric

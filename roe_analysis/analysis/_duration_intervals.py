@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.analysis._quantiles import (
     clustered_quantile_interval,
     kaplan_meier_median,
@@ -20,20 +21,20 @@ from roe_analysis.analysis._quantiles import (
     quantile_design_effect,
     quantile_interval,
 )
-from roe_analysis.analysis._units import MIN_N
+from roe_analysis.analysis._units import MIN_N, unit_count
 
 #: The column of each group's frame that holds its cluster (the input, or ``cluster=``).
 CLUSTER = "_cluster"
 
 
 def unit_name(cluster: str | None) -> str:
-    """How notes name the unit: ``"distinct input(s)"``, or ``"cluster(s) of customer"`` for ``cluster="customer"``.
+    """Notes name the unit (plural): ``"distinct inputs"``, or ``"clusters of customer"`` for ``cluster="customer"``.
 
     Examples:
         >>> unit_name(None), unit_name("input_id"), unit_name("customer")
-        ('distinct input(s)', 'distinct input(s)', 'cluster(s) of customer')
+        ('distinct inputs', 'distinct inputs', 'clusters of customer')
     """
-    return "distinct input(s)" if cluster in (None, "input_id") else f"cluster(s) of {cluster}"
+    return "distinct inputs" if cluster in (None, "input_id") else f"clusters of {cluster}"
 
 
 def group_intervals(
@@ -43,7 +44,7 @@ def group_intervals(
     named: Sequence[tuple[float, str]],
     *,
     confidence: float,
-    unit: str = "distinct input(s)",
+    unit: str = "distinct inputs",
 ) -> tuple[dict[str, float | None], bool, str | None]:
     """The ``pXX_low``/``pXX_high`` of one group, its ``too_few`` flag and its ``note``.
 
@@ -65,9 +66,9 @@ def group_intervals(
     if n == 0:
         return bounds, True, "too few to tell: no finished run with a duration"
     if n < MIN_N:
-        return bounds, True, f"too few to tell: {n} measured run(s), fewer than {MIN_N}; no interval"
+        return bounds, True, f"too few to tell: {plural(n, 'measured run')}, fewer than {MIN_N}; no interval"
     if n_inputs is not None and n_inputs < MIN_N:
-        return bounds, True, f"too few to tell: {n_inputs} {unit}, fewer than {MIN_N}; no interval"
+        return bounds, True, f"too few to tell: {unit_count(n_inputs, unit)}, fewer than {MIN_N}; no interval"
     notes = []
     for q, name in named:
         if clusters is None:

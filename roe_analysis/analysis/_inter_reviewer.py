@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.analysis._alpha import (
     Measurement,
     alpha_bootstrap,
@@ -184,7 +185,8 @@ def inter_reviewer_agreement(
     undefined = result.filter((pl.col("n_items") > 0) & pl.col("krippendorff_alpha").is_null())
     if undefined.height:
         warnings.warn(
-            f"Krippendorff's alpha is undefined in {undefined.height} group(s) ({describe_groups(undefined, keys)}): "
+            f"Krippendorff's alpha is undefined in {plural(undefined.height, 'group')} "
+            f"({describe_groups(undefined, keys)}): "
             "every review gave the same label, so there is no variation to measure agreement against. "
             "It is left null.",
             UndefinedCoefficientWarning,
@@ -207,7 +209,7 @@ def _inter_row(
 ) -> dict[str, object]:
     """The statistics of one group: its pairable values (``column``) and its pairable items."""
     too_few = items.height < MIN_N
-    note = f"too few to tell: {items.height} item(s), fewer than {MIN_N}" if too_few else None
+    note = f"too few to tell: {plural(items.height, 'item')}, fewer than {MIN_N}" if too_few else None
     if items.height == 0:
         return {
             "n_items": 0,

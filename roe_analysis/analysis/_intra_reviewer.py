@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from roe_analysis._text import plural_expr
 from roe_analysis.analysis._common import DEFAULT_BY, By, group_keys, job_frames, keyed_schema
 from roe_analysis.analysis._items import NEEDS_INPUTS, item_values
 from roe_analysis.analysis._outcomes import review_outcomes
@@ -107,7 +108,7 @@ def intra_reviewer_agreement(
             consistency_high=pl.when(~too_few).then(high),
             too_few=too_few,
             note=pl.when(too_few).then(
-                pl.format("too few to tell: {} repeated item(s), fewer than {}", "n_items", pl.lit(MIN_N))
+                pl.format("too few to tell: {}, fewer than {}", plural_expr("n_items", "repeated item"), pl.lit(MIN_N))
             ),
         )
         .select(*schema)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import polars as pl
 
 from roe_analysis._schema import JOBS_SCHEMA, ReviewStatus
+from roe_analysis._text import plural, plural_word
 from roe_analysis.analysis._common import derived_frame, job_frames
 from roe_analysis.analysis._units import input_ids
 from roe_analysis.errors import AgreementWarning, ArgumentTypeError, InvalidArgumentError
@@ -176,7 +177,8 @@ def review_outcomes(frames: JobFrames, *, verdict_field: str = "verdict") -> pl.
     n_contradictory = int(outcomes.get_column("contradictory").sum())
     if n_contradictory:
         warnings.warn(
-            f"{n_contradictory} approved review(s) carry a corrected_verdict that differs from the agent's "
+            f"{plural(n_contradictory, 'approved review')} {plural_word(n_contradictory, 'carries', 'carry')} "
+            "a corrected_verdict that differs from the agent's "
             "verdict: they are flagged contradictory, agrees is left null and they are left out of the "
             "label pairs (neither an agreement nor a disagreement). Check them with the reviewers.",
             AgreementWarning,

@@ -36,6 +36,7 @@ from typing import Literal
 
 import polars as pl
 
+from roe_analysis._text import plural
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._score_intervals import t_quantile
 from roe_analysis.analysis._scores import _prepared, _summarise
@@ -429,7 +430,10 @@ def sample_size_for(
         usable = p is not None and 0 < p < 1
         why = f"{a}'s pass rate is {p}: no spread to plan with"
     if min(g_a, g_b) < 2:
-        note = f"cannot plan: {a} has {g_a} and {b} has {g_b} input(s) with a {metric} (need 2 each)"
+        note = (
+            f"cannot plan: {a} has {plural(g_a, 'input')} and {b} has {plural(g_b, 'input')} with a {metric} "
+            "(need 2 each)"
+        )
     elif not usable or deff is None or runs is None:
         note = f"cannot plan: {why}"
     n_needed = detectable = None

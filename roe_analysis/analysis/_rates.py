@@ -23,11 +23,12 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural_expr
 from roe_analysis.analysis._common import DEFAULT_BY, By, group_keys, job_frames, keyed_schema, require_columns
 from roe_analysis.analysis._job_durations import DURATIONS_SCHEMA, job_durations
 from roe_analysis.analysis._score_intervals import cluster_wilson_interval, effective_n
 from roe_analysis.analysis._stats import check_confidence
-from roe_analysis.analysis._units import MIN_N, cluster_column
+from roe_analysis.analysis._units import MIN_N, cluster_column, unit_count_expr
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -145,8 +146,8 @@ def _one_rate(values: np.ndarray, clusters: np.ndarray, confidence: float) -> tu
 
 
 def _too_few_note(n_inputs: pl.Expr, n_running: pl.Expr, unit: str) -> pl.Expr:
-    few = pl.format(f"too few to tell: {{}} {unit} (need {MIN_N})", n_inputs)
-    running = pl.format("{} running job(s) not counted", n_running)
+    few = pl.format(f"too few to tell: {{}} (need {MIN_N})", unit_count_expr(n_inputs, unit))
+    running = pl.format("{} not counted", plural_expr(n_running, "running job"))
     too_few = n_inputs < MIN_N
     return (
         pl.when(too_few & (n_running > 0))

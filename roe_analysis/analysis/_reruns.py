@@ -24,6 +24,7 @@ import numpy as np
 import polars as pl
 
 from roe_analysis._schema import RUNNING_STATUSES
+from roe_analysis._text import plural_expr
 from roe_analysis.analysis._common import DEFAULT_BY, By, group_keys, job_frames, keyed_schema
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
 from roe_analysis.analysis._units import MIN_N, cluster_bootstrap_ratio, input_ids
@@ -267,9 +268,11 @@ def rerun_consistency(
     out = pl.DataFrame(rows, schema=partial)
     few = pl.col("n_inputs") < MIN_N
     score_few = pl.col("score_n_inputs") < MIN_N
-    verdict_note = pl.format(f"too few to tell: {{}} inputs with rerun verdicts (need {MIN_N})", pl.col("n_inputs"))
+    verdict_note = pl.format(
+        f"too few to tell: {{}} with rerun verdicts (need {MIN_N})", plural_expr("n_inputs", "input")
+    )
     score_note = pl.format(
-        f"scores too few to tell: {{}} inputs with rerun scores (need {MIN_N})", pl.col("score_n_inputs")
+        f"scores too few to tell: {{}} with rerun scores (need {MIN_N})", plural_expr("score_n_inputs", "input")
     )
     out = out.with_columns(
         few.alias("too_few"),

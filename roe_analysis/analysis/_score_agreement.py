@@ -15,6 +15,7 @@ import numpy as np
 import polars as pl
 
 from roe_analysis._schema import ReviewStatus
+from roe_analysis._text import plural
 from roe_analysis.analysis._common import (
     DEFAULT_BY,
     By,
@@ -190,7 +191,7 @@ def warn_scales(grader: np.ndarray, human: np.ndarray, *, groups: str, count: in
     g, h = _scale_of(grader), _scale_of(human)
     hints = [hint for hint in (_to_unit("grader_score", g), _to_unit("human_score", h)) if hint]
     warnings.warn(
-        f"grader and human scores look like different scales in {count} group(s) ({groups}): "
+        f"grader and human scores look like different scales in {plural(count, 'group')} ({groups}): "
         f"{_describe_scale('grader_score', g, grader)} against {_describe_scale('human_score', h, human)}. "
         "Differences, mean_abs_diff and the Bland–Altman bias and limits mean nothing across scales; "
         f"rescale first (e.g. {' and '.join(hints)}, to 0–1). Pearson and Spearman are unaffected.",
@@ -202,8 +203,8 @@ def warn_scales(grader: np.ndarray, human: np.ndarray, *, groups: str, count: in
 def _note(*, too_few: bool, units: int, known: bool, pearson: float | None, differ: bool, labels: tuple) -> str | None:
     parts = []
     if too_few:
-        what = "input(s)" if known else "pair(s)"
-        parts.append(f"too few to tell: {units} {what}, fewer than {MIN_N}; no intervals")
+        what = plural(units, "input" if known else "pair")
+        parts.append(f"too few to tell: {what}, fewer than {MIN_N}; no intervals")
     if pearson is None:
         parts.append("a score is constant or there are under two pairs: no correlation")
     if differ:
@@ -320,7 +321,7 @@ def score_agreement(
         │ 5       ┆ 0.920316 ┆ 0.974679 ┆ 0.04 ┆ 0.8                 ┆ 0.615385        │
         └─────────┴──────────┴──────────┴──────┴─────────────────────┴─────────────────┘
         >>> score_agreement(jobs, by=None).select("too_few", "pearson_low", "note").row(0)
-        (True, None, 'too few to tell: 5 pair(s), fewer than 10; no intervals')
+        (True, None, 'too few to tell: 5 pairs, fewer than 10; no intervals')
     """
     helper = "score_agreement"
     grader_cut = grader_threshold if grader_threshold is not None else threshold

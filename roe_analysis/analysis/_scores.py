@@ -33,7 +33,14 @@ from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._score_intervals import cluster_mean_interval, cluster_wilson_interval, effective_n
 from roe_analysis.analysis._slices import with_metadata_keys
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence
-from roe_analysis.analysis._units import MIN_N, check_cluster, cluster_column, group_design_effect, input_ids
+from roe_analysis.analysis._units import (
+    MIN_N,
+    check_cluster,
+    cluster_column,
+    group_design_effect,
+    input_ids,
+    unit_count_expr,
+)
 from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
 
@@ -210,7 +217,7 @@ def _summarise(
         pl.when(pl.col("n_scored") > 0).then(pl.col("n_passed") / pl.col("n_scored")).alias("pass_rate"),
         too_few.alias("too_few"),
         pl.when(too_few)
-        .then(pl.format(f"too few to tell: {{}} {unit} (need {MIN_N})", pl.col("n_inputs")))
+        .then(pl.format(f"too few to tell: {{}} (need {MIN_N})", unit_count_expr(pl.col("n_inputs"), unit)))
         .alias("note"),
     )
     return out.select(list(schema)).cast(schema)

@@ -9,7 +9,8 @@ customer, with ``cluster=``) as the unit:
 - `cluster_column`: the cluster of each row of a jobs-like frame, from ``cluster=``;
 - `design_effect`: how much the clustering inflates the variance of a mean (1 = independent runs);
 - `cluster_bootstrap_mean`: replicates of a mean when whole clusters are resampled;
-- `MIN_N`: below this many clusters a statistic says "too few to tell" and has no interval.
+- `MIN_N`: below this many clusters a statistic says "too few to tell" and has no interval;
+- `unit_count`, `unit_count_expr`: "1 input", "4 inputs", "1 cluster of customer" in notes.
 """
 
 from __future__ import annotations
@@ -17,12 +18,43 @@ from __future__ import annotations
 import numpy as np
 import polars as pl
 
+from roe_analysis._text import plural, plural_expr
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
 #: Fewer clusters (inputs) than this and a statistic is "too few to tell": no interval, no test.
 MIN_N = 10
 #: Upper bound on the elements of one block of resampling counts (keeps memory near 64 MB).
 _BLOCK_ELEMENTS = 1 << 22
+
+
+def _singular(unit: str) -> str:
+    """The singular of a plural unit: ``"clusters of x"`` → ``"cluster of x"``, ``"inputs"`` → ``"input"``."""
+    if unit.startswith("clusters of "):
+        return "cluster of " + unit.removeprefix("clusters of ")
+    return unit.removesuffix("s")
+
+
+def unit_count(n: int, unit: str) -> str:
+    """``n`` units, ``unit`` named in the plural (``"inputs"``, ``"clusters of customer"``), singular for 1.
+
+    Examples:
+        >>> unit_count(1, "inputs"), unit_count(4, "distinct inputs"), unit_count(1, "clusters of customer")
+        ('1 input', '4 distinct inputs', '1 cluster of customer')
+        >>> unit_count(1200, "clusters of customer")
+        '1,200 clusters of customer'
+    """
+    return plural(n, _singular(unit), unit)
+
+
+def unit_count_expr(n: pl.Expr, unit: str) -> pl.Expr:
+    """`unit_count` as a Polars expression over the counts ``n``; null stays null.
+
+    Examples:
+        >>> import polars as pl
+        >>> pl.select(unit_count_expr(pl.Series([1, 3]), "jobs")).to_series().to_list()
+        ['1 job', '3 jobs']
+    """
+    return plural_expr(n, _singular(unit), unit)
 
 
 def input_ids(inputs: pl.DataFrame) -> pl.DataFrame:

@@ -566,3 +566,24 @@ def test_per_class_metrics_by_group_and_empty() -> None:
     ]
     assert empty.schema == result.schema
     assert empty.height == 0
+
+
+def test_agreement_summary_counts_of_one_read_singular() -> None:
+    one_review = outcomes_frame(
+        {"agent_verdict": ["Suspicious"], "review_status": ["approved"], "final_verdict": [None]}
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = agreement_summary(one_review, by=None)
+    assert result.select("n_inputs", "too_few", "note").row(0) == (1, True, "too few to tell: 1 input (need 10)")
+
+    one_label = outcomes_frame(
+        {"agent_verdict": ["Suspicious"] * 12, "review_status": ["approved"] * 12, "final_verdict": ["Suspicious"] * 12}
+    )
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        agreement_summary(one_label, by=None)
+    undefined = [str(w.message) for w in caught if issubclass(w.category, UndefinedCoefficientWarning)]
+    skewed = [str(w.message) for w in caught if issubclass(w.category, PrevalenceSkewWarning)]
+    assert len(undefined) == 1 and undefined[0].startswith("Cohen's kappa is undefined in 1 group (overall): ")
+    assert len(skewed) == 1 and "of the labels in 1 group (overall)" in skewed[0]

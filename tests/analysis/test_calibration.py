@@ -156,7 +156,7 @@ def test_from_job_frames_only_decided_reviews_count_and_inputs_are_units() -> No
         ("v2", 10, 5, True),
     ]
     assert result.item(0, "auc_low") is None
-    assert result.item(0, "note").startswith("too few to tell: 5 input(s)")
+    assert result.item(0, "note").startswith("too few to tell: 5 inputs")
     xs = np.arange(1, 20, 2) / 20
     ys = np.array([i % 3 != 0 for i in range(1, 20, 2)])
     assert result.item(0, "auc") == pytest.approx(roc_auc_score(ys, xs))

@@ -101,7 +101,7 @@ def test_ten_reruns_of_nine_inputs_are_too_few() -> None:
 
     assert (row["n_a"], row["n_inputs_a"], row["too_few"], row["p_value"], row["diff_low"]) == (90, 9, True, None, None)
     assert (row["hl_low"], row["cliffs_low"], row["interval_confidence"]) == (None, None, None)
-    assert row["verdict"].startswith("too few to tell: v1 has 9 and v2 has 30 input(s)")
+    assert row["verdict"].startswith("too few to tell: v1 has 9 inputs and v2 has 30 inputs")
     assert row["note"] == "too few to tell; v1 and v2 share no inputs: compared unpaired"
 
 

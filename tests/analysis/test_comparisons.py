@@ -68,7 +68,7 @@ def test_compare_too_small_sample_says_so(jobs_frame: Callable[..., pl.DataFrame
     result = compare_versions(jobs, "v1", "v2").row(0, named=True)
 
     assert result["verdict"] == (
-        "too few to tell: v1 has 9 and v2 has 30 input(s) with a grader_score value (need at least 10 each)"
+        "too few to tell: v1 has 9 inputs and v2 has 30 inputs with a grader_score value (need at least 10 each)"
     )
     assert result["difference"] == 100.0  # still reported
     assert (result["too_few"], result["note"], result["p_value"], result["diff_low"]) == (
@@ -236,7 +236,7 @@ def test_paired_too_few_pairs_and_all_equal(paired_frames: Callable[..., JobFram
 
     result = compare_versions(frames, "v1", "v2", paired=True).row(0, named=True)
 
-    assert result["verdict"] == "too few to tell: 8 input(s) ran on both v1 and v2 (need at least 10 shared inputs)"
+    assert result["verdict"] == "too few to tell: 8 inputs ran on both v1 and v2 (need at least 10 shared inputs)"
     assert (result["difference"], result["p_value"], result["too_few"]) == (0.0, None, True)
 
 

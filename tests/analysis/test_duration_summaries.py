@@ -661,7 +661,7 @@ def test_cluster_any_column_is_the_unit() -> None:
     assert (row["p90_low"], row["p90_high"]) == woodruff_reference(values, customers, 0.9)
     few = duration_summary(durations.filter(pl.col("customer").is_in(["c0", "c1"])), by=None, cluster="customer")
     assert few.row(0, named=True)["too_few"] is True
-    assert few.item(0, "note") == "too few to tell: 2 cluster(s) of customer, fewer than 10; no interval"
+    assert few.item(0, "note") == "too few to tell: 2 clusters of customer, fewer than 10; no interval"
     assert few.select(pl.col("^p\\d+_(low|high)$").is_null().all()).row(0) == (True,) * 6
 
 
@@ -760,3 +760,20 @@ def test_empty_schema_with_cluster_and_metadata_keys() -> None:
     assert list(empty.columns)[-1] == "design_effect"
     assert trend_empty.columns == ["period_start", *full.columns]
     assert slowest_jobs(durations.clear(), by="customer").height == 0
+
+
+def test_duration_summary_counts_of_one_read_singular() -> None:
+    durations = clustered_durations(36, 4, seed=8)  # 12 customers, 3 inputs each: 12 runs per customer
+    one_customer = durations.filter(pl.col("customer") == "c0")
+    one_input = durations.filter(pl.col("input_id") == durations.item(0, "input_id"))
+    one_run = durations.head(1)
+
+    by_customer = duration_summary(one_customer, by=None, cluster="customer").row(0, named=True)
+    assert (by_customer["n"], by_customer["n_inputs"]) == (12, 1)
+    assert by_customer["note"] == "too few to tell: 1 cluster of customer, fewer than 10; no interval"
+    assert duration_summary(one_input, by=None).item(0, "note") == (
+        "too few to tell: 4 measured runs, fewer than 10; no interval"
+    )
+    assert duration_summary(one_run, by=None).item(0, "note") == (
+        "too few to tell: 1 measured run, fewer than 10; no interval"
+    )

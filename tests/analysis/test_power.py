@@ -215,7 +215,7 @@ def test_sample_size_for_a_pass_rate() -> None:
 def test_sample_size_for_says_when_it_cannot_plan() -> None:
     tiny = pl.DataFrame({"agent_version_name": ["v1", "v2", "v2"], "grader_score": [1.0, 2.0, 3.0]})
     row = sample_size_for(tiny, "v1", "v2", effect=0.5).row(0, named=True)
-    assert row["n_needed"] is None and row["note"].startswith("cannot plan: v1 has 1 and v2 has 2 input(s)")
+    assert row["n_needed"] is None and row["note"].startswith("cannot plan: v1 has 1 input and v2 has 2 inputs")
     flat = pl.DataFrame({"agent_version_name": ["v1"] * 3 + ["v2"] * 3, "grader_score": [1.0] * 6})
     assert (
         sample_size_for(flat, "v1", "v2", effect=0.5).item(0, "note")

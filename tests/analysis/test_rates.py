@@ -100,7 +100,7 @@ def test_running_jobs_are_left_out_of_the_denominator() -> None:
     frame = durations("v1", ["FAILURE"] * 3 + ["SUCCESS"] * 9 + [None] * 5)
     row = outcome_rates(frame).row(0, named=True)
     assert (row["n"], row["n_running"], row["failure_rate"]) == (12, 5, 0.25)
-    assert row["note"] == "5 running job(s) not counted"
+    assert row["note"] == "5 running jobs not counted"
 
 
 def test_too_few_inputs_give_no_interval() -> None:

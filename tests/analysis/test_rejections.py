@@ -421,3 +421,14 @@ def test_fixed_schema_when_empty() -> None:
     metrics = per_class_metrics(empty, by=None)
     assert metrics.schema["too_few"] == pl.Boolean
     assert metrics.schema["precision_low"] == pl.Float64
+
+
+def test_one_contradictory_approval_is_warned_in_the_singular() -> None:
+    frames = frames_of([(S, "approved", N), (S, "approved", S)])
+
+    with pytest.warns(AgreementWarning) as caught:
+        review_outcomes(frames)
+
+    messages = [str(w.message) for w in caught if "approved review" in str(w.message)]
+    assert len(messages) == 1
+    assert messages[0].startswith("1 approved review carries a corrected_verdict that differs from the agent's verdict")

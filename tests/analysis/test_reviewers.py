@@ -614,7 +614,7 @@ def test_inter_reviewer_by_group_is_seeded_and_reports_groups_without_items() ->
         "fleiss_high": None,
         "fleiss_note": None,
         "too_few": True,
-        "note": "too few to tell: 0 item(s), fewer than 10",
+        "note": "too few to tell: 0 items, fewer than 10",
     }
     assert first.select("alpha_low", "alpha_high").row(0) != other.select("alpha_low", "alpha_high").row(0)
 

@@ -141,7 +141,7 @@ def test_inputs_are_derived_from_job_frames() -> None:
     result = score_agreement(frames, by=None).row(0, named=True)
 
     assert (result["n"], result["n_inputs"], result["too_few"]) == (12, 4, True)
-    assert result["note"].startswith("too few to tell: 4 input(s), fewer than 10")
+    assert result["note"].startswith("too few to tell: 4 inputs, fewer than 10")
     assert result["pearson_low"] is None and result["bias_low"] is None
 
 

@@ -303,3 +303,12 @@ def test_score_scale_recognises_the_common_scales() -> None:
         assert score_scale(values) == label
         assert score_scale(pl.Series(values, dtype=pl.Float64)) == label
     assert score_scale([-0.5, 0.5]) is None and score_scale([0, 250]) is None and score_scale([]) is None
+
+
+def test_score_summary_one_input_reads_singular() -> None:
+    row = score_summary(repeated_frames(1, 3), by=None, threshold=0.5).row(0, named=True)
+
+    assert (row["n"], row["n_inputs"], row["too_few"]) == (3, 1, True)
+    assert row["note"] == "too few to tell: 1 input (need 10)"
+    by_customer = score_summary(repeated_frames(1, 3), by=None, cluster="customer").row(0, named=True)
+    assert (by_customer["n_inputs"], by_customer["note"]) == (1, "too few to tell: 1 cluster of customer (need 10)")
