@@ -83,9 +83,7 @@ def charts(frames: ra.JobFrames, colours: dict[str, str]) -> dict[str, alt.TopLe
             ),
             "job_volume_status": ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), color="status"),
             "failure_rate_chart": ra.charts.failure_rate_chart(ra.failure_summary(frames), colours=colours),
-            "failure_trend_chart": ra.charts.failure_trend_chart(
-                ra.failure_trend(frames, every="1w"), colours=colours
-            ),
+            "failure_trend_chart": ra.charts.failure_trend_chart(ra.failure_trend(frames, every="1w"), colours=colours),
         }
 
 
