@@ -8,6 +8,7 @@ from typing import Any
 import polars as pl
 
 import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
+from roe_analysis._text import fmt_count, fmt_signed, plural
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._figures import (
     coef_text,
@@ -35,9 +36,9 @@ def _coefficient_row(label: str, row: Mapping[str, Any]) -> list[Cell]:
 
     return [
         Cell(label),
-        _num(f"{row['n_reviewed']:,}"),
+        _num(fmt_count(row["n_reviewed"])),
         _pct_est(row["approval_rate"], row["approval_rate_low"], row["approval_rate_high"]),
-        _num(f"{row['n_pairs']:,}"),
+        _num(fmt_count(row["n_pairs"])),
         _pct_est(row["agreement_rate"], row["agreement_rate_low"], row["agreement_rate_high"]),
         coef("cohen_kappa"),
         coef("gwet_ac1"),
@@ -123,13 +124,13 @@ def _score_agreement(a: Analyses) -> str:
         ("Bias (grader − human)", "num"),
         ("95% limits of agreement", "num"),
     ]
-    limits = f"{fmt_num(row['loa_low'])} to {fmt_num(row['loa_high'])}" if row["loa_low"] is not None else None
+    limits = f"{fmt_signed(row['loa_low'])} to {fmt_signed(row['loa_high'])}" if row["loa_low"] is not None else None
     cells = [
-        _num(f"{row['n_pairs']:,}"),
+        _num(fmt_count(row["n_pairs"])),
         _est(fmt_coef(row["pearson"]), fmt_coef(row["pearson_low"]), fmt_coef(row["pearson_high"])),
         _est(fmt_coef(row["spearman"]), fmt_coef(row["spearman_low"]), fmt_coef(row["spearman_high"])),
         _num(fmt_num(row["mean_abs_diff"])),
-        _est(fmt_num(row["bias"]), fmt_num(row["bias_low"]), fmt_num(row["bias_high"])),
+        _signed_est(row["bias"], row["bias_low"], row["bias_high"]),
         _limits(row, limits),
     ]
     if a.threshold is not None:
@@ -138,12 +139,20 @@ def _score_agreement(a: Analyses) -> str:
     return "<h3>Grader against human scores</h3>" + _table(headers, [cells])
 
 
+def _signed_est(value: float | None, low: float | None, high: float | None) -> Cell:
+    """A signed difference with its interval as small print, "+0.0201 to +0.0712"."""
+    if value is None or low is None or high is None:
+        return _num(fmt_signed(value))
+    return Cell(fmt_signed(value), "num", f"{fmt_signed(low)} to {fmt_signed(high)}")
+
+
 def _limits(row: dict, limits: str | None) -> Cell:
     """The limits of agreement, with the interval of each limit as small print."""
     if limits is None or row["loa_low_low"] is None or row["loa_high_high"] is None:
         return _num(limits)
-    low = f"{fmt_num(row['loa_low_low'])}–{fmt_num(row['loa_low_high'])}"
-    high = f"{fmt_num(row['loa_high_low'])}–{fmt_num(row['loa_high_high'])}"
+    # Signed bounds read "−0.491 to −0.402"; a dash between two signed numbers would not.
+    low = f"{fmt_signed(row['loa_low_low'])} to {fmt_signed(row['loa_low_high'])}"
+    high = f"{fmt_signed(row['loa_high_low'])} to {fmt_signed(row['loa_high_high'])}"
     return Cell(limits, "num", f"{low} · {high}")
 
 
@@ -153,7 +162,7 @@ def _reviewer_table(a: Analyses) -> str:
     rows = [
         [
             Cell(r["reviewed_by"] or "(no reviewer)"),
-            _num(f"{r['n_reviews']:,}"),
+            _num(fmt_count(r["n_reviews"])),
             _pct_est(r["approval_rate"], r["approval_rate_low"], r["approval_rate_high"]),
             _num(fmt_pct(r["correction_rate"])),
             _num(fmt_pct(r["peer_agreement_rate"])),
@@ -179,7 +188,9 @@ def _inter_reviewer(a: Analyses) -> str:
     row = a.inter_reviewer.row(0, named=True)
     alpha = with_ci(fmt_coef(row["krippendorff_alpha"]), fmt_coef(row["alpha_low"]), fmt_coef(row["alpha_high"]))
     fleiss = fmt_coef(row["fleiss_kappa"]) if row["fleiss_kappa"] is not None else f"not computed: {row['fleiss_note']}"
-    counts = f"{row['n_items']:,} inputs, {row['n_values']:,} verdicts, {row['n_reviewers']:,} reviewers"
+    counts = ", ".join(
+        (plural(row["n_items"], "input"), plural(row["n_values"], "verdict"), plural(row["n_reviewers"], "reviewer"))
+    )
     return head + (
         "<p>Where the same input was reviewed more than once, reviewers settled on the same label with "
         f"Krippendorff's alpha <strong>{_e(alpha)}</strong> ({_e(counts)}; 1 = perfect, 0 = chance). "

@@ -27,8 +27,12 @@ from roe_analysis.analysis import (
     confusion_matrix,
     duration_summary,
     duration_trend,
+    error_messages,
+    failure_summary,
+    failure_trend,
     inter_reviewer_agreement,
     job_durations,
+    job_volume,
     review_outcomes,
     reviewer_stats,
     score_agreement,
@@ -66,6 +70,11 @@ class Analyses:
         trend_every: the period of `duration_trend`.
         duration_trend: `duration_trend` per version.
         status_time: `status_time_summary` per version.
+        status_by_version: `job_volume` per version, one column per status (``every=None``).
+        failures: `failure_summary` per version.
+        failure_overall: `failure_summary` over all jobs (``by=None``, one row).
+        failure_trend: `failure_trend` per version, per ``drift_every`` period.
+        error_messages: `error_messages`, the 10 most common over all failed jobs.
         slowest: `slowest_jobs` (finished jobs).
         duration_comparisons: `compare_all_versions` on ``duration_ms`` (medians).
         score_by_version: `score_summary` per version.
@@ -93,6 +102,11 @@ class Analyses:
     trend_every: str
     duration_trend: pl.DataFrame
     status_time: pl.DataFrame
+    status_by_version: pl.DataFrame
+    failures: pl.DataFrame
+    failure_overall: pl.DataFrame
+    failure_trend: pl.DataFrame
+    error_messages: pl.DataFrame
     slowest: pl.DataFrame
     duration_comparisons: pl.DataFrame
     score_by_version: pl.DataFrame
@@ -258,6 +272,11 @@ def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime 
         trend_every=trend_every,
         duration_trend=duration_trend(durations, every=trend_every, quantiles=QUANTILES, include_cached=False),
         status_time=status_time_summary(frames, by=VERSION),
+        status_by_version=job_volume(frames, every=None, columns="status"),
+        failures=failure_summary(durations, by=VERSION),
+        failure_overall=failure_summary(durations, by=None),
+        failure_trend=failure_trend(durations, every=drift_every, by=VERSION),
+        error_messages=error_messages(frames, top=TABLE_ROWS),
         slowest=slowest_jobs(durations, n=TABLE_ROWS, by=None),
         duration_comparisons=comparisons("duration_ms"),
         score_by_version=score_summary(scored, threshold=threshold),

@@ -9,13 +9,13 @@ import polars as pl
 
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses
-from roe_analysis.report._figures import fmt_num
 from roe_analysis.report._markup import (
     Cell,
     _cut,
     _empty,
     _num,
     _table,
+    column_format,
 )
 
 
@@ -66,13 +66,16 @@ def _disagreements(a: Analyses) -> str:
 
     out.append("<h3>Grader and human scores furthest apart</h3>")
     if gaps.height:
+        # One number of decimals per column of scores, whatever each score's magnitude.
+        score = column_format([*gaps.get_column("grader_score"), *gaps.get_column("human_score")])
+        difference = column_format(gaps.get_column("difference").to_list(), signed=True)
         rows = [
             [
                 Cell(r["job_id"], "id"),
                 Cell(r[VERSION]),
-                _num(fmt_num(r["grader_score"])),
-                _num(fmt_num(r["human_score"])),
-                _num(fmt_num(r["difference"])),
+                _num(score(r["grader_score"])),
+                _num(score(r["human_score"])),
+                _num(difference(r["difference"])),
                 Cell(f"{r['review_status'] or '—'} by {r['reviewed_by'] or '(no reviewer)'}"),
                 Cell(r["review_comment"], "text"),
                 Cell(inputs.get(r["job_id"]), "text"),
@@ -97,12 +100,13 @@ def _disagreements(a: Analyses) -> str:
 
     out.append("<h3>Verdicts reviewers corrected, highest grader score first</h3>")
     if corrected.height:
+        grader = column_format(corrected.get_column("grader_score").to_list())
         rows = [
             [
                 Cell(r["job_id"], "id"),
                 Cell(r[VERSION]),
                 Cell(f"{r['agent_verdict']} → {r['final_verdict']}"),
-                _num(fmt_num(r["grader_score"])),
+                _num(grader(r["grader_score"])),
                 Cell(r["reviewed_by"] or "(no reviewer)"),
                 Cell(comments.get(r["job_id"]), "text"),
                 Cell(inputs.get(r["job_id"]), "text"),

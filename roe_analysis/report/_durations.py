@@ -5,17 +5,19 @@ from __future__ import annotations
 import polars as pl
 
 import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
+from roe_analysis._text import fmt_count, plural_word
 from roe_analysis.analysis import run_durations
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._figures import fmt_ms
 from roe_analysis.report._markup import (
     Cell,
+    _e,
     _empty,
     _ms_est,
     _num,
     _table,
-    _verdicts,
 )
+from roe_analysis.report._overview import SEE_WHAT_CHANGED
 from roe_analysis.report._page import _band_height, _Page
 
 
@@ -24,9 +26,9 @@ def _duration_rows(summary: pl.DataFrame, *, censored: bool) -> list[list[Cell]]
     for row in summary.iter_rows(named=True):
         cells = [
             Cell(row[VERSION]),
-            _num(f"{row['n']:,}"),
-            _num(f"{row['n_running']:,}"),
-            _num(f"{row['n_measured']:,}"),
+            _num(fmt_count(row["n"])),
+            _num(fmt_count(row["n_running"])),
+            _num(fmt_count(row["n_measured"])),
             _ms_est(row, "p50"),
             _ms_est(row, "p90"),
             _num(fmt_ms(row["mean_ms"])),
@@ -35,6 +37,16 @@ def _duration_rows(summary: pl.DataFrame, *, censored: bool) -> list[list[Cell]]
             cells.append(_num(fmt_ms(row["km_median_ms"]) if row["n_censored"] else "—"))
         rows.append(cells)
     return rows
+
+
+def slowest_heading(n: int) -> str:
+    """The heading of the slowest-jobs table: "The slowest finished job" when there is one.
+
+    Examples:
+        >>> slowest_heading(1), slowest_heading(10)
+        ('The slowest finished job', 'The 10 slowest finished jobs')
+    """
+    return "The slowest finished job" if n == 1 else f"The {fmt_count(n)} slowest finished {plural_word(n, 'job')}"
 
 
 def _durations(a: Analyses, page: _Page) -> str:
@@ -107,17 +119,17 @@ def _durations(a: Analyses, page: _Page) -> str:
                     width=420, height=_band_height(supported)
                 ),
                 "Difference in median duration between versions (b − a) with its confidence interval; "
-                "left of the dashed line is faster. Comparisons too small to tell are listed below, not drawn.",
+                "left of the dashed line is faster. "
+                "Comparisons too small to tell are not drawn (see What changed between versions).",
             )
         )
     out.append(f'<div class="charts">{"".join(figures)}</div>')
     if a.duration_comparisons.height:
-        out.append("<h3>Speed of each version against the others</h3>")
-        out.append(_verdicts(a.duration_comparisons.to_dicts()))
-    out.append(f"<h3>The {a.slowest.height} slowest finished jobs</h3>")
+        out.append(SEE_WHAT_CHANGED)
+    out.append(f"<h3>{_e(slowest_heading(a.slowest.height))}</h3>")
     slow_rows = [
         [
-            _num(str(row["rank"])),
+            _num(fmt_count(row["rank"])),
             Cell(row["job_id"], "code"),
             Cell(row[VERSION]),
             Cell(row["terminal_status"]),
@@ -125,7 +137,7 @@ def _durations(a: Analyses, page: _Page) -> str:
             _num(fmt_ms(row["duration_ms"])),
             _num(fmt_ms(row["queue_ms"])),
             _num(fmt_ms(row["run_ms"])),
-            _num(str(row["retry_count"])),
+            _num(fmt_count(row["retry_count"])),
         ]
         for row in a.slowest.iter_rows(named=True)
     ]

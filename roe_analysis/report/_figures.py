@@ -17,7 +17,7 @@ from typing import Any
 import polars as pl
 
 from roe_analysis._schema import STATUS_NAMES, format_datetime
-from roe_analysis._text import fmt_ms, fmt_num, fmt_pct
+from roe_analysis._text import fmt_count, fmt_ms, fmt_num, fmt_pct, plural, plural_word
 from roe_analysis._version import __version__
 from roe_analysis.analysis import wilson_interval
 from roe_analysis.frames import JobFrames
@@ -349,10 +349,10 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
     versions = figures["versions"]
     agent_text = ", ".join(agents) if agents else "—"
     if versions:
-        agent_text += f" (version{'s' if len(versions) > 1 else ''} {', '.join(versions)})"
+        agent_text += f" ({plural_word(len(versions), 'version')} {', '.join(versions)})"
     lines = [f"{_label('agent' if len(agents) <= 1 else 'agents')}{agent_text}"]
     window = figures["window"]
-    jobs = f"{figures['jobs']:,}"
+    jobs = fmt_count(figures["jobs"])
     if window["first_created_at"]:
         jobs += f" created {fmt_instant(window['first_created_at'])[:-4]} → {fmt_instant(window['last_created_at'])}"
     lines.append(f"{_label('jobs')}{jobs}")
@@ -364,14 +364,14 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
     statuses = figures["statuses"]
     if success["n_finished"]:
         words = {"FAILURE": "failed", "CANCELLED": "cancelled", "UNKNOWN": "unknown status"}
-        others = [f"{statuses[s]:,} {w}" for s, w in words.items() if statuses.get(s)]
+        others = [f"{fmt_count(statuses[s])} {w}" for s, w in words.items() if statuses.get(s)]
         running = sum(statuses.get(s, 0) for s in ("PENDING", "STARTED", "RETRY"))
         if running:
-            others.append(f"{running:,} still running")
+            others.append(f"{fmt_count(running)} still running")
         rate = pct_with_ci(success["rate"], success["low"], success["high"])
-        cached = f" ({success['n_cached']:,} from cache)" if success["n_cached"] else ""
+        cached = f" ({fmt_count(success['n_cached'])} from cache)" if success["n_cached"] else ""
         lines.append(
-            f"{_label('success')}{rate} of {success['n_finished']:,} finished jobs delivered a result{cached}"
+            f"{_label('success')}{rate} of {plural(success['n_finished'], 'finished job')} delivered a result{cached}"
             + (f"; {', '.join(others)}" if others else "")
         )
     duration = figures["duration"]
@@ -394,9 +394,11 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
 
     agreement = figures["agreement"]
     if agreement and agreement["n_reviewed"]:
+        reviewed, approved = fmt_count(agreement["n_reviewed"]), fmt_pct(agreement["approval_rate"])
+        pairs, agree = plural(agreement["n_pairs"], "verdict"), fmt_pct(agreement["agreement_rate"])
         lines.append(
-            f"{_label('reviews')}{agreement['n_reviewed']:,} reviewed, {fmt_pct(agreement['approval_rate'])} approved; "
-            f"agent and reviewers agree on {fmt_pct(agreement['agreement_rate'])} of {agreement['n_pairs']:,} verdicts"
+            f"{_label('reviews')}{reviewed} reviewed, {approved} approved; "
+            f"agent and reviewers agree on {agree} of {pairs}"
         )
         coefficients = " · ".join(
             f"{name} "
@@ -409,7 +411,6 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
         alpha = with_ci(
             fmt_coef(inter["krippendorff_alpha"]), fmt_coef(inter["alpha_low"]), fmt_coef(inter["alpha_high"])
         )
-        lines.append(
-            f"{_label('reviewers')}Krippendorff's alpha {alpha} on {inter['n_items']:,} inputs reviewed more than once"
-        )
+        items = plural(inter["n_items"], "input")
+        lines.append(f"{_label('reviewers')}Krippendorff's alpha {alpha} on {items} reviewed more than once")
     return "\n".join(lines)

@@ -23,7 +23,9 @@ _METHOD = (
     "(0 ms by that rule) are not runs and are left out of duration statistics, and duration comparisons "
     "use SUCCESS runs only. The success rate is the share of finished jobs that delivered a result: "
     "SUCCESS, or CACHED (served from cache); FAILURE, CANCELLED and unknown statuses count as finished "
-    "without one."
+    "without one. Failure and cancellation rates are shares of finished jobs (SUCCESS, FAILURE, "
+    "CANCELLED or CACHED) with Wilson intervals at the effective number of inputs; the headline "
+    "sets two versions' failure rates side by side without claiming a difference, since none is tested."
 )
 
 

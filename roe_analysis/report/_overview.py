@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from roe_analysis._text import fmt_count, plural
 from roe_analysis.report._figures import (
     coef_text,
     fmt_coef,
@@ -15,14 +16,19 @@ from roe_analysis.report._figures import (
     fmt_pct,
     freshness_text,
 )
+from roe_analysis.report._headline import comparison_text
 from roe_analysis.report._markup import (
     _e,
     _empty,
-    _verdicts,
 )
 
+#: Shown under a title that names the agent by its id, until the API says its name.
+NAME_NOTE = "(name not known: the agents endpoint arrives in a later release)"
 
-def _title_block(figures: Mapping[str, Any], title: str, generated_at: datetime) -> str:
+
+def _title_block(
+    figures: Mapping[str, Any], title: str, generated_at: datetime, *, headline: str, name_note: bool
+) -> str:
     agents = figures["agents"]
     versions = figures["versions"]
     window = figures["window"]
@@ -34,7 +40,7 @@ def _title_block(figures: Mapping[str, Any], title: str, generated_at: datetime)
     rows = [
         ("Agent" if len(agents) <= 1 else "Agents", agent_html),
         ("Versions", _e(", ".join(versions) or "—")),
-        ("Jobs", _e(f"{figures['jobs']:,}")),
+        ("Jobs", _e(fmt_count(figures["jobs"]))),
         ("Jobs created", _e(created)),
         ("Data", _e(freshness_text(figures["freshness"]))),
         ("Library", _e(f"roe-analysis {figures['library_version']}")),
@@ -45,6 +51,8 @@ def _title_block(figures: Mapping[str, Any], title: str, generated_at: datetime)
         f'<a href="#{anchor}">{_e(text)}</a>'
         for anchor, text in (
             ("key-figures", "Key figures"),
+            ("statuses", "Status by version"),
+            ("failures", "Failures"),
             ("durations", "Durations"),
             ("scores", "Grader scores"),
             ("agreement", "Reviewer agreement"),
@@ -53,7 +61,9 @@ def _title_block(figures: Mapping[str, Any], title: str, generated_at: datetime)
         )
     )
     return (
-        f'<header class="title"><h1>{_e(title)}</h1><dl class="meta">{meta}</dl>'
+        f'<header class="title"><h1>{_e(title)}</h1>'
+        + (f'<p class="name-note">{_e(NAME_NOTE)}</p>' if name_note else "")
+        + f'<p class="headline" id="headline">{_e(headline)}</p><dl class="meta">{meta}</dl>'
         f'<p class="generated">Report generated {_e(generated)}</p>'
         f'<nav class="toc">{toc}</nav></header>'
     )
@@ -68,7 +78,7 @@ def _ci_only(low: str, high: str) -> str:
     return "" if "—" in (low, high) else f"95% CI {low}–{high}"
 
 
-def _key_figures(figures: Mapping[str, Any]) -> str:
+def _key_figures(figures: Mapping[str, Any], comparisons: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
     out = ['<section id="key-figures"><h2>Key figures</h2>']
     if not figures["jobs"]:
         out.append(_empty("No jobs in this data: there is nothing to measure yet."))
@@ -80,9 +90,9 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
     cards.append(
         _card(
             "Jobs",
-            f"{figures['jobs']:,}",
-            f"{len(figures['versions'])} version(s)",
-            f"{running:,} still running" if running else "",
+            fmt_count(figures["jobs"]),
+            plural(len(figures["versions"]), "version"),
+            f"{fmt_count(running)} still running" if running else "",
         )
     )
     success = figures["success"]
@@ -92,7 +102,7 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
                 "Success rate",
                 fmt_pct(success["rate"]),
                 _ci_only(fmt_pct(success["low"]).rstrip("%"), fmt_pct(success["high"])),
-                f"SUCCESS or CACHED in {success['n_finished']:,} finished jobs",
+                f"SUCCESS or CACHED in {plural(success['n_finished'], 'finished job')}",
             )
         )
     duration = figures["duration"]
@@ -103,7 +113,7 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
                 fmt_ms(duration[f"{name}_low"], value).rsplit(" ", 1)[0],
                 fmt_ms(duration[f"{name}_high"], value),
             )
-            cards.append(_card(label, fmt_ms(value), ci, f"over {duration['n_measured']:,} finished jobs"))
+            cards.append(_card(label, fmt_ms(value), ci, f"over {plural(duration['n_measured'], 'finished job')}"))
     for row in figures["scores"]:
         if row["n_scored"]:
             cards.append(
@@ -111,7 +121,7 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
                     f"Mean grader score · {row['agent_version_name'] or '(no version)'}",
                     fmt_num(row["mean"]),
                     _ci_only(fmt_num(row["mean_low"]), fmt_num(row["mean_high"])),
-                    f"{row['n_scored']:,} scored jobs",
+                    plural(row["n_scored"], "scored job"),
                 )
             )
     agreement = figures["agreement"]
@@ -122,7 +132,7 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
                 fmt_pct(agreement["agreement_rate"]),
                 f"kappa {coef_text(agreement, 'cohen_kappa')} · AC1 {coef_text(agreement, 'gwet_ac1')} · "
                 f"PABAK {fmt_coef(agreement['pabak'])}",
-                f"{agreement['n_pairs']:,} reviewed verdicts",
+                plural(agreement["n_pairs"], "reviewed verdict"),
             )
         )
     inter = figures["inter_reviewer"]
@@ -132,14 +142,32 @@ def _key_figures(figures: Mapping[str, Any]) -> str:
                 "Between reviewers (Krippendorff's α)",
                 fmt_coef(inter["krippendorff_alpha"]),
                 _ci_only(fmt_coef(inter["alpha_low"]), fmt_coef(inter["alpha_high"])),
-                f"{inter['n_items']:,} inputs reviewed more than once",
+                f"{plural(inter['n_items'], 'input')} reviewed more than once",
             )
         )
     out.append(f'<div class="cards">{"".join(cards)}</div>')
-    verdicts = [*figures["comparisons"]["grader_score"], *figures["comparisons"]["duration_ms"]]
-    verdicts += figures["comparisons"].get("pass_rate", [])
-    if verdicts:
-        out.append("<h3>What changed between versions</h3>")
-        out.append(_verdicts(verdicts))
+    out.append(_what_changed(comparisons))
     out.append("</section>")
+    return "".join(out)
+
+
+#: The metrics compared between versions, in the order "What changed" lists them.
+_COMPARED = (("grader_score", "Grader score"), ("pass_rate", "Pass rate"), ("duration_ms", "Duration"))
+
+#: Where the sections point their readers for the comparisons (each finding is listed once).
+SEE_WHAT_CHANGED = (
+    '<p class="see">Each comparison is read once, in <a href="#what-changed">What changed between versions</a>.</p>'
+)
+
+
+def _what_changed(comparisons: Mapping[str, Sequence[Mapping[str, Any]]]) -> str:
+    """Every version comparison's verdict, once, grouped by metric: the page's one list of them."""
+    groups = [(label, comparisons.get(metric) or []) for metric, label in _COMPARED]
+    if not any(rows for _, rows in groups):
+        return ""
+    out = ['<h3 id="what-changed">What changed between versions</h3>']
+    for label, rows in groups:
+        if rows:
+            items = "".join(f"<li>{_e(comparison_text(row))}</li>" for row in rows)
+            out.append(f'<h4>{_e(label)}</h4><ul class="verdicts">{items}</ul>')
     return "".join(out)

@@ -27,6 +27,12 @@ header.title { border-bottom: 3px solid var(--accent); padding-bottom: 12px; mar
 h1 { font-size: 28px; margin: 0 0 12px; }
 h2 { font-size: 22px; margin: 40px 0 8px; padding-bottom: 4px; border-bottom: 1px solid var(--line); }
 h3 { font-size: 17px; margin: 24px 0 6px; }
+h4 { font-size: 15px; margin: 14px 0 2px; color: var(--muted); }
+p.name-note { color: var(--muted); font-size: 13px; margin: -8px 0 8px; }
+p.headline { font-size: 17px; margin: 0 0 12px; padding: 8px 12px; border-left: 4px solid var(--accent);
+  background: var(--soft); }
+p.see { color: var(--muted); font-size: 14px; }
+p.see a { color: var(--accent); }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; }

@@ -23,20 +23,24 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from roe_analysis._text import plural
 from roe_analysis._version import __version__
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._agreement import _agreement
-from roe_analysis.report._analyses import analyse
+from roe_analysis.report._analyses import Analyses, analyse
 from roe_analysis.report._disagreements import _disagreements
 from roe_analysis.report._durations import _durations
+from roe_analysis.report._failures import _failures
 from roe_analysis.report._figures import figures_from
 from roe_analysis.report._files import write_text_atomically
+from roe_analysis.report._headline import headline
 from roe_analysis.report._markup import _e
 from roe_analysis.report._notes import _notes
 from roe_analysis.report._overview import _key_figures, _title_block
 from roe_analysis.report._page import _CSP, _CSS, _Page, default_title
 from roe_analysis.report._scores import _scores
+from roe_analysis.report._statuses import _statuses
 
 
 def _check_instant(value: object, name: str) -> None:
@@ -44,6 +48,14 @@ def _check_instant(value: object, name: str) -> None:
         raise ArgumentTypeError(f"{name} must be a timezone-aware datetime, e.g. datetime.now(UTC); got {value!r}")
     if isinstance(value, datetime) and value.tzinfo is None:
         raise InvalidArgumentError(f"{name} must be a timezone-aware datetime; got {value!r}: add tzinfo=UTC")
+
+
+def comparisons(a: Analyses) -> dict[str, list[dict[str, Any]]]:
+    """The version comparisons "What changed" lists, by metric (pass rates only with a threshold)."""
+    rows = {"grader_score": a.score_comparisons.to_dicts(), "duration_ms": a.duration_comparisons.to_dicts()}
+    if a.pass_comparisons is not None:
+        rows["pass_rate"] = a.pass_comparisons.to_dicts()
+    return rows
 
 
 def render(
@@ -62,8 +74,17 @@ def render(
     page = _Page()
     heading = title if title is not None else default_title(figures)
     body = [
-        _title_block(figures, heading, generated_at or datetime.now(UTC)),
-        _key_figures(figures),
+        _title_block(
+            figures,
+            heading,
+            generated_at or datetime.now(UTC),
+            headline=headline(analyses),
+            # The API has no agents endpoint yet: the default title names the agent by its id.
+            name_note=title is None and bool(figures["agents"]),
+        ),
+        _key_figures(figures, comparisons(analyses)),
+        _statuses(analyses),
+        _failures(analyses, page),
         _durations(analyses, page),
         _scores(analyses, page),
         _agreement(analyses, page),
@@ -78,7 +99,7 @@ def render(
         f'<meta name="generator" content="roe-analysis {_e(__version__)}">\n'
         f"<title>{_e(heading)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n<main>\n"
         + "\n".join(body)
-        + f"\n<footer>{_e(len(page.charts))} charts · roe-analysis {_e(__version__)}</footer>\n"
+        + f"\n<footer>{_e(plural(len(page.charts), 'chart'))} · roe-analysis {_e(__version__)}</footer>\n"
         + "</main>\n</body>\n</html>\n"
     )
     return document, figures

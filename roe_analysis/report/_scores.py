@@ -7,6 +7,7 @@ from datetime import datetime
 import polars as pl
 
 import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
+from roe_analysis._text import fmt_count
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._figures import fmt_num
 from roe_analysis.report._markup import (
@@ -17,8 +18,8 @@ from roe_analysis.report._markup import (
     _num,
     _pct_est,
     _table,
-    _verdicts,
 )
+from roe_analysis.report._overview import SEE_WHAT_CHANGED
 from roe_analysis.report._page import _band_height, _Page
 
 
@@ -44,8 +45,8 @@ def _scores(a: Analyses, page: _Page) -> str:
     for row in a.score_by_version.iter_rows(named=True):
         cells = [
             Cell(row[VERSION]),
-            _num(f"{row['n']:,}"),
-            _num(f"{row['n_scored']:,}"),
+            _num(fmt_count(row["n"])),
+            _num(fmt_count(row["n_scored"])),
             _est(fmt_num(row["mean"]), fmt_num(row["mean_low"]), fmt_num(row["mean_high"])),
             _num(fmt_num(row["median"])),
         ]
@@ -71,16 +72,13 @@ def _scores(a: Analyses, page: _Page) -> str:
                     width=420, height=_band_height(supported)
                 ),
                 "Difference in mean grader score between versions (b − a) with its confidence interval; "
-                "right of the dashed line is higher. Comparisons too small to tell are listed below, not drawn.",
+                "right of the dashed line is higher. "
+                "Comparisons too small to tell are not drawn (see What changed between versions).",
             )
         )
     out.append(f'<div class="charts">{"".join(figures)}</div>')
-    comparisons = a.score_comparisons.to_dicts()
-    if a.pass_comparisons is not None:
-        comparisons += a.pass_comparisons.to_dicts()
-    if comparisons:
-        out.append("<h3>Version comparisons</h3>")
-        out.append(_verdicts(comparisons))
+    if a.score_comparisons.height or (a.pass_comparisons is not None and a.pass_comparisons.height):
+        out.append(SEE_WHAT_CHANGED)
     else:
         out.append(_empty("Only one agent version: nothing to compare."))
     out.append(_drift(a))
@@ -97,7 +95,7 @@ def _drift(a: Analyses) -> str:
     cells: dict[tuple[datetime, str | None], Cell] = {}
     for row in drift.iter_rows(named=True):
         cells[(row["period_start"], row[VERSION])] = _est(
-            fmt_num(row["mean"]), fmt_num(row["mean_low"]), fmt_num(row["mean_high"]), f"n={row['n_scored']:,}"
+            fmt_num(row["mean"]), fmt_num(row["mean_low"]), fmt_num(row["mean_high"]), f"n={fmt_count(row['n_scored'])}"
         )
     periods = sorted({p for p, _ in cells})
     fmt = "%Y-%m-%d %H:%M" if a.drift_every.endswith("h") else "%Y-%m-%d"

@@ -18,15 +18,19 @@ from statsmodels.stats.proportion import proportion_confint
 
 import roe_analysis as ra
 from roe_analysis._schema import STATUS_NAMES
+from roe_analysis._text import fmt_ms, fmt_pct
 from roe_analysis.analysis import AgreementWarning, wilson_interval
 from roe_analysis.frames import JobFrames
 from roe_analysis.report import build_report, key_figures, key_figures_text
+from roe_analysis.report._analyses import observed_at
 from roe_analysis.sandbox import Sandbox
 
 Loader = Callable[[Sandbox, str], JobFrames]
 
 #: The charts of a report on data with several versions, reviews and both scores, in page order.
 DEMO_CHARTS = [
+    "failure-rate",
+    "failure-trend",
     "duration-histogram",
     "duration-ecdf",
     "duration-trend",
@@ -94,6 +98,33 @@ def assert_self_contained_and_inert(document: str) -> None:
             assert not name.startswith("on"), (tag, name)
             if name in {"href", "xlink:href", "src", "action", "formaction"}:
                 assert value is not None and value.startswith("#"), (tag, name, value)
+
+
+def section(document: str, name: str) -> str:
+    """The body of the report's ``<section id=name>``."""
+    return document.split(f'<section id="{name}">', 1)[1].split("</section>", 1)[0]
+
+
+def subset(frames: JobFrames, ids: list[str]) -> JobFrames:
+    """``frames`` cut to the jobs ``ids``, every frame alike (as a filter in a notebook would)."""
+    keep = pl.Series(ids, dtype=pl.String).implode()
+    return JobFrames(
+        frames.jobs.filter(pl.col("id").is_in(keep)),
+        *(f.filter(pl.col("job_id").is_in(keep)) for f in (frames.status_events, frames.inputs, frames.metadata)),
+        frames.query,
+    )
+
+
+def cells(table_row: str) -> list[str]:
+    """The text of each cell of one ``<tr>``, its small print after a space."""
+    texts = (re.sub(r"<[^>]+>", " ", c) for c in re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", table_row))
+    return [" ".join(html.unescape(t).split()) for t in texts]
+
+
+def rows_of(table: str) -> list[list[str]]:
+    """The cells of every body row of the first table in ``table``."""
+    body = table.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    return [cells(r) for r in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
 # --- key figures --------------------------------------------------------------------------------
@@ -237,15 +268,10 @@ def test_small_agents_get_the_sections_their_data_allows(
     roe_sandbox: Sandbox, load_agent: Loader, demo_frames: JobFrames, generated_at: datetime
 ) -> None:
     single = load_agent(roe_sandbox, "single")
-    jobs = demo_frames.jobs.filter(pl.col("agent_version_name") == "v2.0")
-    one_version = JobFrames(
-        jobs,
-        *(
-            f.filter(pl.col("job_id").is_in(jobs.get_column("id").implode()))
-            for f in (demo_frames.status_events, demo_frames.inputs, demo_frames.metadata)
-        ),
-        demo_frames.query,
+    one_version = subset(
+        demo_frames, demo_frames.jobs.filter(pl.col("agent_version_name") == "v2.0").get_column("id").to_list()
     )
+    headlines = []
 
     for frames in (single, one_version):
         document = build_report(frames, generated_at=generated_at)
@@ -253,7 +279,14 @@ def test_small_agents_get_the_sections_their_data_allows(
         assert document.count("<svg") == len(names) > 0
         assert "duration-comparison" not in names and "score-comparison" not in names
         assert "Only one agent version: nothing to compare." in document
+        assert "What changed between versions" not in document
+        headlines.append(re.search(r'<p class="headline" id="headline">(.*?)</p>', document).group(1))  # type: ignore[union-attr]
         assert_self_contained_and_inert(document)
+    assert headlines[1] == (
+        "v2.0 is the only version (484 jobs): there is nothing to compare; "
+        "reviewers approve 85.1% of its verdicts (222 reviews)."
+    )
+    assert re.fullmatch(r"\S+ is the only version \([\d,]+ jobs?\): there is nothing to compare(; .*)?\.", headlines[0])
 
 
 def test_helper_warnings_become_escaped_notes_instead_of_leaking(
@@ -294,6 +327,7 @@ def test_the_title_block_names_agent_window_freshness_and_library(demo_html: str
     fetched = datetime.fromisoformat(demo_frames.query["fetched_at"].replace("Z", "+00:00"))
 
     assert f"<h1>Evaluation report: agent {agent}</h1>" in header
+    assert '<p class="name-note">(name not known: the agents endpoint arrives in a later release)</p>' in header
     assert f"<code>{agent}</code>" in header
     assert "2026-04-02 05:00 UTC → 2026-06-01 11:59 UTC" in header
     assert f"fetched {fetched:%Y-%m-%d %H:%M} UTC" in header
@@ -306,7 +340,7 @@ def test_the_title_block_names_agent_window_freshness_and_library(demo_html: str
 def test_every_section_is_there_in_order(demo_html: str) -> None:
     positions = [
         demo_html.index(f'<section id="{s}">')
-        for s in ("key-figures", "durations", "scores", "agreement", "disagreements", "notes")
+        for s in ("key-figures", "statuses", "failures", "durations", "scores", "agreement", "disagreements", "notes")
     ]
     assert positions == sorted(positions)
     for heading in ("The 10 slowest finished jobs", "Drift: mean grader score per period (1w)", "Reviewers"):
@@ -372,6 +406,7 @@ def test_a_threshold_and_a_title_show_in_the_page(
     document = build_report(frames, title="Q2 <review>", threshold=0.8, generated_at=generated_at)
 
     assert "<title>Q2 &lt;review&gt;</title>" in document and "<h1>Q2 &lt;review&gt;</h1>" in document
+    assert "name not known" not in document  # a title of one's own needs no note about the agent's name
     assert '<th class="num">Pass rate</th>' in document
     assert "a score passes at 0.800 or above" in document
     assert "Pass/fail kappa" in document
@@ -429,7 +464,8 @@ def test_the_duration_table_shows_the_median_counting_running_jobs(demo_html: st
     summary = ra.duration_summary(ra.job_durations(demo_frames, now=observed_at(demo_frames)))
     for version, km, censored in summary.select("agent_version_name", "km_median_ms", "n_censored").rows():
         last = f'<td class="num">{fmt_ms(km) if censored else "—"}</td></tr>'
-        assert re.search(rf"<tr><td>{re.escape(version)}</td>.*?</tr>", demo_html).group(0).endswith(last)  # type: ignore[union-attr]
+        durations = section(demo_html, "durations")
+        assert re.search(rf"<tr><td>{re.escape(version)}</td>.*?</tr>", durations).group(0).endswith(last)  # type: ignore[union-attr]
 
 
 def test_now_must_be_timezone_aware_and_not_before_a_running_job(demo_frames: JobFrames) -> None:
@@ -462,11 +498,194 @@ def test_grader_against_human_shows_every_interval_and_too_few_comparisons_are_n
         f"{fmt_coef(row['pearson_low'])}–{fmt_coef(row['pearson_high'])}</span></td>"
     )
     assert expected in demo_html
-    limits = f"{fmt_num(row['loa_low_low'])}–{fmt_num(row['loa_low_high'])} · "
+    # Signed bounds (limits of agreement are differences): "−0.491 to −0.402 · +0.494 to +0.582".
+    assert row["loa_low_low"] < 0 and row["loa_low_high"] < 0 < row["loa_high_low"]
+    limits = f"−{fmt_num(-row['loa_low_low'])} to −{fmt_num(-row['loa_low_high'])} · +{fmt_num(row['loa_high_low'])}"
     assert limits in demo_html
     # v2.1-canary's comparisons are too few to tell: listed as bullets, left out of the charts.
     scores = ra.compare_all_versions(demo_frames)
     assert scores.filter(pl.col("too_few")).height == 3
     chart = demo_html.split('data-chart="score-comparison"')[1].split("</figure>", maxsplit=1)[0]
     assert "v2.1-canary" not in chart
-    assert "too few to tell: v2.0 has 240 and v2.1-canary has 2 input(s)" in demo_html
+    assert "too few to tell: v2.0 has 240 inputs and v2.1-canary has 2 inputs" in demo_html
+
+
+# --- what a person reads first: the headline, the comparisons once, statuses, failures ---------
+
+
+def test_the_headline_says_first_what_the_comparisons_found(demo_html: str, demo_frames: JobFrames) -> None:
+    headline = html.unescape(re.search(r'<p class="headline" id="headline">(.*?)</p>', demo_html).group(1))  # type: ignore[union-attr]
+
+    # v2.1-canary is the latest version but has 4 jobs: the sentence names it, then speaks of v2.0 against v1.1.
+    scores = ra.compare_all_versions(demo_frames).filter((pl.col("a") == "v1.1") & (pl.col("b") == "v2.0"))
+    speed = ra.compare_all_versions(demo_frames, metric="duration_ms").filter(
+        (pl.col("a") == "v1.1") & (pl.col("b") == "v2.0")
+    )
+    durations = ra.job_durations(demo_frames, now=observed_at(demo_frames))
+    failures = {r["agent_version_name"]: r for r in ra.failure_summary(durations).iter_rows(named=True)}
+    review = ra.agreement_summary(demo_frames).filter(pl.col("agent_version_name") == "v2.0").row(0, named=True)
+    assert scores.item(0, "difference") == pytest.approx(0.135, abs=5e-4) and scores.item(0, "p_value_adjusted") < 1e-4
+    assert (fmt_ms(speed.item(0, "estimate_b")), fmt_ms(speed.item(0, "estimate_a"))) == ("20.4 s", "39.7 s")
+    assert speed.item(0, "p_value_adjusted") < 1e-4 and speed.item(0, "difference") < 0
+    assert (failures["v2.0"]["failures"], failures["v2.0"]["n"], failures["v1.1"]["failures"]) == (25, 476, 26)
+    assert (review["n_reviewed"], round(review["approval_rate"], 3)) == (222, 0.851)
+    assert headline == (
+        "v2.1-canary (latest) has too few jobs to tell (4 jobs); "
+        "v2.0 scores higher than v1.1 (+0.135, Holm p < 0.0001), "
+        "is faster (median 20.4 s vs 39.7 s, Holm p < 0.0001) "
+        "and fails 5.3% of its finished jobs (v1.1: 5.3%); "
+        "reviewers approve 85.1% of its verdicts (222 reviews)."
+    )
+    # It comes before everything but the title, so it is the first thing read.
+    assert demo_html.index('id="headline"') < demo_html.index('<dl class="meta">') < demo_html.index("key-figures")
+
+
+def test_with_too_few_jobs_the_headline_says_so_and_hostile_error_messages_stay_text(
+    demo_frames: JobFrames, generated_at: datetime
+) -> None:
+    jobs = demo_frames.jobs.sort("created_at", "id")
+    ids = [
+        *jobs.filter(pl.col("agent_version_name") == "v1.0").head(5).get_column("id"),
+        *jobs.filter((pl.col("agent_version_name") == "v1.1") & (pl.col("status") == "FAILURE"))
+        .head(1)
+        .get_column("id"),
+    ]
+    few = subset(demo_frames, ids)
+    hostile = '<img src=x onerror="alert(1)"> & </td></table><script>alert(2)</script>'
+    events = few.status_events.with_columns(
+        error_message=pl.when(pl.col("status").cast(pl.String) == "FAILURE")
+        .then(pl.lit(hostile))
+        .otherwise(pl.col("error_message"))
+    )
+    few = JobFrames(few.jobs, events, few.inputs, few.metadata, few.query)
+
+    document = build_report(few, generated_at=generated_at)
+
+    headline = html.unescape(re.search(r'<p class="headline" id="headline">(.*?)</p>', document).group(1))  # type: ignore[union-attr]
+    assert headline == (
+        "Too few jobs to tell the versions apart: v1.0 has 5 jobs and v1.1 has 1 job; "
+        "each comparison needs more inputs per version."
+    )
+    failures = section(document, "failures")
+    messages = failures.split("The most common error messages", 1)[1]
+    assert rows_of(messages)[0][:3] == [" ".join(hostile.split()), "1", "100.0%"]
+    assert html.escape(hostile) in messages
+    assert_self_contained_and_inert(document)
+
+
+def test_each_comparison_is_listed_once_in_what_changed(demo_html: str, demo_frames: JobFrames) -> None:
+    listed = demo_html.split('<h3 id="what-changed">What changed between versions</h3>', 1)[1].split("</section>", 1)[0]
+    items = [html.unescape(i) for i in re.findall(r"<li>(.*?)</li>", listed)]
+    scores = ra.compare_all_versions(demo_frames)
+    speed = ra.compare_all_versions(demo_frames, metric="duration_ms")
+
+    assert re.findall(r"<h4>(.*?)</h4>", listed) == ["Grader score", "Duration"]
+    assert len(items) == scores.height + speed.height == 12
+    for row, item in zip([*scores.iter_rows(named=True), *speed.iter_rows(named=True)], items, strict=True):
+        if row["too_few"]:
+            assert item == row["verdict"]
+        else:
+            assert item.startswith(f"{row['b']} is ")
+            assert f"than {row['a']}: " in item and "Holm-adjusted" in item and "Holm p < 0.0001" in item
+    first = "mean grader score +0.0855 (Holm-adjusted 95% CI +0.0541 to +0.117; Holm p < 0.0001)"
+    assert items[0] == f"v1.1 is higher than v1.0: {first}"
+    seventh = "median duration −12.0 s (Holm-adjusted 95% CI −19.6 s to −6.8 s; Holm p < 0.0001)"
+    assert items[6] == f"v1.1 is faster than v1.0: {seventh}"
+    # Each finding is on the page once: the score and duration sections point to the list instead.
+    for item in items:
+        assert html.unescape(demo_html).count(item) == 1, item
+    for name in ("durations", "scores"):
+        assert 'href="#what-changed"' in section(demo_html, name)
+        assert '<ul class="verdicts">' not in section(demo_html, name)
+
+
+def test_status_by_version_counts_every_job_with_its_share(demo_html: str, demo_frames: JobFrames) -> None:
+    table = section(demo_html, "statuses")
+    counts = demo_frames.jobs.group_by("agent_version_name", "status").len()
+    header = cells(re.search(r"<thead><tr>(.*?)</tr></thead>", table).group(1))  # type: ignore[union-attr]
+    statuses = ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "CANCELLED", "CACHED"]
+
+    assert header == ["Version", *statuses, "Jobs"]
+    rows = rows_of(table)
+    assert [r[0] for r in rows] == ["v1.0", "v1.1", "v2.0", "v2.1-canary", "all versions"]
+    for row in rows:
+        version = row[0]
+        mine = counts if version == "all versions" else counts.filter(pl.col("agent_version_name") == version)
+        total = int(mine.get_column("len").sum())
+        assert row[-1] == f"{total:,}"
+        for status, cell in zip(statuses, row[1:-1], strict=True):
+            n = int(mine.filter(pl.col("status").cast(pl.String) == status).get_column("len").sum())
+            assert cell == f"{n:,} {n / total:.1%}", (version, status)
+    assert rows[-1][-1] == "1,500" and rows[2][1:4] == ["3 0.6%", "2 0.4%", "3 0.6%"]
+
+
+def test_failures_show_rates_with_intervals_a_trend_and_the_commonest_messages(
+    demo_html: str, demo_frames: JobFrames
+) -> None:
+    failures = section(demo_html, "failures")
+    durations = ra.job_durations(demo_frames, now=observed_at(demo_frames))
+    summary = ra.failure_summary(durations)
+    overall = ra.failure_summary(durations, by=None).row(0, named=True)
+    rates = rows_of(failures)
+
+    def pct(rate: float, low: float | None, high: float | None) -> str:
+        return fmt_pct(rate) if low is None else f"{fmt_pct(rate)} {fmt_pct(low).rstrip('%')}–{fmt_pct(high)}"
+
+    expected = [
+        [
+            r.get("agent_version_name", "all versions"),
+            f"{r['n']:,}",
+            f"{r['failures']:,}",
+            pct(r["failure_rate"], r["failure_rate_low"], r["failure_rate_high"]),
+            f"{r['cancelled']:,}",
+            pct(r["cancel_rate"], r["cancel_rate_low"], r["cancel_rate_high"]),
+            r["note"] or "—",
+        ]
+        for r in [*summary.iter_rows(named=True), overall]
+    ]
+    assert rates == expected
+    assert rates[0] == ["v1.0", "524", "32", "6.1% 4.4–8.5%", "7", "1.3% 0.6–2.7%", "—"]
+    assert rates[3][3] == "0.0%" and rates[3][6].startswith("too few to tell: 3 inputs (need 10)")
+    assert rates[-1][:3] == ["all versions", "1,491", "83"]
+    assert re.findall(r'data-chart="(failure-[a-z]+)"', failures) == ["failure-rate", "failure-trend"]
+
+    messages = rows_of(failures.split("The most common error messages", 1)[1])
+    top = ra.error_messages(demo_frames, top=10)
+    assert [m[:3] for m in messages] == [
+        [r["message"], f"{r['n_jobs']:,}", fmt_pct(r["share"])] for r in top.iter_rows(named=True)
+    ]
+    assert messages[0][:4] == ["Output failed schema validation", "26", "31.3%", "v1.0, v1.1, v2.0"]
+    assert sum(int(m[1]) for m in messages) == overall["failures"] == 83
+
+
+def test_counts_read_in_the_singular_and_the_slowest_jobs_are_real_runs(
+    demo_html: str, demo_frames: JobFrames, generated_at: datetime
+) -> None:
+    # The demo's slowest finished jobs are SUCCESS runs, not cancellations that waited in the queue.
+    slowest = section(demo_html, "durations").split("The 10 slowest finished jobs</h3>", 1)[1]
+    statuses = [row[3] for row in rows_of(slowest)]
+    assert statuses == ["SUCCESS"] * 10
+
+    one = demo_frames.jobs.filter(pl.col("status") == "SUCCESS").sort("created_at", "id").head(1).get_column("id")
+    document = build_report(subset(demo_frames, one.to_list()), generated_at=generated_at)
+
+    assert "<h3>The slowest finished job</h3>" in document
+    assert "1 version<" in document and "SUCCESS or CACHED in 1 finished job<" in document
+    assert "over 1 finished job<" in document
+    plain = html.unescape(re.sub(r"<[^>]+>", " ", document))
+    for wrong in ("1 jobs", "1 inputs", "1 versions", "1 charts", "1 reviews"):
+        assert wrong not in plain, wrong
+    assert not re.search(r"\w\(s\)", plain)  # "job(s)"; a unit, "Duration (s)", is fine
+
+
+def test_score_columns_share_one_number_of_decimals_and_differences_carry_their_sign(demo_html: str) -> None:
+    gaps = section(demo_html, "disagreements").split("Grader and human scores furthest apart", 1)[1]
+    rows = rows_of(gaps.split("</table>", 1)[0])
+
+    assert rows[0][:5] == ["8f6edd5f", "v2.0", "1.00", "0.02", "+0.983"]
+    for column, pattern in ((2, r"\d\.\d\d"), (3, r"\d\.\d\d"), (4, r"[+−]\d\.\d\d\d")):
+        assert all(re.fullmatch(pattern, row[column]) for row in rows), [row[column] for row in rows]
+    # Limits of agreement are differences: both ends read with their sign, and the ASCII hyphen-minus never.
+    agreement = section(demo_html, "agreement")
+    assert re.search(r"−\d\.\d+ to \+\d\.\d+", agreement)
+    assert not re.search(r"(?<![\w-])-\d\.\d", re.sub(r"<[^>]+>", " ", agreement))
