@@ -47,6 +47,8 @@ KERNELSPEC: dict[str, str] = {"display_name": "Python 3 (ipykernel)", "language"
 JUPYTEXT_FORMATS = "ipynb,py:percent"
 #: The widget view mimetype: its model id is random on every run and means nothing without a kernel.
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+#: The Altair renderer `setup` enables: vl-convert SVG whose text names its fonts.
+CHART_RENDERER = "roe-svg"
 
 
 class Connection:
@@ -250,10 +252,25 @@ def use_deterministic_charts() -> None:
     The SVG is what a notebook stores, so ``pytest --nbval`` compares it and a changed chart fails
     the check (nbval skips PNG outputs). The ``mimetype`` renderer would store Vega-Lite JSON, but
     Altair 6 emits ``application/vnd.vegalite.v6.json``, which JupyterLab 4 does not render.
+    The text names `charts.SVG_FONT_FAMILY`, the widths vl-convert laid it out with.
     """
     import altair as alt
 
+    from roe_analysis.charts import with_chart_fonts
+
     alt.renderers.enable("svg")
+    svg = alt.renderers.get()
+    assert svg is not None  # enabled the line above
+
+    def render(spec: dict[str, Any], **metadata: Any) -> Any:
+        # The SVG shows in the notebook as an image: no page style reaches its text, so it names its fonts.
+        bundle = svg(spec, **metadata)
+        mimebundle = bundle[0] if isinstance(bundle, tuple) else bundle
+        mimebundle["image/svg+xml"] = with_chart_fonts(mimebundle["image/svg+xml"])
+        return bundle
+
+    alt.renderers.register(CHART_RENDERER, render)
+    alt.renderers.enable(CHART_RENDERER)
 
 
 def _one_line_warning(

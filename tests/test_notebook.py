@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -173,9 +175,13 @@ def restore_settings() -> Iterator[None]:
 @pytest.mark.usefixtures("restore_settings")
 def test_setup_makes_charts_svg_and_warnings_one_line() -> None:
     nb.setup()
-    assert alt.renderers.active == "svg"
+    assert alt.renderers.active == nb.CHART_RENDERER == "roe-svg"
     bundle = alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")._repr_mimebundle_()
     assert list(bundle) == ["image/svg+xml"]
+    # The text names Arial's metric twins (vl-convert's widths), not the browser's wider default.
+    families = set(re.findall(r'font-family="([^"]*)"', bundle["image/svg+xml"]))
+    assert families == {html.escape(ra.charts.SVG_FONT_FAMILY)}
+    assert html.unescape(families.pop()).startswith('Arial, Helvetica, "Liberation Sans"')
     assert (
         bundle["image/svg+xml"]
         == (alt.Chart(pl.DataFrame({"x": [1, 2]})).mark_point().encode(x="x:Q")._repr_mimebundle_()["image/svg+xml"])

@@ -46,6 +46,7 @@ from roe_analysis.charts._durations import (
     status_time_summary,
 )
 from roe_analysis.charts._failures import failure_rate_chart, failure_trend_chart
+from roe_analysis.charts._fonts import SVG_FONT_FAMILY, with_chart_fonts
 from roe_analysis.charts._palette import (
     COEFFICIENT_COLOURS,
     EXTRA_VERSION_COLOUR,
@@ -80,6 +81,9 @@ __all__: list[str] = [
     "version_colours",
     "version_order",
     "version_scale",
+    # static SVG text
+    "SVG_FONT_FAMILY",
+    "with_chart_fonts",
     # the charts
     "agreement_summary",
     "compare_versions",

@@ -12,6 +12,7 @@ from typing import Any
 
 import polars as pl
 
+import roe_analysis.charts as charts  # noqa: PLR0402 (the layer package, not the roe_analysis face)
 from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.report._markup import _e
 from roe_analysis.report._svg import render_svg
@@ -53,8 +54,7 @@ figure.chart { margin: 12px 0; padding: 12px 16px; border: 1px solid var(--line)
 figure.chart.wide { grid-column: 1 / -1; }
 svg.chart-svg { display: block; max-width: 100%; height: auto; margin: 0 auto; overflow: visible; }
 /* vl-convert lays text out with Liberation Sans, metric twin of Arial: draw it with the same widths. */
-svg.chart-svg text { font-family: Arial, Helvetica, "Liberation Sans", Arimo, "Nimbus Sans",
-  "DejaVu Sans Condensed", sans-serif; }
+svg.chart-svg text { font-family: @CHART_FONTS@; }
 figcaption { color: var(--muted); font-size: 13px; margin-top: 6px; }
 .table-wrap { overflow-x: auto; margin: 8px 0 16px; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
@@ -70,7 +70,7 @@ p.empty { color: var(--muted); font-style: italic; }
 .notes li { margin: 4px 0; }
 footer { margin-top: 48px; color: var(--muted); font-size: 13px; }
 @media print { figure.chart { break-inside: avoid; } main { padding: 0; } }
-"""
+""".replace("@CHART_FONTS@", charts.SVG_FONT_FAMILY)
 
 _CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
 
