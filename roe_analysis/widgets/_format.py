@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
@@ -53,6 +53,7 @@ _HEADERS = {
     "n_inputs_a": "Inputs A",
     "n_inputs_b": "Inputs B",
     "p_value": "p-value",
+    "p_value_adjusted": "Holm-adjusted p",
     "km_median": "KM median",
     "cohen_kappa": "Cohen's κ",
     "gwet_ac1": "Gwet's AC1",
@@ -75,8 +76,8 @@ def _header(column: str) -> str:
     name = column.removesuffix("_ms")
     if name in _HEADERS:
         return _HEADERS[name]
-    if _PERCENTILE.fullmatch(name):
-        return name
+    if _PERCENTILE.fullmatch(name.split("_", 1)[0]):
+        return name.replace("_", " ")  # "p50", "p50 low": a percentile keeps its lower-case p
     if name.startswith("n_") and len(name) > 2:
         name = name[2:]
     return name.replace("_", " ").strip().capitalize()
@@ -228,9 +229,23 @@ def _check(frame: object, formats: Mapping[str, Format] | None, max_chars: int) 
     return formats
 
 
+def _shown(frame: pl.DataFrame, columns: Sequence[str] | None) -> list[str]:
+    if columns is None:
+        return list(frame.columns)
+    if isinstance(columns, str) or not all(isinstance(c, str) for c in columns):
+        raise ArgumentTypeError(f"table: columns must be a list of column names; got {columns!r}")
+    listed = list(columns)
+    twice = sorted({c for c in listed if listed.count(c) > 1})
+    if twice:
+        raise InvalidArgumentError(f"table: columns lists {', '.join(map(repr, twice))} more than once")
+    require_columns(frame, listed, helper="table(columns=...)")
+    return listed
+
+
 def format_columns(
     frame: pl.DataFrame,
     *,
+    columns: Sequence[str] | None = None,
     formats: Mapping[str, Format] | None = None,
     max_chars: int = MAX_CHARS,
     confidence: float | None = None,
@@ -239,6 +254,10 @@ def format_columns(
 
     Args:
         frame: any frame; it is not changed.
+        columns: the columns to show, in this order (default: all). The others still inform the
+            formatting: a ``metric`` column gives a comparison's unit, a ``*_ms`` column makes
+            ``p50`` a duration, ``confidence`` names the level, and an estimate's ``*_low``/``*_high``
+            are merged into it without being listed.
         formats: a format per column name (a name from `FormatName` or a callable from value to text),
             over the module's rules.
         max_chars: longest text shown per cell; longer text is cut with "…".
@@ -247,8 +266,8 @@ def format_columns(
 
     Raises:
         ArgumentTypeError: ``frame`` is not a DataFrame.
-        MissingColumnsError: ``formats`` names a column the frame lacks.
-        InvalidArgumentError: an unknown format name, or ``max_chars`` below 2.
+        MissingColumnsError: ``columns`` or ``formats`` names a column the frame lacks.
+        InvalidArgumentError: an unknown format name, a column listed twice, or ``max_chars`` below 2.
 
     Examples:
         >>> import polars as pl
@@ -257,6 +276,7 @@ def format_columns(
         [('Mean (95% CI)', ('46.2 s (40.1–52.0 s)',))]
     """
     formats = _check(frame, formats, max_chars)
+    order = _shown(frame, columns)
     if confidence is None:
         for name in ("confidence", "interval_confidence"):
             if name in frame.columns and frame.get_column(name).drop_nulls().n_unique() == 1:
@@ -287,9 +307,10 @@ def format_columns(
         numeric[column] = (dtype.is_numeric() and kind in _NUMERIC) or (callable(spec) and dtype.is_numeric())
     shown: list[Column] = []
     seen: set[str] = set()
-    for column in frame.columns:
-        if column in bounds:
-            continue
+    owner = {bound: estimate for estimate, pair in pairs.items() for bound in pair}
+    for column in order:
+        if column in bounds and owner[column] in order:
+            continue  # merged into its estimate
         cells = texts[column]
         header = _header(column)
         header = header if header not in seen else f"{header} ({column})"
@@ -308,6 +329,7 @@ def format_columns(
 def format_table(
     frame: pl.DataFrame,
     *,
+    columns: Sequence[str] | None = None,
     formats: Mapping[str, Format] | None = None,
     max_chars: int = MAX_CHARS,
     confidence: float | None = None,
@@ -322,5 +344,5 @@ def format_table(
         >>> format_table(frame).row(0, named=True)
         {'Agent version': 'v1', 'Jobs': '1,255', 'Pass rate': '84.2%'}
     """
-    columns = format_columns(frame, formats=formats, max_chars=max_chars, confidence=confidence)
-    return pl.DataFrame({c.header: list(c.cells) for c in columns}, schema={c.header: pl.String for c in columns})
+    shown = format_columns(frame, columns=columns, formats=formats, max_chars=max_chars, confidence=confidence)
+    return pl.DataFrame({c.header: list(c.cells) for c in shown}, schema={c.header: pl.String for c in shown})

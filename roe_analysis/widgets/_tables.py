@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -35,6 +35,7 @@ def html_table(
     *,
     max_chars: int = MAX_CHARS,
     caption: str | None = None,
+    columns: Sequence[str] | None = None,
     formats: Mapping[str, Format] | None = None,
     confidence: float | None = None,
 ) -> str:
@@ -51,15 +52,15 @@ def html_table(
         >>> print(markup.removeprefix(STYLE))
         <table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table>
     """  # noqa: E501
-    columns = format_columns(frame, formats=formats, max_chars=max_chars, confidence=confidence)
-    css = [' class="num"' if c.numeric else "" for c in columns]
-    head = "".join(f"<th{k}>{html.escape(c.header)}</th>" for c, k in zip(columns, css, strict=True))
+    shown = format_columns(frame, columns=columns, formats=formats, max_chars=max_chars, confidence=confidence)
+    css = [' class="num"' if c.numeric else "" for c in shown]
+    head = "".join(f"<th{k}>{html.escape(c.header)}</th>" for c, k in zip(shown, css, strict=True))
     rows = [
-        "<tr>" + "".join(f"<td{k}>{html.escape(c.cells[i])}</td>" for c, k in zip(columns, css, strict=True)) + "</tr>"
+        "<tr>" + "".join(f"<td{k}>{html.escape(c.cells[i])}</td>" for c, k in zip(shown, css, strict=True)) + "</tr>"
         for i in range(frame.height)
     ]
     if not rows:
-        rows = [f'<tr><td class="empty" colspan="{max(len(columns), 1)}">{NO_ROWS}</td></tr>']
+        rows = [f'<tr><td class="empty" colspan="{max(len(shown), 1)}">{NO_ROWS}</td></tr>']
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
         f'{STYLE}<table class="roe-table">{title}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
@@ -76,6 +77,7 @@ class Table:
         frame: the rows shown, unformatted.
         caption: the table's caption.
         max_chars: longest text shown per cell.
+        columns: the columns shown, in order (default: all); the others still inform the formatting.
         formats: a format per column over the rules of `format_columns`.
         confidence: the intervals' level for their headers (default: the frame's).
     """
@@ -83,16 +85,23 @@ class Table:
     frame: pl.DataFrame
     caption: str | None = None
     max_chars: int = MAX_CHARS
+    columns: tuple[str, ...] | None = None
     formats: Mapping[str, Format] | None = None
     confidence: float | None = None
 
     def _repr_html_(self) -> str:
         return html_table(
-            self.frame, max_chars=self.max_chars, caption=self.caption, formats=self.formats, confidence=self.confidence
+            self.frame,
+            max_chars=self.max_chars,
+            caption=self.caption,
+            columns=self.columns,
+            formats=self.formats,
+            confidence=self.confidence,
         )
 
     def __repr__(self) -> str:
-        rows, columns = self.frame.shape
+        rows = self.frame.height
+        columns = len(self.columns) if self.columns is not None else self.frame.width
         return f"Table({self.caption or 'untitled'!r}: {plural(rows, 'row')} × {plural(columns, 'column')})"
 
 
@@ -100,6 +109,7 @@ def table(
     frame: pl.DataFrame,
     *,
     caption: str | None = None,
+    columns: Sequence[str] | None = None,
     formats: Mapping[str, Format] | None = None,
     max_chars: int = MAX_CHARS,
     confidence: float | None = None,
@@ -113,6 +123,9 @@ def table(
     Args:
         frame: the frame to show.
         caption: a caption above the table.
+        columns: the columns to show, in order (default: all). Select with ``columns=`` rather than
+            ``frame.select(...)``: the columns left out still inform the formatting (a ``metric``
+            column gives a comparison's unit, ``confidence`` the intervals' level).
         formats: ``{"column": format}``, a name ("duration", "percent", "count", "number",
             "p_value", "signed", "datetime", "text") or a callable from a value to text.
         max_chars: longest text shown per cell.
@@ -120,9 +133,9 @@ def table(
             ``interval_confidence`` column, else "(CI)").
 
     Raises:
-        ArgumentTypeError: ``frame`` is not a DataFrame.
-        MissingColumnsError: ``formats`` names a column the frame lacks.
-        InvalidArgumentError: an unknown format name, or ``max_chars`` below 2.
+        ArgumentTypeError: ``frame`` is not a DataFrame, or ``columns`` not a list of names.
+        MissingColumnsError: ``columns`` or ``formats`` names a column the frame lacks.
+        InvalidArgumentError: an unknown format name, a column listed twice, or ``max_chars`` below 2.
 
     Examples:
         >>> import polars as pl
@@ -132,8 +145,9 @@ def table(
         >>> t.frame.get_column("p50_ms").to_list()
         [46163.0, 812.0]
     """
-    format_columns(frame, formats=formats, max_chars=max_chars, confidence=confidence)
-    return Table(frame, caption=caption, max_chars=max_chars, formats=formats, confidence=confidence)
+    format_columns(frame, columns=columns, formats=formats, max_chars=max_chars, confidence=confidence)
+    shown = tuple(columns) if columns is not None else None
+    return Table(frame, caption=caption, max_chars=max_chars, columns=shown, formats=formats, confidence=confidence)
 
 
 def _with_inputs(rows: pl.DataFrame, frames: JobFrames) -> pl.DataFrame:

@@ -156,3 +156,37 @@ def test_bad_arguments_are_refused_before_formatting() -> None:
         format_table(frame, formats={"n": "money"})  # type: ignore[dict-item]
     with pytest.raises(InvalidArgumentError, match="max_chars must be a whole number of at least 2; got 0"):
         format_table(frame, max_chars=0)
+
+
+def test_columns_picks_what_is_shown_while_the_rest_informs_the_format(frames: JobFrames) -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        pairs = ra.compare_all_versions(frames, metric="duration_ms")
+    shown = format_table(pairs, columns=["b", "a", "difference", "p_value_adjusted"])
+
+    # "metric" is not shown, yet the differences read in seconds; their bounds are merged unlisted.
+    assert shown.columns == ["B", "A", "Difference (CI)", "Holm-adjusted p"]
+    first = pairs.row(0, named=True)
+    assert (first["a"], first["b"], first["difference"]) == ("v1.0", "v1.1", -11958.0)
+    assert shown.row(0) == ("v1.1", "v1.0", "−12.0 s (−19.6 to −6.8 s)", "< 0.001")
+    # a frame.select() without "metric" would have lost the unit: plain signed numbers
+    assert _row(pairs.select("difference"))["Difference"] == "−11,958"
+    # p90 is a duration because the summary has *_ms columns, though none is shown
+    summary = ra.duration_summary(frames)
+    assert format_table(summary, columns=["p90"]).get_column("p90 (CI)").to_list() == [
+        "1.7 min (1.5–1.9 min)", "1.5 min (1.3–1.8 min)", "0.68 min (0.61–0.73 min)", "0.34 min (too few to tell)"
+    ]  # fmt: skip
+    # a bound listed beside its estimate is merged; listed alone it is its own column
+    assert format_table(summary, columns=["p50", "p50_low"]).columns == ["p50 (CI)"]
+    assert format_table(summary, columns=["p50_low"]).to_dicts()[0] == {"p50 low": "46.3 s"}
+
+
+def test_columns_must_name_the_frame_s_columns_once() -> None:
+    frame = pl.DataFrame({"n": [1], "mean": [0.5]})
+    with pytest.raises(MissingColumnsError, match=r"^table\(columns=...\): missing column"):
+        format_table(frame, columns=["n", "median"])
+    with pytest.raises(InvalidArgumentError, match="table: columns lists 'n' more than once"):
+        format_table(frame, columns=["n", "mean", "n"])
+    with pytest.raises(ArgumentTypeError, match="table: columns must be a list of column names; got 'n'"):
+        format_table(frame, columns="n")
+    assert ra.widgets.table(frame, columns=["mean"]).__repr__() == "Table('untitled': 1 row × 1 column)"
