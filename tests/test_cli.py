@@ -55,7 +55,7 @@ def test_demo_writes_the_report_and_prints_the_key_figures(tmp_path: Path, capsy
     assert lines[-1] == f"report:      {target}"
     page = target.read_text(encoding="utf-8")
     assert "<h1>Evaluation report: the sandbox demo agent</h1>" in page
-    assert page.count("<svg") == 11 and "<script" not in page
+    assert page.count("<svg") == 13 and "<script" not in page
 
 
 # --- fetch, info, report ------------------------------------------------------------------------

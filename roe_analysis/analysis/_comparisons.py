@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from roe_analysis._text import plural
+from roe_analysis._text import fmt_ms, fmt_signed, plural
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
 from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired, per_cluster
@@ -95,12 +95,24 @@ def _check_paired(paired: object, helper: str) -> None:
         raise InvalidArgumentError(f"{helper}: paired must be 'auto', True or False; got {paired!r}")
 
 
-def _fmt(x: float) -> str:
-    return f"{x:+,.0f}" if abs(x) >= 100 else f"{x:+.3g}"
+#: How a metric is named in a verdict.
+_METRIC_WORDS = {"duration_ms": "duration", "grader_score": "grader score", "human_score": "human score"}
 
 
-def _fmt_plain(x: float) -> str:
-    return f"{x:,.0f}" if abs(x) >= 100 else f"{x:.3g}"
+def _amount(x: float, metric: str, ref: float | None, *, signed: bool = True) -> str:
+    """``x`` as a verdict writes it: a true minus sign; durations in the unit that reads best for ``ref``.
+
+    Examples:
+        >>> _amount(-19_308.0, "duration_ms", -19_308.0), _amount(0.1354, "grader_score", 0.1354)
+        ('−19.3 s', '+0.135')
+        >>> _amount(-6_756.0, "duration_ms", -11_958.0), _amount(4_700.0, "duration_ms", 4_700.0, signed=False)
+        ('−6.8 s', '4.7 s')
+    """
+    if metric == "duration_ms":
+        text = fmt_ms(abs(x), abs(ref) if ref else abs(x))
+        return ("−" if x < 0 else "+" if x > 0 and signed else "") + text
+    text = fmt_signed(x)
+    return text if signed or x < 0 else text.removeprefix("+")
 
 
 def _fmt_p(p: float, adjusted: bool) -> str:
@@ -183,25 +195,25 @@ class _Comparison:
                 f"{plural(self.n_inputs_b, 'input')} with a {metric} value (need at least {MIN_PER_SIDE} each)"
             )
         diff, low, high = self.difference, self.diff_low, self.diff_high
-        name = "pass rate" if metric == "pass_rate" else metric
+        name = "pass rate" if metric == "pass_rate" else _METRIC_WORDS.get(metric, metric)
         what = f"{self.statistic} per-input difference in {name}" if self.paired else f"{self.statistic} {name}"
         if metric == "pass_rate" and not self.paired:
             what = "pass rate"
         if diff is None or p is None:
             return f"cannot tell: no {metric} values to compare"
-        unit = " ms" if metric == "duration_ms" else ""
         level = _fmt_level(self.interval_confidence or 1 - alpha)
         label = f"Holm-adjusted {level} CI" if adjusted else f"{level} CI"
         interval = (
-            f"{label} {_fmt_plain(low)} to {_fmt_plain(high)}{unit}"
+            f"{label} {_amount(low, metric, diff)} to {_amount(high, metric, diff)}"
             if low is not None and high is not None
             else (f"{label}: none (no spread to resample)")
         )
         if p >= alpha:
+            detectable = self.detectable_difference
             could = (
-                f"; it could have detected a difference of ±{_fmt_plain(self.detectable_difference)}{unit} "
+                f"; it could have detected a difference of ±{_amount(detectable, metric, None, signed=False)} "
                 f"with {DETECTABLE_POWER:.0%} power"
-                if self.detectable_difference is not None
+                if detectable is not None
                 else ""
             )
             return f"no detectable difference between {a} and {b} ({_fmt_p(p, adjusted)}; {what}: {interval}{could})"
@@ -211,7 +223,7 @@ class _Comparison:
             up, down = low > 0, high < 0
         if (up and self.test_sign > 0) or (down and self.test_sign < 0):
             word = ("slower" if up else "faster") if metric == "duration_ms" else ("higher" if up else "lower")
-            return f"{b} is {word} than {a}: {what} {_fmt(diff)}{unit} ({interval}; {_fmt_p(p, adjusted)})"
+            return f"{b} is {word} than {a}: {what} {_amount(diff, metric, diff)} ({interval}; {_fmt_p(p, adjusted)})"
         return (
             f"{a} and {b} differ ({_fmt_p(p, adjusted)}), but the {interval} of the {what} "
             f"{'includes zero' if not (up or down) else 'points the other way'}: no clear direction"
@@ -462,7 +474,7 @@ def compare_versions(
         │ 12  ┆ 12         ┆ 2.0        ┆ 0.000375 ┆ 0.75         │
         └─────┴────────────┴────────────┴──────────┴──────────────┘
         >>> print(result.item(0, "verdict"))
-        v2 is higher than v1: mean grader_score +2 (95% CI 1.04 to 2.96; p=0.000375)
+        v2 is higher than v1: mean grader score +2.00 (95% CI +1.04 to +2.96; p=0.000375)
     """
     helper = "compare_versions"
     check_confidence(confidence)

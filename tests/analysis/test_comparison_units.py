@@ -16,6 +16,7 @@ from statsmodels.stats.contingency_tables import mcnemar as sm_mcnemar
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.power import TTestIndPower
 
+from roe_analysis._text import fmt_num
 from roe_analysis.analysis import compare_all_versions, compare_versions
 from roe_analysis.analysis._comparisons import COMPARISON_SCHEMA, _fmt_p
 from roe_analysis.errors import InvalidArgumentError, NoSharedInputsWarning, RoeWarning
@@ -270,7 +271,7 @@ def test_duration_comparisons_compare_finished_success_runs_without_cache_hits()
     )
 
     assert (default["n_a"], default["n_b"], default["difference"]) == (12, 12, 500.0)
-    assert default["verdict"].startswith("v2 is slower than v1: median duration_ms +500 ms")
+    assert default["verdict"] == ("v2 is slower than v1: median duration +500 ms (95% CI +455 ms to +540 ms; p<0.0001)")
     assert "finished SUCCESS runs, cache hits left out" in default["method"]
     assert anything["n_b"] == 36 and "any terminal status, cache hits kept" in anything["method"]
     assert anything["difference"] < 0  # the population decides the answer: why it is fixed by default
@@ -317,7 +318,7 @@ def test_pass_rate_detectable_difference_matches_statsmodels_when_runs_are_indep
     reference = TTestIndPower().solve_power(None, nobs1=60, alpha=0.05, power=0.8) * sd
     assert row["detectable_difference"] == pytest.approx(reference, rel=0.005)
     assert row["verdict"].endswith(
-        f"; it could have detected a difference of ±{row['detectable_difference']:.3g} with 80% power)"
+        f"; it could have detected a difference of ±{fmt_num(row['detectable_difference'])} with 80% power)"
     )
 
 

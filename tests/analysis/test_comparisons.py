@@ -48,7 +48,7 @@ def test_compare_unpaired_matches_scipy_and_bootstrap(jobs_frame: Callable[..., 
     low, high = np.quantile(reps, [0.025, 0.975])
     assert result["diff_low"] == pytest.approx(low, abs=0.05 * (high - low))
     assert result["diff_high"] == pytest.approx(high, abs=0.05 * (high - low))
-    assert result["verdict"].startswith("vb is higher than va: mean grader_score +")
+    assert result["verdict"].startswith("vb is higher than va: mean grader score +0.961 (95% CI +0.331 to +1.61; p=")
     assert "Welch" in result["method"]
 
 
@@ -56,7 +56,9 @@ def test_compare_verdict_lower_and_no_difference(jobs_frame: Callable[..., pl.Da
     lower = compare_versions(jobs_frame({"v1": [5.0, 6.0, 7.0] * 5, "v2": [1.0, 2.0, 3.0] * 5}), "v1", "v2")
     same = compare_versions(jobs_frame({"v1": [1.0, 2.0, 3.0] * 5, "v2": [3.0, 2.0, 1.0] * 5}), "v1", "v2")
 
-    assert lower.item(0, "verdict").startswith("v2 is lower than v1: mean grader_score -4 (95% CI")
+    assert lower.item(0, "verdict").startswith(
+        "v2 is lower than v1: mean grader score −4.00 (95% CI −4.55 to −3.38; p<0.0001)"
+    )
     assert same.item(0, "difference") == 0.0
     assert same.item(0, "p_value") == pytest.approx(1.0)
     assert same.item(0, "verdict").startswith("no detectable difference between v1 and v2 (p=1;")
@@ -147,7 +149,9 @@ def test_compare_durations_uses_recomputed_median() -> None:
 
     assert (result["statistic"], result["n_a"], result["n_b"]) == ("median", 12, 12)  # running job left out
     assert (result["estimate_a"], result["estimate_b"], result["difference"]) == (1550.0, 3550.0, 2000.0)
-    assert result["verdict"].startswith("v2 is slower than v1: median duration_ms +2,000 ms (95% CI")
+    assert result["verdict"].startswith(
+        "v2 is slower than v1: median duration +2.0 s (95% CI +1.6 s to +2.4 s; p<0.0001)"
+    )
 
 
 def test_compare_validates(jobs_frame: Callable[..., pl.DataFrame]) -> None:

@@ -16,6 +16,7 @@ from scipy import stats
 from statsmodels.stats.power import TTestIndPower, TTestPower
 
 import roe_analysis as ra
+from roe_analysis._text import fmt_num
 
 # The unpaired designs run each version on its own inputs, which compare_versions warns about.
 pytestmark = pytest.mark.filterwarnings("ignore::roe_analysis.errors.NoSharedInputsWarning")
@@ -61,7 +62,7 @@ def test_unpaired_detectable_difference_is_the_t_test_plan_on_per_input_means() 
     assert row["detectable_difference"] == pytest.approx(planned, abs=1e-12)
     assert row["verdict"].startswith("no detectable difference between v1 and v2 (p=")
     assert row["verdict"].endswith(
-        f"; it could have detected a difference of ±{row['detectable_difference']:.3g} with 80% power)"
+        f"; it could have detected a difference of ±{fmt_num(row['detectable_difference'])} with 80% power)"
     )
 
 
