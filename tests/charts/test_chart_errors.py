@@ -92,6 +92,29 @@ VALID: dict[str, pl.DataFrame] = {
     "job_durations_histogram": pl.DataFrame(
         {"agent_version_name": ["v1"], "duration_ms": [100], "is_running": [False]}
     ),
+    "failure_rate_chart": pl.DataFrame(
+        {
+            "agent_version_name": ["v1"],
+            "n": [40],
+            "failures": [2],
+            "failure_rate": [0.05],
+            "failure_rate_low": [0.014],
+            "failure_rate_high": [0.165],
+            "too_few": [False],
+        }
+    ),
+    "failure_trend_chart": pl.DataFrame(
+        {
+            "period_start": [T0],
+            "agent_version_name": ["v1"],
+            "n": [40],
+            "failures": [2],
+            "failure_rate": [0.05],
+            "failure_rate_low": [0.014],
+            "failure_rate_high": [0.165],
+            "too_few": [False],
+        }
+    ),
 }
 
 #: The column dropped for (a), and the chart's unknown option for (c) with a fragment of its message.
@@ -107,6 +130,8 @@ MISSING: dict[str, str] = {
     "grader_vs_human": "human_score",
     "job_durations_ecdf": "is_running",
     "job_durations_histogram": "duration_ms",
+    "failure_rate_chart": "failure_rate_high",
+    "failure_trend_chart": "period_start",
 }
 UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     "job_volume": ({"color": "nope"}, MissingColumnsError, "missing column(s) ['nope']"),
@@ -123,7 +148,7 @@ UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     "job_durations_histogram": ({"bins": 0}, InvalidArgumentError, "bins must be an integer of at least 1"),
 }
 #: Charts without an option to get wrong (beyond their title).
-NO_OPTION = {"score_summary", "compare_versions", "confusion_matrix"}
+NO_OPTION = {"score_summary", "compare_versions", "confusion_matrix", "failure_rate_chart", "failure_trend_chart"}
 
 OLD_NAMES = {
     "volume_chart": "job_volume",
@@ -136,8 +161,10 @@ OLD_NAMES = {
     "duration_ecdf": "job_durations_ecdf",
     "duration_distribution": "job_durations_histogram",
 }
-#: What `charts` exports beside the charts: the shared palettes and their helpers.
+#: What `charts` exports beside the charts: the shared palettes and their helpers, the SVG fonts.
 PALETTE_NAMES = {
+    "SVG_FONT_FAMILY",
+    "with_chart_fonts",
     "COEFFICIENT_COLOURS",
     "EXTRA_VERSION_COLOUR",
     "PALETTES",
