@@ -23,8 +23,13 @@ STYLE = (
     ".roe-table .num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
     ".roe-table tbody tr:nth-child(even){background:#f6f7f9}"
     ".roe-table .empty{color:#666;font-style:italic}"
+    ".roe-table td{white-space:nowrap}.roe-table td.long{white-space:normal;min-width:16em}"
+    ".roe-wrap{overflow-x:auto;max-width:100%}"
     "</style>"
 )
+
+#: A text column whose cells are all this short does not wrap (labels, ids, dates); longer text wraps.
+SHORT = 40
 
 #: The line shown under the headers of a table with no rows.
 NO_ROWS = "No rows: nothing matches."
@@ -50,11 +55,17 @@ def html_table(
         >>> import polars as pl
         >>> markup = html_table(pl.DataFrame({"note": ["<script>alert(1)</script>"], "score": [0.91234]}))
         >>> print(markup.removeprefix(STYLE))
-        <table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table>
+        <div class="roe-wrap"><table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table></div>
     """  # noqa: E501
     shown = format_columns(frame, columns=columns, formats=formats, max_chars=max_chars, confidence=confidence)
-    css = [' class="num"' if c.numeric else "" for c in shown]
-    head = "".join(f"<th{k}>{html.escape(c.header)}</th>" for c, k in zip(shown, css, strict=True))
+    # Numbers and short labels ("v2.1-canary", a date) stay on one line; a column of long text
+    # wraps; a table wider than the output scrolls sideways instead of being cut.
+    css = [
+        ' class="num"' if c.numeric else (' class="long"' if max(map(len, c.cells), default=0) > SHORT else "")
+        for c in shown
+    ]
+    head_css = [' class="num"' if c.numeric else "" for c in shown]
+    head = "".join(f"<th{k}>{html.escape(c.header)}</th>" for c, k in zip(shown, head_css, strict=True))
     rows = [
         "<tr>" + "".join(f"<td{k}>{html.escape(c.cells[i])}</td>" for c, k in zip(shown, css, strict=True)) + "</tr>"
         for i in range(frame.height)
@@ -63,7 +74,8 @@ def html_table(
         rows = [f'<tr><td class="empty" colspan="{max(len(shown), 1)}">{NO_ROWS}</td></tr>']
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f'{STYLE}<table class="roe-table">{title}<thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+        f'{STYLE}<div class="roe-wrap"><table class="roe-table">{title}<thead><tr>{head}</tr></thead>'
+        f'<tbody>{"".join(rows)}</tbody></table></div>'
     )
 
 
