@@ -75,7 +75,7 @@ def html_table(
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
         f'{STYLE}<div class="roe-wrap"><table class="roe-table">{title}<thead><tr>{head}</tr></thead>'
-        f'<tbody>{"".join(rows)}</tbody></table></div>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 
 
