@@ -157,7 +157,11 @@ FILTER_OPTIONS: dict[str, dict[str, Any]] = {
         "help": "only these statuses, codes or names, comma-separated: SUCCESS,FAILURE or 3,4 "
         f"({', '.join(f'{c}={n}' for c, n in STATUS_NAMES.items())})",
     },
-    "version_name": {"metavar": "NAME", "help": "only this agent version, exactly (e.g. v2.0)"},
+    "version_name": {
+        "action": "append",
+        "metavar": "NAME",
+        "help": "only this agent version, exactly (e.g. v2.0); repeat for several versions",
+    },
     "ordering": {"metavar": "KEYS", "help": "comma-separated sort keys, '-' for descending, e.g. -created_at"},
     "metadata": {
         "action": "append",

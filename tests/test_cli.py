@@ -266,3 +266,31 @@ def test_an_unwritable_out_is_refused_before_any_request(
     err = one_line_error(capsys)
     assert "refusing to replace" in err and "Save to a new folder" in err
     assert sb.requests == []
+
+
+def test_version_name_repeats_for_several_versions(
+    api_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sb = api_env
+    out_dir = tmp_path / "snap"
+
+    code = cli.main(
+        ["fetch", sb.agents["small"], "--out", str(out_dir), "--version-name", "v1.0", "--version-name", "v2.0"]
+    )
+
+    capsys.readouterr()
+    assert code == 0
+    frames = ra.JobFrames.load(out_dir)
+    assert frames.jobs.height == 15 + 16
+    assert set(frames.jobs.get_column("agent_version_name")) == {"v1.0", "v2.0"}
+    assert frames.query["filters"]["version_name"] == ["v1.0", "v2.0"]
+    assert {r.query.get("version_name") for r in sb.requests if r.path.endswith("/jobs/")} == {"v1.0", "v2.0"}
+    args = cli._parser().parse_args(["fetch", "--out", "x", "--version-name", "v1.0", "--version-name", "v2.0"])
+    assert args.version_name == ["v1.0", "v2.0"]
+    assert cli._parser().parse_args(["fetch", "--out", "x"]).version_name is None
+
+
+def test_fetch_help_says_version_name_repeats(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit):
+        cli._parser().parse_args(["fetch", "--help"])
+    assert "repeat for several versions" in " ".join(capsys.readouterr().out.split())

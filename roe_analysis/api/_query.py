@@ -12,7 +12,7 @@ from __future__ import annotations
 import difflib
 import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields, replace
 from datetime import UTC, datetime
 from typing import Any, TypedDict, Unpack
@@ -28,7 +28,8 @@ class JobFilters(TypedDict, total=False):
         created_from: jobs created at or after (a timezone-aware datetime or ISO 8601 string).
         created_to: jobs created at or before; pins the window when given.
         status_code: a code, a status name (``"SUCCESS"``) or a list of them.
-        version_name: one agent version, exactly.
+        version_name: one agent version, exactly, or a list of them (one request stream per
+            version, since the API matches one name; repeats are dropped, order kept).
         ordering: keys of the API's enum, ``-`` for descending (default ``-created_at``).
         metadata: jobs whose metadata holds every one of these str → str pairs.
         search: a substring of the id, the version name or an input value.
@@ -44,7 +45,7 @@ class JobFilters(TypedDict, total=False):
     created_from: datetime | str | None
     created_to: datetime | str | None
     status_code: int | str | Iterable[int | str] | None
-    version_name: str | None
+    version_name: str | Sequence[str] | None
     ordering: str | Iterable[str] | None
     metadata: Mapping[str, str] | None
     search: str | None
@@ -136,6 +137,35 @@ def _optional_str(name: str, value: object) -> str | None:
     return value
 
 
+def _version_names(value: object) -> str | tuple[str, ...] | None:
+    """One version name as a `str`, several (repeats dropped, order kept) as a tuple; None stays None."""
+    if value is None:
+        return None
+    wrong = "version_name must be a string or a list of strings"
+    if isinstance(value, str):
+        names: list[str] = [value]
+    elif isinstance(value, list | tuple):
+        names = list(value)
+        if not names:
+            raise InvalidArgumentError(
+                "version_name is an empty list: pass at least one version name, or leave version_name out "
+                "to get every version."
+            )
+    else:
+        raise ArgumentTypeError(f"{wrong}; got {type(value).__name__} {value!r}.")
+    for name in names:
+        if not isinstance(name, str):
+            where = f" in {value!r}" if not isinstance(value, str) else ""
+            raise ArgumentTypeError(f"{wrong}; got {type(name).__name__} {name!r}{where}.")
+        if not name.strip():
+            raise InvalidArgumentError(
+                f"version_name {name!r} is blank: no version has that name. Give a version such as 'v2.0', "
+                f"or leave version_name out to get every version."
+            )
+    unique = tuple(dict.fromkeys(names))
+    return unique[0] if len(unique) == 1 else unique
+
+
 def parse_status_codes(value: object) -> tuple[int, ...] | None:
     """Status codes from a code, a name (any case), a comma list or a list of them; None stays None.
 
@@ -220,12 +250,17 @@ def _metadata(value: object) -> tuple[tuple[str, str], ...] | None:
 
 @dataclass(frozen=True)
 class JobQuery:
-    """A validated set of filters for `GET /v1/agents/{agent_id}/jobs/`."""
+    """A validated set of filters for `GET /v1/agents/{agent_id}/jobs/`.
+
+    ``version_name`` is one name (`str`) or, for several versions, a tuple of two or more distinct
+    names. The API matches one version per request, so a multi-version query is sent as its
+    `per_version` queries; `params` refuses it.
+    """
 
     created_from: datetime | None = None
     created_to: datetime | None = None
     status_code: tuple[int, ...] | None = None
-    version_name: str | None = None
+    version_name: str | tuple[str, ...] | None = None
     ordering: tuple[str, ...] = DEFAULT_ORDERING
     metadata: tuple[tuple[str, str], ...] | None = None
     search: str | None = None
@@ -241,10 +276,15 @@ class JobQuery:
     def build(cls, **filters: Unpack[JobFilters]) -> JobQuery:
         """Validate every filter; raises `InvalidArgumentError` with a hint on the first bad one.
 
+        ``version_name`` may be one name or a list/tuple of names: repeats are dropped silently
+        (first spelling kept, order kept) and a one-item list is the same as the name itself.
+
         Raises:
             ArgumentTypeError: a filter this API does not have (also a `TypeError`, like an
-                unexpected keyword argument); the message names the closest filter.
-            InvalidArgumentError: a filter with a value that can never work.
+                unexpected keyword argument); the message names the closest filter. Also a
+                ``version_name`` that is neither a string nor a list of strings.
+            InvalidArgumentError: a filter with a value that can never work (e.g. an empty
+                ``version_name`` list, or a blank version name).
         """
         unknown = [name for name in filters if name not in FILTER_NAMES]
         if unknown:
@@ -284,7 +324,7 @@ class JobQuery:
             created_from=start,
             created_to=end,
             status_code=parse_status_codes(filters.get("status_code")),
-            version_name=_optional_str("version_name", filters.get("version_name")),
+            version_name=_version_names(filters.get("version_name")),
             ordering=_ordering(filters.get("ordering")),
             metadata=_metadata(filters.get("metadata")),
             search=_optional_str("search", filters.get("search")),
@@ -296,6 +336,29 @@ class JobQuery:
             limit=limit,
             page_size=page_size,
         )
+
+    @property
+    def version_names(self) -> tuple[str, ...]:
+        """The versions asked for, in order (empty when every version is wanted)."""
+        if self.version_name is None:
+            return ()
+        return (self.version_name,) if isinstance(self.version_name, str) else self.version_name
+
+    def per_version(self) -> tuple[JobQuery, ...]:
+        """One single-version query per name of ``version_name``, in order (just this one otherwise).
+
+        The API's ``version_name`` matches one version, so a multi-version load sends each of
+        these and combines the results.
+
+        Examples:
+            >>> [q.version_name for q in JobQuery.build(version_name=["v1", "v2", "v1"]).per_version()]
+            ['v1', 'v2']
+            >>> [q.version_name for q in JobQuery.build().per_version()]
+            [None]
+        """
+        if not isinstance(self.version_name, tuple):
+            return (self,)
+        return tuple(replace(self, version_name=name) for name in self.version_name)
 
     def with_window_end(self, end: datetime) -> JobQuery:
         """The same query with `created_to` pinned (used to freeze the window while paging)."""
@@ -314,7 +377,18 @@ class JobQuery:
         return SERVER_DEFAULT_LIMIT if self.limit is None else self.limit
 
     def params(self, organization_id: str) -> dict[str, str]:
-        """Query parameters for the API (without `page`)."""
+        """Query parameters for the API (without `page`).
+
+        Raises:
+            InvalidArgumentError: the query names several versions, which no single request can
+                send (the API's ``version_name`` matches one); send each of `per_version` instead.
+        """
+        if isinstance(self.version_name, tuple):
+            raise InvalidArgumentError(
+                f"params() needs a single-version query, but this one names {len(self.version_name)} versions "
+                f"{list(self.version_name)!r} and the API's version_name matches one: send each query of "
+                f"per_version() instead."
+            )
         p: dict[str, str] = {"organization_id": organization_id, "page_size": str(self.page_size)}
         if self.created_from is not None:
             p["created_from"] = format_datetime(self.created_from)

@@ -36,7 +36,8 @@ from roe_analysis.api import (
 from roe_analysis.client._paging import AgentLoad, AgentPages, PageFetch
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._refresh import refresh_snapshot
-from roe_analysis.errors import RoeError
+from roe_analysis.client._versions import check_combinable, load_versions, server_order
+from roe_analysis.errors import InvalidArgumentError, RoeError
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import PageStore, check_writable
 
@@ -88,7 +89,7 @@ def describe_load(
         "requests": requests,
         "retries": retries,
         "resumed_pages": resumed_pages,
-        "agents": [load.report.describe() for load in loads],
+        "agents": [load.describe() for load in loads],
     }
 
 
@@ -229,9 +230,18 @@ class AsyncRoeClient:
         fetched concurrently but yielded in order; each carries its request, the server's `count`
         and the jobs as plain dicts exactly as sent. ``progress`` is accepted so a load's
         arguments can be reused; pages arrive as they are fetched, so no bar is drawn.
+
+        Raises:
+            InvalidArgumentError: a bad filter, or ``version_name`` with several versions (their
+                pages would be numbered apart): iterate once per version instead.
         """
         agent = validate_agent_id(agent_id)
         query = JobQuery.build(**filters)
+        if len(query.version_names) > 1:
+            raise InvalidArgumentError(
+                f"iter_pages takes one version_name, got {list(query.version_names)!r}: each version is paged "
+                f"apart by the API, so call iter_pages once per version (or load_jobs, which takes a list)."
+            )
         return self._iter_pages(agent, query)
 
     async def _iter_pages(self, agent: str, query: JobQuery) -> AsyncIterator[FetchedPage]:
@@ -251,6 +261,8 @@ class AsyncRoeClient:
         """Every job of one or more agents as typed frames (see `RoeClient.load_jobs`)."""
         agents = validate_agent_ids(agent_id)
         query = JobQuery.build(**filters)
+        check_combinable(query)
+        several = len(query.version_names) > 1
         store = None
         if checkpoint is not None:
             # Refuse a target that could never be written before fetching anything into it.
@@ -282,10 +294,20 @@ class AsyncRoeClient:
                 complete=complete,
                 resumed_pages=store.resumed_pages if store is not None else 0,
             )
-            return build_frames([chunk for load in loads for chunk in load.chunks], query=description)
+            built = build_frames([chunk for load in loads for chunk in load.chunks], query=description)
+            # Versions are paged apart: put their jobs in the order one request stream would give.
+            return server_order(built, query, agents) if several else built
 
         try:
             for agent in agents:
+                if several:
+                    load, error = await load_versions(
+                        self, agent, query, semaphore=semaphore, progress=bar, store=store
+                    )
+                    loads.append(load)
+                    if error is not None:
+                        raise error
+                    continue
                 pages = AgentPages(self, agent, query, semaphore=semaphore, progress=bar, store=store)
                 try:
                     loads.append(await pages.load())

@@ -123,11 +123,15 @@ class LoadReport:
     duplicates_dropped: int = 0
     missing: int = 0
     consistent: bool = True
+    #: The one version this report covers, when a load asked for several (see `AgentLoad.versions`).
+    version_name: str | None = None
 
     def describe(self) -> dict[str, Any]:
-        """The JSON-ready entry of ``frames.query["agents"]``."""
+        """The JSON-ready entry of ``frames.query["agents"]`` (``version_name`` only when set)."""
+        version = {"version_name": self.version_name} if self.version_name is not None else {}
         return {
             "agent_id": self.agent_id,
+            **version,
             "server_count": self.server_count,
             "unique_jobs": self.unique_jobs,
             "pages": self.pages,
@@ -144,10 +148,22 @@ class LoadReport:
 
 @dataclass(frozen=True)
 class AgentLoad:
-    """The jobs of one agent (by page) and the report of how they were loaded."""
+    """The jobs of one agent (by page) and the report of how they were loaded.
+
+    A load of several versions has one report per version in ``versions`` and their sum in
+    ``report``.
+    """
 
     report: LoadReport
     chunks: list[PageChunk] = field(default_factory=list)
+    versions: tuple[LoadReport, ...] = ()
+
+    def describe(self) -> dict[str, Any]:
+        """The JSON-ready entry of ``frames.query["agents"]``, with ``versions`` when there are several."""
+        entry = self.report.describe()
+        if self.versions:
+            entry["versions"] = [report.describe() for report in self.versions]
+        return entry
 
 
 @dataclass(frozen=True)
@@ -226,6 +242,8 @@ class AgentPages:
         semaphore: bounds the requests in flight, shared by every agent of a load.
         progress: where pages and jobs are reported.
         store: the checkpoint to resume from and write each page to, if any.
+        store_key: the name of these pages in ``store`` (default: the agent id; a multi-version
+            load gives each version its own).
     """
 
     def __init__(
@@ -237,8 +255,10 @@ class AgentPages:
         semaphore: asyncio.Semaphore,
         progress: Progress | None = None,
         store: PageStore | None = None,
+        store_key: str | None = None,
     ) -> None:
         self.agent = agent
+        self._key = store_key if store_key is not None else agent
         self.query = query
         self._fetcher = fetcher
         self._semaphore = semaphore
@@ -251,9 +271,9 @@ class AgentPages:
 
     async def plan(self) -> Plan:
         """Page 1 (read back from the checkpoint when resuming) and what it says about the rest."""
-        store, agent, query = self._store, self.agent, self.query
-        saved = store.agent_state(agent) if store is not None else None
-        first_body = store.get(agent, 1) if store is not None and saved is not None else None
+        store, agent, query, key = self._store, self.agent, self.query, self._key
+        saved = store.agent_state(key) if store is not None else None
+        first_body = store.get(key, 1) if store is not None and saved is not None else None
         if saved is not None and first_body is not None:
             # Resuming: reuse the first run's window, page size and count, so stored pages fit.
             end = datetime.fromisoformat(saved["window_end"]) if saved["pinned"] else None
@@ -282,9 +302,9 @@ class AgentPages:
                 watermark=format_datetime(watermark(first)),
             )
             if store is not None:
-                store.put(agent, 1, first.body)
+                store.put(key, 1, first.body)
                 store.set_agent_state(
-                    agent,
+                    key,
                     {
                         "pinned": query.created_to is None,
                         "window_end": format_datetime(plan.pinned.created_to) if plan.pinned.created_to else None,
@@ -313,7 +333,7 @@ class AgentPages:
         ``fresh`` skips the checkpoint both ways (a reconcile pass must see the server as it is now).
         """
         store = self._store
-        body = None if fresh or store is None else store.get(self.agent, number)
+        body = None if fresh or store is None else store.get(self._key, number)
         if body is not None:
             return _decode_stored(body, number)
         async with self._semaphore:
@@ -323,7 +343,7 @@ class AgentPages:
                 # Deletions shrank the result set below this page: nothing is on it now.
                 return None
         if store is not None and not fresh:
-            store.put(self.agent, number, got.body)
+            store.put(self._key, number, got.body)
         return got.page
 
     async def _keep_page(self, plan: Plan, number: int, current: JobSet, *, fresh: bool) -> None:

@@ -14,6 +14,10 @@ is the only way to learn which ids are gone. The manifest records why. Refresh a
 server bumping ``last_updated_at`` whenever a job's status, evaluation or review changes, as the
 current API does; a deployment that does not would need ``refresh(..., full=True)``.
 
+A snapshot loaded with several versions (``version_name=[...]``) is refused before any request:
+its watermarks and counts are per agent while each version is paged and counted apart; load it
+again instead.
+
 Rows come back newest first (``created_at`` descending, then ``id`` descending), the order of a
 default load, so a refreshed snapshot equals a fresh full load.
 """
@@ -116,6 +120,13 @@ async def refresh_snapshot(
             f"refresh with a client for the same server."
         )
     query = _query_from_manifest(recorded)
+    if len(query.version_names) > 1:
+        # Watermarks and counts are kept per agent, while each version is paged and counted apart.
+        raise InvalidArgumentError(
+            f"{path} was loaded with several versions ({list(query.version_names)!r}), which refresh does not "
+            f"support: load it again with load_jobs(..., version_name={list(query.version_names)!r}, "
+            f"checkpoint=...) (CLI: `roe-analysis fetch ... --force`), or keep one snapshot per version."
+        )
     started = datetime.now(UTC)
     requests_before, retries_before = client.stats.requests, client.stats.retries
     agents_before = {a["agent_id"]: a for a in recorded.get("agents", [])}

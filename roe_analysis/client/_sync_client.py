@@ -156,22 +156,36 @@ class RoeClient:
             agent_id: an agent's UUID, or a list of them (frames are concatenated; `agent_id`
                 tells them apart).
             **filters: `created_from`, `created_to` (timezone-aware datetimes or ISO strings),
-                `status_code` (code, name or list), `version_name`, `ordering` (list of keys from
-                the API's enum), `metadata` (dict str → str), `search`, `semantic_string`, `job_id`,
-                `job_inputs`, `exclude_metadata`, `verdict`, `limit` (0 = no cap), `page_size`
-                (default 100): every key of `roe_analysis.api.JobFilters`.
+                `status_code` (code, name or list), `version_name` (one name or a list),
+                `ordering` (list of keys from the API's enum), `metadata` (dict str → str),
+                `search`, `semantic_string`, `job_id`, `job_inputs`, `exclude_metadata`,
+                `verdict`, `limit` (0 = no cap), `page_size` (default 100): every key of
+                `roe_analysis.api.JobFilters`. The API matches one `version_name` per request, so
+                with several each version is paged apart, all at once within `concurrency`; the
+                jobs are combined, deduplicated by id and ordered as one request stream would be
+                (``limit`` then caps each version). ``frames.query["filters"]["version_name"]``
+                lists them and each agent's entry of ``frames.query["agents"]`` has a
+                ``versions`` report per version.
             progress: show a progress bar (a widget in Jupyter, text in a terminal).
             checkpoint: a snapshot folder: every page is written beside it as it arrives, an
-                interrupted load resumes from there, and the finished frames are saved to it.
+                interrupted load resumes from there, and the finished frames are saved to it
+                (with several versions too: each version's pages are kept apart). Such a
+                snapshot cannot be `refresh`-ed; load it again.
 
         Returns:
             `JobFrames` with `jobs`, `status_events`, `inputs` and `metadata`; ``frames.query``
             records the filters, the pinned window, the server's counts and requests made.
 
         Raises:
-            InvalidArgumentError: a bad argument, before any request is sent.
+            InvalidArgumentError: a bad argument, before any request is sent (e.g. an empty
+                ``version_name`` list, a blank name, or several versions ordered by ``cost``,
+                which the frames cannot sort by).
+            ArgumentTypeError: a keyword that is no filter, or a ``version_name`` that is not a
+                string or a list of strings.
             APIStatusError: the server refused (401, 403, 404 …) or kept failing; ``err.partial``
-                holds the jobs fetched before the failure.
+                holds the jobs fetched before the failure. With several versions the others are
+                loaded in full first, the error's URL and note name the version that failed, and
+                ``err.partial`` holds every version's jobs fetched.
         """
         _check_keywords("RoeClient.load_jobs", filters, ("progress", "checkpoint"))
         return self._run(self._async.load_jobs(agent_id, progress=progress, checkpoint=checkpoint, **filters))
@@ -184,6 +198,11 @@ class RoeClient:
         watermark, so requests grow with the number of changes, not the size of the agent. The
         API has no record of deletions: when the server's count shows jobs are gone, that agent
         is reloaded in full (a `RefreshWarning` says so). ``full=True`` always reloads.
+
+        Raises:
+            InvalidArgumentError: the snapshot was not made by a load, comes from another server,
+                or was loaded with several ``version_name`` values (refused before any request:
+                load it again instead).
         """
         return self._run(self._async.refresh(path, progress=progress, full=full))
 
@@ -192,7 +211,8 @@ class RoeClient:
     ) -> Iterator[FetchedPage]:
         """Each page of an agent's jobs in order (raw dicts; see `AsyncRoeClient.iter_pages`).
 
-        Filters are validated now, before any request is sent.
+        Filters are validated now, before any request is sent; ``version_name`` takes one name
+        here (`InvalidArgumentError` for a list of several: iterate once per version).
         """
         agen = self._async.iter_pages(agent_id, progress=progress, **filters)
         return self._drain(agen)

@@ -64,6 +64,7 @@ _AGENT_KEYS = frozenset(
         "duplicates_dropped",
         "missing",
         "consistent",
+        "versions",
     }
 )
 # Names under which `extra` must not hold anything (compared lower-case, without separators).
