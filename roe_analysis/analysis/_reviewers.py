@@ -10,9 +10,10 @@ import polars as pl
 
 from roe_analysis._schema import UTC
 from roe_analysis.analysis._common import check_every, check_threshold, job_frames
-from roe_analysis.analysis._items import NEEDS_INPUTS, item_values, latest_per_reviewer
+from roe_analysis.analysis._items import NEEDS_INPUTS, item_ids, item_values, latest_per_reviewer
 from roe_analysis.analysis._outcomes import DECIDED, outcomes_from, review_outcomes
 from roe_analysis.analysis._score_agreement import SCORE_COLUMNS, both_scores  # noqa: F401 (charts import them from here)
+from roe_analysis.analysis._score_intervals import cluster_wilson_interval
 from roe_analysis.analysis._stats import check_confidence, wilson_interval
 from roe_analysis.frames import JobFrames
 
@@ -31,8 +32,12 @@ _REVIEWER_SCHEMA = pl.Schema(
         "mean_grader_score_approved": pl.Float64(),
         "mean_grader_score_rejected": pl.Float64(),
         "grader_agreement_rate": pl.Float64(),
+        "grader_agreement_rate_low": pl.Float64(),
+        "grader_agreement_rate_high": pl.Float64(),
         "n_peer_pairs": pl.UInt32(),
         "peer_agreement_rate": pl.Float64(),
+        "peer_agreement_rate_low": pl.Float64(),
+        "peer_agreement_rate_high": pl.Float64(),
         "median_time_to_review_ms": pl.Float64(),
         "first_reviewed_at": UTC,
         "last_reviewed_at": UTC,
@@ -69,12 +74,17 @@ def reviewer_stats(
     - Agreement with the grader, over reviews whose job has a ``grader_score`` (``n_graded``):
       ``mean_grader_score_approved`` and ``mean_grader_score_rejected`` always; with
       ``grader_threshold``, ``grader_agreement_rate`` too: the share of reviews where the reviewer
-      approved a job the grader passes (``grader_score >= grader_threshold``) or rejected one it fails.
+      approved a job the grader passes (``grader_score >= grader_threshold``) or rejected one it fails,
+      with ``grader_agreement_rate_low``/``_high``.
     - Agreement with other reviewers: for every item (same inputs, see the module docstring) this
       reviewer judged, their latest final verdict on it is paired with the latest final verdict of
       each other reviewer on the item (repeats are set aside, as in `inter_reviewer_agreement`);
       ``n_peer_pairs`` counts the pairs and ``peer_agreement_rate`` the share with
-      the same label.
+      the same label, with ``peer_agreement_rate_low``/``_high``.
+    - The agreement intervals count the item (the job's inputs), not the review or the pair, as the
+      unit of evidence: a reviewer's pairs on one item share their verdict, and reruns of one input
+      judged alike are not independent. Each is Wilson's interval with the effective n of the
+      item clusters (`cluster_wilson_interval`); below 10 items it is null ("too few to tell").
     - ``median_time_to_review_ms`` (see `review_outcomes`), ``first_reviewed_at``, ``last_reviewed_at``.
 
     Args:
@@ -146,13 +156,28 @@ def reviewer_stats(
         pl.col("reviewed_at").max().alias("last_reviewed_at"),
     )
     low, high = wilson_interval(pl.col("n_approved"), pl.col("n_reviews"), confidence=confidence)
-    return (
-        stats.join(
-            _peer_pairs(latest_per_reviewer(item_values(outcomes, frames.inputs), [])[0]),
-            on="reviewed_by",
-            how="left",
-            nulls_equal=True,
+    pairs = _peer_pairs(latest_per_reviewer(item_values(outcomes, frames.inputs), [])[0])
+    peers = pairs.group_by("reviewed_by").agg(
+        pl.len().alias("n_peer_pairs"), pl.col("agrees").mean().alias("peer_agreement_rate")
+    )
+    intervals = [_clustered_rate(pairs, "peer_agreement_rate", confidence)]
+    if grader_threshold is not None:
+        # A job without inputs is an item of its own.
+        items = outcomes.join(item_ids(frames.inputs), on="job_id", how="left").filter(graded)
+        verdicts = items.select(
+            "reviewed_by",
+            pl.coalesce(pl.col("item_id").cast(pl.String), pl.lit("job:") + pl.col("job_id")).alias("item_id"),
+            (approved == (grader >= grader_threshold)).alias("agrees"),
         )
+        intervals.append(_clustered_rate(verdicts, "grader_agreement_rate", confidence))
+    for interval in intervals:
+        stats = stats.join(interval, on="reviewed_by", how="left", nulls_equal=True)
+    if grader_threshold is None:
+        stats = stats.with_columns(
+            grader_agreement_rate_low=pl.lit(None, pl.Float64), grader_agreement_rate_high=pl.lit(None, pl.Float64)
+        )
+    return (
+        stats.join(peers, on="reviewed_by", how="left", nulls_equal=True)
         .with_columns(
             pl.col("n_peer_pairs").fill_null(0),
             approval_rate=pl.col("n_approved") / pl.col("n_reviews"),
@@ -167,13 +192,31 @@ def reviewer_stats(
 
 
 def _peer_pairs(values: pl.DataFrame) -> pl.DataFrame:
-    """Per reviewer: pairs of (own final verdict, another reviewer's final verdict) on shared items."""
+    """Every pair of (a reviewer's final verdict, another reviewer's) on a shared item: whether they agree."""
     left = values.filter(pl.col("reviewed_by").is_not_null()).select("item_id", "reviewed_by", "final_verdict")
     right = left.rename({"reviewed_by": "_other", "final_verdict": "_other_verdict"})
     pairs = left.join(right, on="item_id").filter(pl.col("reviewed_by") != pl.col("_other"))
-    return pairs.group_by("reviewed_by").agg(
-        pl.len().alias("n_peer_pairs"),
-        (pl.col("final_verdict") == pl.col("_other_verdict")).mean().alias("peer_agreement_rate"),
+    return pairs.select(
+        "reviewed_by",
+        pl.col("item_id").cast(pl.String),
+        (pl.col("final_verdict") == pl.col("_other_verdict")).alias("agrees"),
+    )
+
+
+def _clustered_rate(rows: pl.DataFrame, name: str, confidence: float) -> pl.DataFrame:
+    """Per reviewer: the item-clustered Wilson interval of the share of ``agrees`` (`cluster_wilson_interval`)."""
+    lows: list[float | None] = []
+    highs: list[float | None] = []
+    reviewers: list[str | None] = []
+    for (reviewer,), group in rows.sort("reviewed_by", "item_id").group_by("reviewed_by", maintain_order=True):
+        agrees = group.get_column("agrees").cast(pl.Float64).to_numpy()
+        low, high = cluster_wilson_interval(agrees, group.get_column("item_id").to_numpy(), confidence=confidence)
+        reviewers.append(reviewer)  # type: ignore[arg-type]
+        lows.append(low)
+        highs.append(high)
+    return pl.DataFrame(
+        {"reviewed_by": reviewers, f"{name}_low": lows, f"{name}_high": highs},
+        schema={"reviewed_by": pl.String, f"{name}_low": pl.Float64, f"{name}_high": pl.Float64},
     )
 
 

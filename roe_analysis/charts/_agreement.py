@@ -144,11 +144,17 @@ def confusion_matrix(confusion: pl.DataFrame, *, title: str | None = None) -> al
     return layered.properties(title=heading)
 
 
+#: The reviewer rates `roe_analysis.analysis.reviewer_stats` gives an interval for (``*_low``/``*_high``).
+_REVIEWER_INTERVALS = frozenset({"approval_rate", "grader_agreement_rate", "peer_agreement_rate"})
+
+
 def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title: str | None = None) -> alt.LayerChart:
-    """Horizontal bars of one rate per reviewer, with the Wilson interval for the approval rate.
+    """One rate per reviewer as a dot, with its confidence interval as a bar where it has one.
 
     Reviewers are sorted by the rate; a review without a reviewer shows as "(no reviewer)". The
-    tooltip gives the number of reviews behind each bar.
+    approval rate's interval is Wilson's; the agreement rates' count the input as the unit (none
+    below 10 inputs, and the subtitle names who has none). The correction rate has no interval.
+    The tooltip gives the number of reviews behind each dot.
 
     Args:
         stats: the frame `roe_analysis.analysis.reviewer_stats` returns.
@@ -168,48 +174,51 @@ def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title:
         ...     }
         ... )
         >>> spec = reviewer_stats(stats).to_dict()
-        >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["layer"][0]["encoding"]["x"]["title"]
-        (['bar', 'rule'], 'Approval rate (share of reviews)')
+        >>> [layer["mark"]["type"] for layer in spec["layer"]], spec["layer"][1]["encoding"]["x"]["title"]
+        (['rule', 'point'], 'Approval rate (share of reviews)')
     """
     if metric not in _REVIEWER_METRICS:
         raise InvalidArgumentError(
             f"reviewer_stats chart: metric must be one of {sorted(_REVIEWER_METRICS)}; got {metric!r}. "
             "Pass one of those columns of ra.reviewer_stats."
         )
-    with_interval = metric == "approval_rate"
-    needed = ["reviewed_by", "n_reviews", metric, *((f"{metric}_low", f"{metric}_high") if with_interval else ())]
+    with_interval = metric in _REVIEWER_INTERVALS
+    bounds = (f"{metric}_low", f"{metric}_high") if with_interval else ()
+    needed = ["reviewed_by", "n_reviews", metric, *bounds]
     check_frame(stats, needed, chart="reviewer_stats chart", draws="the frame ra.reviewer_stats returns")
     data = stats.select(needed).with_columns(pl.col("reviewed_by").fill_null("(no reviewer)"))
     label = _REVIEWER_METRICS[metric]
     y = alt.Y("reviewed_by:N", sort=alt.EncodingSortField(metric, order="descending"), title="Reviewer")
-    bars = (
-        alt.Chart(data)
-        .mark_bar(color=NEUTRAL_COLOUR)
-        .encode(
-            x=alt.X(
-                f"{metric}:Q",
-                title=f"{label} (share of reviews)",
-                scale=alt.Scale(domain=[0, 1]),
-                axis=alt.Axis(format="%"),
-            ),
-            y=y,
-            tooltip=[
-                alt.Tooltip("reviewed_by:N", title="Reviewer"),
-                alt.Tooltip(f"{metric}:Q", title=label, format=".1%"),
-                alt.Tooltip("n_reviews:Q", title="Reviews"),
-            ],
-        )
-    )
-    layers: list[alt.Chart] = [bars]
+    axis_title = f"{label} (share of {'their pairs of verdicts' if metric == 'peer_agreement_rate' else 'reviews'})"
+    x = alt.X(f"{metric}:Q", title=axis_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    tooltip = [
+        alt.Tooltip("reviewed_by:N", title="Reviewer"),
+        alt.Tooltip(f"{metric}:Q", title=label, format=".1%"),
+        *(alt.Tooltip(f"{b}:Q", title=t, format=".1%") for b, t in zip(bounds, ("Low", "High"), strict=False)),
+        alt.Tooltip("n_reviews:Q", title="Reviews"),
+    ]
+    layers: list[alt.Chart] = []
     if with_interval:
         layers.append(
             alt.Chart(data)
-            .mark_rule(color="#B3B3B3", strokeWidth=2)
-            .encode(x=f"{metric}_low:Q", x2=f"{metric}_high:Q", y=y)
+            .mark_rule(color=NEUTRAL_COLOUR, strokeWidth=2)
+            .encode(x=alt.X(f"{bounds[0]}:Q", title=axis_title), x2=f"{bounds[1]}:Q", y=y, tooltip=tooltip)
         )
-    interval = " with its Wilson confidence interval" if with_interval else ""
-    description = f"Horizontal bars: {label.lower()} of each reviewer, from 0 to 100% of their reviews{interval}."
-    heading = titled(title or f"{label} by reviewer{interval}", data)
+    layers.append(
+        alt.Chart(data)
+        .mark_point(color=NEUTRAL_COLOUR, filled=True, size=70, opacity=1)
+        .encode(x=x, y=y, tooltip=tooltip)
+    )
+    kind = "Wilson" if metric == "approval_rate" else "inputs as the unit"
+    subtitle = [f"Dot: the rate; bar: its confidence interval ({kind})"] if with_interval else []
+    if with_interval:
+        missing = data.filter(pl.col(metric).is_not_null() & pl.col(bounds[0]).is_null()).get_column("reviewed_by")
+        if missing.len():
+            subtitle.append(f"Too few inputs for an interval: {', '.join(missing.to_list())}")
+    interval = " with its confidence interval" if with_interval else ""
+    description = f"Dots: {label.lower()} of each reviewer, on a scale from 0 to 100% of their reviews{interval}."
+    text = titled(title or f"{label} by reviewer", data)
+    heading = alt.Title(text, subtitle=subtitle) if subtitle and data.height else text
     return alt.LayerChart(layer=layers, title=heading, description=description)
 
 

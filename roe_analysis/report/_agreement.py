@@ -165,7 +165,7 @@ def _reviewer_table(a: Analyses) -> str:
             _num(fmt_count(r["n_reviews"])),
             _pct_est(r["approval_rate"], r["approval_rate_low"], r["approval_rate_high"]),
             _num(fmt_pct(r["correction_rate"])),
-            _num(fmt_pct(r["peer_agreement_rate"])),
+            _pct_est(r["peer_agreement_rate"], r["peer_agreement_rate_low"], r["peer_agreement_rate_high"]),
             _num(fmt_ms(r["median_time_to_review_ms"])),
         ]
         for r in a.reviewers.iter_rows(named=True)

@@ -318,6 +318,79 @@ def test_reviewer_stats_by_hand() -> None:
     assert (result.item(1, "approval_rate_low"), result.item(1, "approval_rate_high")) == pytest.approx((low, high))
 
 
+def test_reviewer_stats_agreement_intervals_are_statsmodels_wilson_when_every_item_is_judged_once() -> None:
+    # ana and bo judge 12 distinct inputs each once; the grader passes (0.9) or fails (0.1) each job.
+    records, n = [], 0
+    for i in range(12):
+        for reviewer in ("ana", "bo"):
+            n += 1
+            disagree = reviewer == "bo" and i < 2  # bo rejects 2 items: 10 of 12 pairs agree
+            grader = 0.1 if (reviewer == "ana" and i < 3) else 0.9  # ana approves 3 the grader fails
+            records.append(
+                record(
+                    n,
+                    reviewer=reviewer,
+                    inputs=text_input(f"item {i}"),
+                    status="rejected" if disagree else "approved",
+                    corrected="Not Suspicious" if disagree else None,
+                    grader=grader,
+                )
+            )
+    result = reviewer_stats(frames_of(records), grader_threshold=0.5).sort("reviewed_by")
+
+    ana, bo = result.rows(named=True)
+    assert (ana["n_graded"], ana["grader_agreement_rate"]) == (12, 9 / 12)
+    assert (ana["grader_agreement_rate_low"], ana["grader_agreement_rate_high"]) == pytest.approx(
+        proportion_confint(9, 12, alpha=0.05, method="wilson"), abs=1e-12
+    )
+    # bo rejected 2 jobs the grader passes: 10 of 12 agree with the grader too.
+    assert (bo["grader_agreement_rate_low"], bo["grader_agreement_rate_high"]) == pytest.approx(
+        proportion_confint(10, 12, alpha=0.05, method="wilson"), abs=1e-12
+    )
+    for row in (ana, bo):
+        assert (row["n_peer_pairs"], row["peer_agreement_rate"]) == (12, 10 / 12)
+        assert (row["peer_agreement_rate_low"], row["peer_agreement_rate_high"]) == pytest.approx(
+            proportion_confint(10, 12, alpha=0.05, method="wilson"), abs=1e-12
+        )
+
+
+def test_reviewer_stats_agreement_intervals_count_the_input_not_the_rerun() -> None:
+    from scipy.stats import t
+
+    # ana judges 12 inputs, each run twice and judged alike: 24 reviews but 12 items of evidence.
+    records = [
+        record(2 * i + k + 1, reviewer="ana", inputs=text_input(f"item {i}"), grader=0.1 if i < 3 else 0.9)
+        for i in range(12)
+        for k in range(2)
+    ]
+    row = reviewer_stats(frames_of(records), grader_threshold=0.5).row(0, named=True)
+
+    assert (row["n_graded"], row["grader_agreement_rate"]) == (24, 0.75)
+    # Identical runs: the cluster-robust design effect (G/(G-1)·Σ(S_c − m·ȳ)²/N² over s²/N, here
+    # 2·12/11), n / deff effective runs, and a t critical value on 11 degrees of freedom, in Wilson's
+    # score interval (its published formula).
+    agrees = np.repeat([0.0] * 3 + [1.0] * 9, 2)
+    sums = agrees.reshape(12, 2).sum(axis=1)
+    deff = (12 / 11 * ((sums - 2 * agrees.mean()) ** 2).sum() / 24**2) / (agrees.var(ddof=1) / 24)
+    assert deff == pytest.approx(2 * 12 / 11 * 23 / 24)
+    p, n_eff, c = 0.75, 24 / deff, t.ppf(0.975, 11)
+    centre = (p + c * c / (2 * n_eff)) / (1 + c * c / n_eff)
+    half = c * np.sqrt(p * (1 - p) / n_eff + c * c / (4 * n_eff * n_eff)) / (1 + c * c / n_eff)
+    # (our t quantile is an approximation within 1e-6 of scipy's)
+    assert (row["grader_agreement_rate_low"], row["grader_agreement_rate_high"]) == pytest.approx(
+        (centre - half, centre + half), abs=1e-5
+    )
+    naive = proportion_confint(18, 24, alpha=0.05, method="wilson")
+    assert row["grader_agreement_rate_high"] - row["grader_agreement_rate_low"] > naive[1] - naive[0]
+
+
+def test_reviewer_stats_gives_no_agreement_interval_below_ten_items() -> None:
+    result = reviewer_stats(reviewer_fixture(), grader_threshold=0.5)
+    bounds = ["grader_agreement_rate_low", "grader_agreement_rate_high", "peer_agreement_rate_low"]
+    assert result.select(bounds).null_count().row(0) == (4, 4, 4)
+    assert result.get_column("grader_agreement_rate").to_list() == [0.5, 0.5, 0.5, None]
+
+
 def test_reviewer_stats_times_and_the_mean_grader_score_without_threshold() -> None:
     result = reviewer_stats(reviewer_fixture())
 

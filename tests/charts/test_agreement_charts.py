@@ -117,34 +117,55 @@ STATS = pl.DataFrame(
         "approval_rate_low": [0.77, 0.44, 0.25],
         "approval_rate_high": [0.96, 1.0, 0.75],
         "peer_agreement_rate": [0.8, None, 0.6],
+        "peer_agreement_rate_low": [0.7, None, None],
+        "peer_agreement_rate_high": [0.88, None, None],
     }
 )
 
 
-def test_reviewer_bars_draw_rates_with_intervals_sorted_by_rate() -> None:
+def test_reviewer_dots_draw_rates_with_intervals_sorted_by_rate() -> None:
     spec = rc.reviewer_stats(STATS).to_dict()
 
-    bars, rules = spec["layer"]
-    assert bars["mark"]["type"] == "bar"
-    assert rules["mark"]["type"] == "rule"
-    assert bars["encoding"]["x"]["title"] == "Approval rate (share of reviews)"
-    assert bars["encoding"]["x"]["scale"] == {"domain": [0, 1]}
-    assert bars["encoding"]["y"]["sort"] == {"field": "approval_rate", "order": "descending"}
-    assert rules["encoding"]["y"]["sort"] == bars["encoding"]["y"]["sort"]
+    rules, dots = spec["layer"]
+    assert (rules["mark"]["type"], dots["mark"]["type"], dots["mark"]["filled"]) == ("rule", "point", True)
+    assert dots["encoding"]["x"]["title"] == rules["encoding"]["x"]["title"] == "Approval rate (share of reviews)"
+    assert dots["encoding"]["x"]["scale"] == {"domain": [0, 1]}
+    assert dots["encoding"]["y"]["sort"] == {"field": "approval_rate", "order": "descending"}
+    assert rules["encoding"]["y"]["sort"] == dots["encoding"]["y"]["sort"]
     assert (rules["encoding"]["x"]["field"], rules["encoding"]["x2"]["field"]) == (
         "approval_rate_low",
         "approval_rate_high",
     )
-    assert spec["title"] == "Approval rate by reviewer with its Wilson confidence interval"
-    assert [r["reviewed_by"] for r in layer_rows(spec, bars)] == ["ana", "(no reviewer)", "bo"]
+    assert spec["title"] == {
+        "text": "Approval rate by reviewer",
+        "subtitle": ["Dot: the rate; bar: its confidence interval (Wilson)"],
+    }
+    assert [r["reviewed_by"] for r in layer_rows(spec, dots)] == ["ana", "(no reviewer)", "bo"]
 
 
-def test_reviewer_bars_of_a_rate_without_interval() -> None:
+def test_reviewer_agreement_dots_say_who_has_too_few_inputs_for_an_interval() -> None:
     spec = rc.reviewer_stats(STATS, metric="peer_agreement_rate").to_dict()
 
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar"]
-    assert spec["layer"][0]["encoding"]["x"]["field"] == "peer_agreement_rate"
-    assert spec["title"] == "Agreement with other reviewers by reviewer"
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["rule", "point"]
+    assert spec["layer"][1]["encoding"]["x"]["field"] == "peer_agreement_rate"
+    assert (
+        spec["layer"][1]["encoding"]["x"]["title"]
+        == "Agreement with other reviewers (share of their pairs of verdicts)"
+    )
+    assert spec["title"] == {
+        "text": "Agreement with other reviewers by reviewer",
+        "subtitle": [
+            "Dot: the rate; bar: its confidence interval (inputs as the unit)",
+            "Too few inputs for an interval: bo",
+        ],
+    }
+
+
+def test_the_correction_rate_has_no_interval() -> None:
+    stats = STATS.with_columns(correction_rate=pl.Series([0.1, 0.0, 0.3]))
+    spec = rc.reviewer_stats(stats, metric="correction_rate").to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["point"]
+    assert spec["title"] == "Correction rate by reviewer"
 
 
 def test_reviewer_bars_reject_unknown_metrics_and_missing_columns() -> None:

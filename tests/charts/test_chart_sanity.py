@@ -105,7 +105,7 @@ VERSION_COLOURED = {
 
 
 #: Charts whose x axis is fixed by what it measures, not by the data.
-FIXED_X_DOMAIN = {"agreement_summary"}
+FIXED_X_DOMAIN = {"agreement_summary", "reviewer_stats"}  # coefficients on -1..1, rates on 0..100%
 
 
 @pytest.fixture(scope="module")
@@ -191,7 +191,7 @@ def test_the_mark_check_sees_the_old_empty_log_axis() -> None:
 def test_marks_are_drawn_inside_their_plot_and_span_it(
     name: str, rendered: dict[str, tuple[str, dict[str, Any]]]
 ) -> None:
-    # The agreement coefficients keep their fixed -1..1 axis, so they may sit in part of it.
+    # Agreement coefficients (-1..1) and reviewer rates (0..100%) keep a fixed axis: they may sit in part of it.
     assert mark_problems(rendered[name][1], spread=name not in FIXED_X_DOMAIN) == [], name
 
 
