@@ -98,16 +98,18 @@ def fmt_pct(x: float | None, digits: int = 1) -> str:
 
 
 def fmt_num(x: float | None, digits: int = 3) -> str:
-    """A number with ``digits`` significant digits (scores have no fixed scale).
+    """A number with ``digits`` significant digits (scores have no fixed scale); a true minus sign.
 
     Examples:
         >>> fmt_num(0.677337), fmt_num(0.77), fmt_num(0.005), fmt_num(95.25), fmt_num(100.0), fmt_num(None)
         ('0.677', '0.770', '0.005', '95.2', '100', '—')
-        >>> fmt_num(46163.0), fmt_num(1234567.0)
-        ('46,163', '1,234,567')
+        >>> fmt_num(46163.0), fmt_num(1234567.0), fmt_num(-0.527), fmt_num(-0.00718)
+        ('46,163', '1,234,567', '−0.527', '−0.00718')
     """
     if x is None:
         return "—"
+    if x < 0:
+        return "−" + fmt_num(-x, digits)
     if abs(x) >= 10**digits:
         return f"{x:,.0f}"
     if abs(x) < 0.1:

@@ -16,37 +16,24 @@ from roe_analysis.widgets._filter_panel import FilterPanel
 from roe_analysis.widgets._static import NO_JOBS, _StaticRepr, notice_html
 from roe_analysis.widgets._tables import MAX_CHARS, _with_inputs, html_table
 
-#: Narrowest width of the text columns, so that a wide page never squeezes them to a letter a line.
-#: Other columns (numbers, short labels) keep their text on one line.
+#: Narrowest width of the columns of free text, which wrap (words first; a token without spaces,
+#: such as JSON, breaks where it must). Every other column (ids, versions, verdicts, e-mails,
+#: numbers) stays on one line, and a page wider than the output scrolls sideways.
 MIN_WIDTHS: Mapping[str, str] = {
-    "job_id": "6em",
-    "agent_version_name": "5em",
-    "agent_verdict": "6em",
-    "final_verdict": "6em",
-    "reviewed_by": "9em",
-    "review_comment": "11em",
-    "inputs": "20em",
+    "review_comment": "16em",
+    "inputs": "32em",
 }
 
 
 def _page_html(page: pl.DataFrame, max_chars: int) -> str:
-    """The page as an escaped table, its text columns given a minimum width.
-
-    Words wrap; a token longer than its column (an id, an e-mail, JSON without spaces) breaks
-    where it must (``overflow-wrap: anywhere``), never letter by letter; a long header wraps the same way.
-    """
-    rules = [
-        ".roe-disagreements table{table-layout:auto;width:100%;border-collapse:collapse}",
-        ".roe-disagreements th,.roe-disagreements td{vertical-align:top;text-align:left;padding:2px 6px;"
-        "white-space:nowrap}",
-    ]
+    """The page as an escaped table (`html_table`), its free-text columns given a minimum width."""
+    rules = []
     for i, name in enumerate(page.columns, start=1):
         if name in MIN_WIDTHS:
-            cells = f".roe-disagreements tr>*:nth-child({i})"
+            cells = f".roe-disagreements .roe-table tr>*:nth-child({i})"
             rules.append(f"{cells}{{min-width:{MIN_WIDTHS[name]};white-space:normal;overflow-wrap:anywhere}}")
     return (
-        f'<div class="roe-disagreements" style="max-width:100%;overflow-x:auto"><style>{"".join(rules)}</style>'
-        f"{html_table(page, max_chars=max_chars)}</div>"
+        f'<div class="roe-disagreements"><style>{"".join(rules)}</style>{html_table(page, max_chars=max_chars)}</div>'
     )
 
 
@@ -117,7 +104,7 @@ class DisagreementTable(_StaticRepr, widgets.VBox):
             value="verdict",
             description="Show",
             # Wide enough for "Verdicts changed by reviewers" (ToggleButtons give every button one width).
-            style={"button_width": "16em", "description_width": "3em"},
+            style={"button_width": "19em", "description_width": "3em"},
         )
         self.previous = widgets.Button(description="◀ Previous")
         self.next = widgets.Button(description="Next ▶")

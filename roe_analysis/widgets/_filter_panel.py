@@ -33,7 +33,7 @@ class _Any:
 ANY: Any = _Any()
 
 #: Control widths that fit, side by side or wrapped, in a JupyterLab notebook 1,400 px wide.
-_LABEL = {"description_width": "5.5em"}
+_LABEL = {"description_width": "6.5em"}
 
 
 class FilterPanel(_StaticRepr, widgets.VBox):
@@ -80,32 +80,32 @@ class FilterPanel(_StaticRepr, widgets.VBox):
 
         self.versions = widgets.SelectMultiple(
             options=versions, value=tuple(versions), description="Versions", rows=min(max(len(versions), 2), 6),
-            layout=sized("17em"), style=_LABEL,
+            layout=sized("18em"), style=_LABEL,
         )  # fmt: skip
         self.statuses = widgets.SelectMultiple(
             options=statuses, value=tuple(statuses), description="Statuses", rows=min(max(len(statuses), 2), 7),
-            layout=sized("17em"), style=_LABEL,
+            layout=sized("18em"), style=_LABEL,
         )  # fmt: skip
-        self.created_from = widgets.DatePicker(description="From (UTC)", value=None, layout=sized("17em"), style=_LABEL)
-        self.created_to = widgets.DatePicker(description="To (UTC)", value=None, layout=sized("17em"), style=_LABEL)
+        self.created_from = widgets.DatePicker(description="From (UTC)", value=None, layout=sized("18em"), style=_LABEL)
+        self.created_to = widgets.DatePicker(description="To (UTC)", value=None, layout=sized("18em"), style=_LABEL)
         if first is not None:
             for picker in (self.created_from, self.created_to):
                 picker.min, picker.max = first.date(), last.date()
         self.metadata_key = widgets.Dropdown(
             options=[("any", ANY), *((k, k) for k in keys)], value=ANY, description="Metadata",
-            layout=sized("19em"), style=_LABEL,
+            layout=sized("20em"), style=_LABEL,
         )  # fmt: skip
         self.metadata_value = widgets.Combobox(
             options=[], value="", placeholder="any value", description="equals", ensure_option=False,
-            continuous_update=False, disabled=True, layout=sized("19em"), style=_LABEL,
+            continuous_update=False, disabled=True, layout=sized("20em"), style=_LABEL,
         )  # fmt: skip
         self.reviewer = widgets.Dropdown(
             options=[("any (reviewed or not)", ANY), *((r, r) for r in reviewers)], value=ANY, description="Reviewer",
-            layout=sized("17em"), style=_LABEL,
+            layout=sized("21em"), style=_LABEL,
         )  # fmt: skip
         self.reset = widgets.Button(
             description="Clear filters", icon="times", tooltip="Every control back to everything",
-            layout=widgets.Layout(width="10em", margin="2px 0 0 5.5em"),
+            layout=widgets.Layout(width="10em", margin="2px 0 0 6.5em"),
         )  # fmt: skip
         self.summary = widgets.HTML()
         for control in (self.versions, self.statuses, self.created_from, self.created_to, self.reviewer):

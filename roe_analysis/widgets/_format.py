@@ -6,7 +6,7 @@ The frame stays numeric; only the text shown changes. A column's format is picke
 - ``*_ms`` (and ``p50``/``p90``… beside other ``*_ms`` columns, as `duration_summary` returns them)
   → a duration, one unit per column (the unit that reads best for the column's median);
 - ``p_value``/``p_*`` → 3 significant digits, "< 0.001" below 0.001;
-- ``difference``, ``diff*``, ``*delta``, ``hodges_lehmann`` → signed (a true minus sign);
+- ``difference``, ``diff*``, ``*delta``, ``hodges_lehmann``, ``bias`` → signed (a true minus sign);
 - ``*_rate``, ``share``, ``*_share``, ``share_*``, ``agreement``, ``*confidence`` → percent;
 - integers → thousands separated; other numbers → 3 significant digits; datetimes → UTC minutes
   (the date alone when every value is midnight); booleans → yes/no; lists joined; null → "—".
@@ -14,6 +14,8 @@ The frame stays numeric; only the text shown changes. A column's format is picke
 An estimate with a ``_low``/``_high`` pair (``mean_low``, ``pass_low`` for ``pass_rate``,
 ``diff_low`` for ``difference``, ``hl_low`` for ``hodges_lehmann``) becomes one cell
 "0.669 (0.646–0.692)" headed "Mean (95% CI)", or "too few to tell" where ``too_few`` is set.
+An estimate that is null where its ``*_min``/``*_max`` are known (`agreement_summary`'s kappa
+when some rejections carry no correction) reads "between 0.412 and 0.463", not "—".
 In a `compare_versions` frame the estimates read in the metric's unit (durations, percent).
 """
 
@@ -61,6 +63,8 @@ _HEADERS = {
     "cliffs_delta": "Cliff's δ",
     "hodges_lehmann": "Hodges–Lehmann",
     "too_few": "Too few",
+    "loa_low": "Lower LoA",
+    "loa_high": "Upper LoA",
     # as the charts title them (charts/_common.py `human_title`, not on the charts' face)
     "agent_version_name": "Agent version",
     "reviewed_by": "Reviewer",
@@ -99,7 +103,7 @@ def _kind(column: str, dtype: pl.DataType, frame: pl.DataFrame, metric: str | No
         return "list"
     if not dtype.is_numeric():
         return "text"
-    signed = base in {"difference", "hodges_lehmann", "hl", "delta"} or base.startswith("diff")
+    signed = base in {"difference", "hodges_lehmann", "hl", "delta", "bias"} or base.startswith("diff")
     signed = signed or base.endswith("delta")
     if in_metric and str(metric).endswith("_ms"):
         return "signed_duration" if signed else "duration"
@@ -305,6 +309,7 @@ def format_columns(
         kind = spec if isinstance(spec, str) else _kind(estimate, dtype, frame)
         texts[column] = _cells(frame, column, estimate, kind, spec=spec, max_chars=max_chars)
         numeric[column] = (dtype.is_numeric() and kind in _NUMERIC) or (callable(spec) and dtype.is_numeric())
+    bounded = {c for c in frame.columns if f"{c}_min" in frame.columns and f"{c}_max" in frame.columns}
     shown: list[Column] = []
     seen: set[str] = set()
     owner = {bound: estimate for estimate, pair in pairs.items() for bound in pair}
@@ -322,6 +327,12 @@ def format_columns(
                 for i, (e, lo, hi) in enumerate(zip(cells, low, high, strict=True))
             ]
             header = f"{header} ({level})"
+        if column in bounded:
+            lows, highs = texts[f"{column}_min"], texts[f"{column}_max"]
+            cells = [
+                f"between {lo} and {hi}" if e == "—" and lo != "—" and hi != "—" else e
+                for e, lo, hi in zip(cells, lows, highs, strict=True)
+            ]
         shown.append(Column(header, tuple(cells), numeric[column]))
     return shown
 

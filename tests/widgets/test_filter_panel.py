@@ -252,7 +252,7 @@ def test_the_layout_wraps_in_explicit_widths_and_views_scroll_inside(frames: Job
     assert (controls.layout.flex_flow, controls.layout.width) == ("row wrap", "100%")
     assert (panel.layout.width, panel.layout.max_width) == ("100%", "100%")
     widths = [c.layout.width for column in controls.children for c in column.children]
-    assert widths == ["17em", "17em", "17em", "17em", "17em", "19em", "19em", "10em"]
+    assert widths == ["18em", "18em", "18em", "18em", "21em", "20em", "20em", "10em"]
     assert (panel.views[0].layout.overflow, panel.views[0].layout.max_width) == ("auto", "100%")
 
 

@@ -10,7 +10,7 @@ import pytest
 
 import roe_analysis as ra
 from roe_analysis import JobFrames
-from roe_analysis._text import fmt_ms
+from roe_analysis._text import fmt_ms, fmt_num
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
 from roe_analysis.widgets import format_table
 
@@ -150,8 +150,10 @@ def test_bad_arguments_are_refused_before_formatting() -> None:
     frame = pl.DataFrame({"n": [1]})
     with pytest.raises(ArgumentTypeError, match="table shows a polars DataFrame; got dict"):
         format_table({"n": [1]})  # type: ignore[arg-type]
-    with pytest.raises(MissingColumnsError, match=r"^table\(formats=...\): missing column\(s\) \['m'\]; available"):
+    with pytest.raises(MissingColumnsError, match=r"^table\(formats=...\): missing column \['m'\]; available"):
         format_table(frame, formats={"m": "count"})
+    with pytest.raises(MissingColumnsError, match=r"^table\(columns=...\): missing columns \['m', 'x'\]; available"):
+        format_table(frame, columns=["n", "m", "x"])
     with pytest.raises(InvalidArgumentError, match=r"formats\['n'\] must be a callable or one of duration, percent"):
         format_table(frame, formats={"n": "money"})  # type: ignore[dict-item]
     with pytest.raises(InvalidArgumentError, match="max_chars must be a whole number of at least 2; got 0"):
@@ -190,3 +192,33 @@ def test_columns_must_name_the_frame_s_columns_once() -> None:
     with pytest.raises(ArgumentTypeError, match="table: columns must be a list of column names; got 'n'"):
         format_table(frame, columns="n")
     assert ra.widgets.table(frame, columns=["mean"]).__repr__() == "Table('untitled': 1 row × 1 column)"
+
+
+def test_negative_numbers_read_with_a_true_minus_and_their_intervals_with_to() -> None:
+    frame = pl.DataFrame(
+        {"bias": [-0.0502], "loa_low": [-0.527], "loa_low_low": [-0.601], "loa_low_high": [-0.452], "r": [-0.25]}
+    )
+    assert _row(frame) == {"Bias": "−0.0502", "Lower LoA (CI)": "−0.527 (−0.601 to −0.452)", "R": "−0.250"}
+
+
+def test_an_estimate_known_only_between_bounds_reads_as_its_bounds(frames: JobFrames) -> None:
+    frame = pl.DataFrame(
+        {
+            "cohen_kappa": [None, 0.5, None],
+            "cohen_kappa_min": [0.4123, 0.5, None],
+            "cohen_kappa_max": [0.4634, 0.5, None],
+        }
+    )
+    assert format_table(frame, columns=["cohen_kappa"]).get_column("Cohen's κ").to_list() == [
+        "between 0.412 and 0.463",
+        "0.500",
+        "—",
+    ]
+    # The demo agent: rejections without a correction leave kappa to its bounds in every version.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        summary = ra.agreement_summary(ra.review_outcomes(frames), by="agent_version_name")
+    shown = format_table(summary, columns=["agent_version_name", "cohen_kappa"], confidence=0.95)
+    v1 = summary.filter(pl.col("agent_version_name") == "v1.0").row(0, named=True)
+    assert v1["cohen_kappa"] is None
+    assert shown.row(0) == ("v1.0", f"between {fmt_num(v1['cohen_kappa_min'])} and {fmt_num(v1['cohen_kappa_max'])}")
