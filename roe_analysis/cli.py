@@ -30,6 +30,7 @@ from roe_analysis._cli_errors import (
     writing,
 )
 from roe_analysis._cli_parser import UsageError, filter_default, filters, parser
+from roe_analysis._text import plural, plural_word
 from roe_analysis.errors import RoeError
 
 if TYPE_CHECKING:
@@ -198,7 +199,7 @@ def _fetch(args: argparse.Namespace) -> int:
         _warn_if_empty(frames, args)
     print(summary_text(frames, elapsed_seconds=elapsed))
     if frames.query.get("resumed_pages"):
-        print(f"resumed:   {frames.query['resumed_pages']} page(s) read back from the checkpoint")
+        print(f"resumed:   {plural(frames.query['resumed_pages'], 'page')} read back from the checkpoint")
     print(f"snapshot:  {args.out}")
     return EXIT_OK
 
@@ -247,7 +248,8 @@ def _report(args: argparse.Namespace) -> int:
         )
         if given:
             raise UsageError(
-                f"roe-analysis report: {', '.join(given)} filter(s) the API load; a snapshot is read as it is "
+                f"roe-analysis report: {', '.join(given)} {plural_word(len(given), 'filters', 'filter')} the API load; "
+                "a snapshot is read as it is "
                 "(drop them, or load from the API without --snapshot)"
             )
         frames = JobFrames.load(args.snapshot)

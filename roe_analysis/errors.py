@@ -112,7 +112,8 @@ class MissingColumnsError(InvalidArgumentError):
             if close is not None:
                 hints.append(f"did you mean {close!r} for {name!r}?")
         hint = (" " + " ".join(hints)) if hints else ""
-        super().__init__(f"{helper}: missing column(s) {missing}; available columns: {available}.{hint}")
+        columns = "column" if len(missing) == 1 else "columns"
+        super().__init__(f"{helper}: missing {columns} {missing}; available columns: {available}.{hint}")
 
 
 class SchemaMismatchError(InvalidArgumentError):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -135,7 +136,7 @@ def load_two(sb: Sandbox) -> ra.JobFrames:
         (["report", "a", "--out", "x.html", "--threshold", "nan"], "must be a finite number, got 'nan'"),
         (["report", "a", "--out", "x.html", "--threshold", "high"], "not a number: 'high'"),
         (["report", "--out", "x.html"], "give at least one AGENT_ID, or --snapshot DIR"),
-        (["report", "--snapshot", "s", "--out", "x.html", "--search", "q"], "--search filter(s) the API load"),
+        (["report", "--snapshot", "s", "--out", "x.html", "--search", "q"], "--search filters the API load"),
         (["fetch", "a", "--out", "s", "--metadata", "novalue"], "--metadata needs KEY=VALUE, got 'novalue'"),
         (["fetch", "--out", "s"], "fetch needs at least one AGENT_ID"),
         (["fetch", "a", "--out", "s", "--refresh", "--resume"], "not allowed with argument"),
@@ -252,7 +253,8 @@ def test_fetch_refuses_to_silently_resume_an_old_checkpoint(
     assert "continue it with --resume, or delete that folder" in one_line_error(capsys)
     assert sb.requests == []
     assert cli.main(["fetch", sb.agents["demo"], "--out", str(out), "--no-progress", "--resume"]) == 0
-    assert "resumed:" in capsys.readouterr().out
+    resumed = re.search(r"resumed:   (\d+) (pages?) read back from the checkpoint", capsys.readouterr().out)
+    assert resumed is not None and resumed[2] == ("page" if resumed[1] == "1" else "pages")
     assert ra.JobFrames.load(out).jobs.height == 1500
 
 

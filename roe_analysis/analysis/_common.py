@@ -50,7 +50,7 @@ def require_columns(
         >>> require_columns(pl.DataFrame({"job_id": ["a"]}), ["job_ids"], helper="demo")
         Traceback (most recent call last):
         ...
-        roe_analysis.errors.MissingColumnsError: demo: missing column(s) ['job_ids']; available columns: ['job_id']. did you mean 'job_id' for 'job_ids'?
+        roe_analysis.errors.MissingColumnsError: demo: missing column ['job_ids']; available columns: ['job_id']. did you mean 'job_id' for 'job_ids'?
     """  # noqa: E501
     if isinstance(frame, pl.LazyFrame):
         available = list(frame.collect_schema().names())

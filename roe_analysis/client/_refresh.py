@@ -34,6 +34,7 @@ from typing import Any, Protocol
 import polars as pl
 
 from roe_analysis._schema import format_datetime
+from roe_analysis._text import plural
 from roe_analysis.api import JobQuery, RequestStats
 from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
 from roe_analysis.client._progress import make_progress
@@ -212,7 +213,7 @@ async def _refresh_agent(
             }
             return _replace_agent(merged, agent, candidate), report, entry
         reason = (
-            f"after merging {changed.jobs.height} changed job(s) the snapshot holds "
+            f"after merging {plural(changed.jobs.height, 'changed job')} the snapshot holds "
             f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
             f"the filtered set, which only a full reload can tell"
         )

@@ -28,6 +28,7 @@ from roe_analysis._schema import (
     Status,
     empty_tables,
 )
+from roe_analysis._text import plural, plural_word
 from roe_analysis.api import Job, MetaValue
 from roe_analysis.errors import MalformedResponseError, UnknownValueWarning
 
@@ -85,7 +86,7 @@ def _parse_timestamps(raw: pl.DataFrame, columns: list[str], what: str, id_col: 
             job_id, page, value = bad.row(0)
             raise MalformedResponseError(
                 f"{what} `{col}` of job {job_id} is {value!r}, not an ISO 8601 date-time "
-                f"({bad.height} value(s) like it)",
+                f"({plural(bad.height, 'value')} like it)",
                 page=page,
             )
         parsed = parsed.with_columns(column)
@@ -99,7 +100,8 @@ def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.DataType, id_col: str) -> 
     if unknown.height:
         seen = sorted(set(unknown.get_column(col).to_list()))
         warnings.warn(
-            f"{unknown.height} job(s) have a `{col}` this version of roe-analysis does not know "
+            f"{plural(unknown.height, 'job')} {plural_word(unknown.height, 'has', 'have')} a `{col}` "
+            f"this version of roe-analysis does not know "
             f"({', '.join(map(repr, seen))}; e.g. job {unknown.get_column(id_col)[0]}); they are null in the frame. "
             f"Upgrade roe-analysis, or read the raw value with `client.iter_pages`.",
             UnknownValueWarning,

@@ -12,7 +12,7 @@ import msgspec
 import polars as pl
 
 from roe_analysis._schema import FRAME_SCHEMAS, empty_tables
-from roe_analysis._text import plural
+from roe_analysis._text import plural, plural_word
 from roe_analysis.api import decode_jobs, encode, validate_agent_id
 from roe_analysis.errors import InvalidArgumentError, MalformedResponseError, SchemaMismatchError
 from roe_analysis.frames._build import PageChunk, build_tables
@@ -371,7 +371,8 @@ def _conform_table(name: str, data: TableData | None) -> pl.DataFrame:
     unknown = [c for c in columns if c not in schema]
     if unknown:
         raise SchemaMismatchError(
-            f"`{name}` has no column(s) {unknown}; its columns are {list(schema)} (see ra.FRAME_SCHEMAS)."
+            f"`{name}` has no {plural_word(len(unknown), 'column')} {unknown}; its columns are {list(schema)} "
+            f"(see ra.FRAME_SCHEMAS)."
         )
     try:
         if isinstance(data, pl.DataFrame):

@@ -534,7 +534,7 @@ def test_status_time_summary_reports_missing_columns() -> None:
         status_time_summary(frame)
 
     assert str(error.value) == (
-        "status_time_summary: missing column(s) ['time_ms']; available columns: "
+        "status_time_summary: missing column ['time_ms']; available columns: "
         "['job_id', 'agent_version_name', 'status', 'time']. did you mean 'time' for 'time_ms'?"
     )
     assert isinstance(error.value, ValueError)

@@ -273,7 +273,7 @@ def test_sample_size_for_says_when_the_planned_rate_leaves_0_1() -> None:
         (
             {"metric": "human_score"},
             MissingColumnsError,
-            "sample_size_for: missing column(s) ['human_score']; available columns: ['agent_version_name', "
+            "sample_size_for: missing column ['human_score']; available columns: ['agent_version_name', "
             "'grader_score', 'input_id']. did you mean 'grader_score' for 'human_score'?",
         ),
         (
@@ -300,7 +300,7 @@ def test_sample_size_for_names_itself_for_a_frame_without_versions() -> None:
     frame, _ = observed(3)
     with pytest.raises(MissingColumnsError) as caught:
         sample_size_for(frame.drop("agent_version_name"), "v1", "v2", effect=0.3)
-    assert str(caught.value).startswith("sample_size_for: missing column(s) ['agent_version_name']")
+    assert str(caught.value).startswith("sample_size_for: missing column ['agent_version_name']")
 
 
 def test_sample_size_for_is_exported() -> None:

@@ -134,7 +134,7 @@ MISSING: dict[str, str] = {
     "failure_trend_chart": "period_start",
 }
 UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
-    "job_volume": ({"color": "nope"}, MissingColumnsError, "missing column(s) ['nope']"),
+    "job_volume": ({"color": "nope"}, MissingColumnsError, "missing column ['nope']"),
     "status_time_summary": (
         {"stat": "mode"},
         InvalidArgumentError,
@@ -142,7 +142,7 @@ UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     ),
     "agreement_summary": ({"metrics": ["nope"]}, InvalidArgumentError, "metrics must be some of"),
     "reviewer_stats": ({"metric": "nope"}, InvalidArgumentError, "metric must be one of"),
-    "duration_trend": ({"quantile": "p99"}, MissingColumnsError, "missing column(s) ['p99'"),
+    "duration_trend": ({"quantile": "p99"}, MissingColumnsError, "missing columns ['p99', 'p99_low', 'p99_high']"),
     "grader_vs_human": ({"max_points": 0}, InvalidArgumentError, "max_points must be a whole number >= 1"),
     "job_durations_ecdf": ({"max_points": 1}, InvalidArgumentError, "max_points must be an integer of at least 2"),
     "job_durations_histogram": ({"bins": 0}, InvalidArgumentError, "bins must be an integer of at least 1"),

@@ -74,7 +74,7 @@ def test_every_version_chart_takes_the_mapping() -> None:
 
 
 def test_bad_input_is_refused() -> None:
-    with pytest.raises(MissingColumnsError, match=r"version_order: missing column\(s\) \['created_at'\]"):
+    with pytest.raises(MissingColumnsError, match=r"version_order: missing column \['created_at'\]"):
         version_order(pl.DataFrame({"agent_version_name": ["v1"]}))
     with pytest.raises(ArgumentTypeError, match="version_order expects JobFrames"):
         version_order([1])  # type: ignore[arg-type]

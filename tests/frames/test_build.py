@@ -191,11 +191,19 @@ def test_bad_timestamp_names_the_job_and_page() -> None:
         build_frames([PageChunk(AGENT, 4, page.results)])
 
 
-def test_unknown_review_status_warns_and_becomes_null() -> None:
-    record = job(1, feedback_review={"review_status": "escalated", "reviewed_by": None})
-    with pytest.warns(ra.UnknownValueWarning, match="'escalated'"):
-        frames = ra.JobFrames.from_records([record], agent_id=AGENT)
-    assert frames.jobs.get_column("review_status").to_list() == [None]
+@pytest.mark.parametrize("bad, words", [(1, "1 value like it"), (2, "2 values like it")])
+def test_bad_timestamps_are_counted_in_words(bad: int, words: str) -> None:
+    records = [job(n, created_at="yesterday") for n in range(1, bad + 1)] + [job(9)]
+    with pytest.raises(ra.MalformedResponseError, match=rf"is 'yesterday', not an ISO 8601 date-time \({words}\)"):
+        ra.JobFrames.from_records(records, agent_id=AGENT)
+
+
+@pytest.mark.parametrize("bad, words", [(1, "1 job has"), (2, "2 jobs have")])
+def test_unknown_review_status_warns_and_becomes_null(bad: int, words: str) -> None:
+    records = [job(n, feedback_review={"review_status": "escalated", "reviewed_by": None}) for n in range(1, bad + 1)]
+    with pytest.warns(ra.UnknownValueWarning, match=rf"^{words} a `review_status` this version .*'escalated'"):
+        frames = ra.JobFrames.from_records(records, agent_id=AGENT)
+    assert frames.jobs.get_column("review_status").to_list() == [None] * bad
 
 
 def test_bad_agent_id_is_refused() -> None:

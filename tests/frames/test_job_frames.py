@@ -36,8 +36,10 @@ def test_a_query_is_kept() -> None:
 
 
 def test_an_unknown_column_is_refused_naming_the_frame_and_the_columns() -> None:
-    with pytest.raises(ra.SchemaMismatchError, match=r"`metadata` has no column\(s\) \['val'\]; its columns are"):
+    with pytest.raises(ra.SchemaMismatchError, match=r"`metadata` has no column \['val'\]; its columns are"):
         ra.JobFrames.from_tables(metadata=[{"job_id": "a", "key": "k", "val": "v"}])
+    with pytest.raises(ra.SchemaMismatchError, match=r"`metadata` has no columns \['val', 'x'\]; its columns are"):
+        ra.JobFrames.from_tables(metadata=[{"job_id": "a", "key": "k", "val": "v", "x": 1}])
 
 
 def test_a_value_that_does_not_fit_is_refused() -> None:
