@@ -141,7 +141,7 @@ display(ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), col
 # (`ra.duration_summary(..., include_cached=False)`, as the durations notebook does).
 
 # %%
-display(ra.job_volume(frames, every=None, by="agent_version_name", columns="status"))
+display(rw.table(ra.job_volume(frames, every=None, by="agent_version_name", columns="status")))
 
 # %% [markdown]
 # ## Explore: filter the jobs
@@ -162,7 +162,10 @@ panel = rw.filter_panel(
             "Jobs per day",
             lambda f: ra.charts.job_volume(ra.job_volume(f, every="1d", by="agent_version_name"), colours=colours),
         ),
-        ("Status by version", lambda f: ra.job_volume(f, every=None, by="agent_version_name", columns="status")),
+        (
+            "Status by version",
+            lambda f: rw.table(ra.job_volume(f, every=None, by="agent_version_name", columns="status")),
+        ),
     ],
 )
 display(panel)

@@ -44,6 +44,7 @@ from IPython.display import display
 
 import roe_analysis as ra
 from roe_analysis import notebook as nb
+from roe_analysis import widgets as rw
 
 nb.setup()  # charts as SVG, one-line warnings, fixed table formatting: outputs that do not change
 
@@ -72,7 +73,10 @@ print(f"Durations are measured at {conn.observed_at:%Y-%m-%d %H:%M} UTC.")
 # %%
 durations = ra.job_durations(frames, now=conn.observed_at)
 display(
-    durations.select("job_id", "agent_version_name", "terminal_status", "duration_ms", "queue_ms", "run_ms").head(5)
+    rw.table(
+        durations.head(5),
+        columns=["job_id", "agent_version_name", "terminal_status", "duration_ms", "queue_ms", "run_ms"],
+    )
 )
 
 # %% [markdown]
@@ -84,13 +88,14 @@ display(
 # a long flat approach to 100% is a heavy tail of slow jobs. Still-running jobs are not in the curves
 # (the subtitle counts them).
 #
-# The table gives the numbers behind the curves with 95% distribution-free intervals
-# (`p50_low`–`p50_high`, from a pair of order statistics). Reruns of one input take alike long, so
-# the interval counts the input as the unit: `n_inputs` distinct inputs, and `design_effect` says
-# how much less the reruns tell than independent runs would (1 = as good as independent). Below 10
-# runs or inputs there is no interval (the canary). Then `km_median_ms`, the Kaplan–Meier median
-# that counts running jobs as "at least this long": when many jobs are still running, the plain
-# median of the finished ones is biased low and this one is not.
+# The table gives the numbers behind the curves with 95% distribution-free intervals (in brackets
+# after each percentile, from a pair of order statistics). Reruns of one input take alike long, so
+# the interval counts the input as the unit: *Inputs* distinct inputs, and *Design effect* says how
+# much less the reruns tell than independent runs would (1 = as good as independent). Below 10 runs
+# or inputs there is no interval: "too few to tell" (the canary). Then *KM median*, the Kaplan–Meier
+# median that counts running jobs as "at least this long": when many jobs are still running, the
+# plain median of the finished ones is biased low and this one is not. (The frame behind the table,
+# `summary`, keeps the numbers in milliseconds: `p50`, `p50_low`, `p50_high`, `km_median_ms`, …)
 #
 # In the sandbox `v2.0` is about twice as fast as `v1.1` at the median and has a much shorter tail;
 # `v1.0` is the slowest. The nine jobs still running are all on `v2.0`, barely change its
@@ -102,19 +107,21 @@ display(ra.charts.job_durations_ecdf(ra.run_durations(durations), log_scale=True
 # Cache hits (0 ms by the API's rule) are left out: they are not runs and would pull every quantile down.
 summary = ra.duration_summary(durations, include_cached=False)
 display(
-    summary.select(
-        "agent_version_name",
-        "n",
-        "n_running",
-        "n_measured",
-        "n_inputs",
-        "design_effect",
-        "p50",
-        "p50_low",
-        "p50_high",
-        "p90",
-        "p99",
-        "km_median_ms",
+    rw.table(
+        summary,
+        columns=[
+            "agent_version_name",
+            "n",
+            "n_running",
+            "n_measured",
+            "n_inputs",
+            "design_effect",
+            "p50",
+            "p90",
+            "p99",
+            "km_median_ms",
+        ],
+        confidence=0.95,
     )
 )
 
@@ -183,7 +190,7 @@ a, b = nb.pick_versions(frames, VERSION_A, VERSION_B)
 print(ra.compare_versions(frames, a, b, metric="duration_ms").item(0, "verdict"))
 all_pairs = ra.compare_all_versions(frames, metric="duration_ms")
 display(ra.charts.compare_versions(all_pairs, colours=colours))
-display(all_pairs.select("a", "b", "paired", "n_pairs", "difference", "diff_low", "diff_high", "p_value_adjusted"))
+display(rw.table(all_pairs, columns=["a", "b", "paired", "n_pairs", "difference", "p_value_adjusted"]))
 
 # %% [markdown]
 # ## The slowest jobs, and those still running
@@ -199,15 +206,18 @@ display(all_pairs.select("a", "b", "paired", "n_pairs", "difference", "diff_low"
 # %%
 slowest = ra.slowest_jobs(durations, n=SLOWEST, by=None, include_running=True)
 display(
-    slowest.select(
-        "rank",
-        "elapsed_ms",
-        "job_id",
-        "agent_version_name",
-        "terminal_status",
-        "is_running",
-        "retry_count",
-        "created_at",
+    rw.table(
+        slowest,
+        columns=[
+            "rank",
+            "elapsed_ms",
+            "job_id",
+            "agent_version_name",
+            "terminal_status",
+            "is_running",
+            "retry_count",
+            "created_at",
+        ],
     )
 )
 
@@ -222,5 +232,8 @@ display(
 
 # %%
 display(
-    ra.duration_mismatches(durations).select("job_id", "duration_ms", "server_duration_ms", "difference_ms", "reason")
+    rw.table(
+        ra.duration_mismatches(durations),
+        columns=["job_id", "duration_ms", "server_duration_ms", "difference_ms", "reason"],
+    )
 )

@@ -77,18 +77,7 @@ print(conn.loaded_from)
 summary = ra.score_summary(frames, threshold=PASS_THRESHOLD)
 display(ra.charts.score_summary(summary, colours=colours))
 display(
-    summary.select(
-        "agent_version_name",
-        "n",
-        "n_scored",
-        "mean",
-        "mean_low",
-        "mean_high",
-        "median",
-        "pass_rate",
-        "pass_low",
-        "pass_high",
-    )
+    rw.table(summary, columns=["agent_version_name", "n", "n_scored", "mean", "median", "pass_rate"], confidence=0.95)
 )
 
 # %% [markdown]
@@ -126,7 +115,7 @@ display(ra.charts.compare_versions(mean_ab, colours=colours))
 # %%
 all_pairs = ra.compare_all_versions(frames)
 display(ra.charts.compare_versions(all_pairs, colours=colours))
-display(all_pairs.select("a", "b", "paired", "n_a", "n_b", "difference", "diff_low", "diff_high", "p_value_adjusted"))
+display(rw.table(all_pairs, columns=["a", "b", "paired", "n_a", "n_b", "difference", "p_value_adjusted"]))
 
 # %% [markdown]
 # ## Drift: does a version's score move while it runs?
@@ -142,7 +131,7 @@ display(all_pairs.select("a", "b", "paired", "n_a", "n_b", "difference", "diff_l
 
 # %%
 drift = ra.score_drift(frames, every=DRIFT_EVERY)
-display(drift.select("period_start", "agent_version_name", "n_scored", "mean", "mean_low", "mean_high", "median"))
+display(rw.table(drift, columns=["period_start", "agent_version_name", "n_scored", "mean", "median"], confidence=0.95))
 
 # %% [markdown]
 # ## Explore: compare any two versions

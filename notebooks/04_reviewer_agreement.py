@@ -70,7 +70,7 @@ print(conn.loaded_from)
 
 # %%
 outcomes = ra.review_outcomes(frames)
-display(ra.job_volume(outcomes, every=None, by=["review_status", "agrees"]))
+display(rw.table(ra.job_volume(outcomes, every=None, by=["review_status", "agrees"])))
 
 # %% [markdown]
 # ## Agent against reviewers, beyond chance
@@ -112,8 +112,8 @@ columns = [
     "pabak",
     "majority_share",
 ]
-display(overall.select(columns))
-display(by_version.select("agent_version_name", *columns))
+display(rw.table(overall, columns=columns, caption="All versions"))
+display(rw.table(by_version, columns=["agent_version_name", *columns], caption="By version"))
 
 # %% [markdown]
 # ## Which verdicts get corrected into which
@@ -130,34 +130,44 @@ display(by_version.select("agent_version_name", *columns))
 
 # %%
 display(ra.charts.confusion_matrix(ra.confusion_matrix(outcomes, by=None)))
-display(ra.per_class_metrics(outcomes, by=None))
+display(rw.table(ra.per_class_metrics(outcomes, by=None)))
 
 # %% [markdown]
 # ## Reviewers
 #
-# How each reviewer decides, over their completed reviews: approval rate with its interval, how
-# often they agree with the grader (approve a job the grader passes at `GRADER_PASS`, or reject one
-# it fails), and how often their label matches another reviewer's on the same input. A reviewer who
-# agrees less with both the grader and their peers than the others do is the one to calibrate (or
-# whose reviews to weigh less); approval rates alone rarely show it, since errors go both ways.
+# How each reviewer decides, over their completed reviews: approval rate, how often they agree with
+# the grader (approve a job the grader passes at `GRADER_PASS`, or reject one it fails), and how
+# often their label matches another reviewer's on the same input, each with its 95% interval. The
+# agreement intervals count the input as the unit: a reviewer who judges reruns of one input alike
+# has not given that much more evidence. A reviewer who agrees less with both the grader and their
+# peers than the others do is the one to calibrate (or whose reviews to weigh less).
 #
-# In the sandbox that reviewer is **dmitri**: his approval rate looks like everyone's, but his
-# agreement with the grader and with other reviewers is among the lowest. Intervals matter here:
-# the reviewers with fewer reviews (emma) have wide ones.
+# In the sandbox that reviewer is **dmitri**: he approves the least (about 69%, an interval clear of
+# alice's and bruno's) and is the lowest on both agreement rates, but there his intervals overlap the
+# others': a pattern to raise with him, not yet proof. Intervals matter here: emma, with the fewest
+# reviews, has the widest approval and grader intervals, and the peer intervals of everyone are
+# wide, because a reviewer's pairs come from few shared inputs.
 
 # %%
 reviewers = ra.reviewer_stats(frames, grader_threshold=GRADER_PASS)
-display(ra.charts.reviewer_stats(reviewers) | ra.charts.reviewer_stats(reviewers, metric="peer_agreement_rate"))
 display(
-    reviewers.select(
-        "reviewed_by",
-        "n_reviews",
-        "approval_rate",
-        "approval_rate_low",
-        "approval_rate_high",
-        "correction_rate",
-        "grader_agreement_rate",
-        "peer_agreement_rate",
+    ra.charts.reviewer_stats(reviewers)
+    & ra.charts.reviewer_stats(reviewers, metric="grader_agreement_rate")
+    & ra.charts.reviewer_stats(reviewers, metric="peer_agreement_rate")
+)
+display(
+    rw.table(
+        reviewers,
+        columns=[
+            "reviewed_by",
+            "n_reviews",
+            "approval_rate",
+            "correction_rate",
+            "grader_agreement_rate",
+            "n_peer_pairs",
+            "peer_agreement_rate",
+        ],
+        confidence=0.95,
     )
 )
 
@@ -182,16 +192,19 @@ display(
 # %%
 display(ra.charts.grader_vs_human(frames.jobs, colours=colours))
 display(
-    ra.score_agreement(frames, threshold=SCORE_PASS, by="agent_version_name").select(
-        "agent_version_name",
-        "n_pairs",
-        "pearson",
-        "spearman",
-        "bias",
-        "loa_low",
-        "loa_high",
-        "threshold_agreement",
-        "threshold_kappa",
+    rw.table(
+        ra.score_agreement(frames, threshold=SCORE_PASS, by="agent_version_name"),
+        columns=[
+            "agent_version_name",
+            "n_pairs",
+            "pearson",
+            "spearman",
+            "bias",
+            "loa_low",
+            "loa_high",
+            "threshold_agreement",
+            "threshold_kappa",
+        ],
     )
 )
 
@@ -209,7 +222,7 @@ display(
 # reach.
 
 # %%
-display(ra.inter_reviewer_agreement(frames, by=None))
+display(rw.table(ra.inter_reviewer_agreement(frames, by=None)))
 
 # %% [markdown]
 # ## The disagreements worth reading
