@@ -190,7 +190,9 @@ def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title:
     label = _REVIEWER_METRICS[metric]
     y = alt.Y("reviewed_by:N", sort=alt.EncodingSortField(metric, order="descending"), title="Reviewer")
     axis_title = f"{label} (share of {'their pairs of verdicts' if metric == 'peer_agreement_rate' else 'reviews'})"
-    x = alt.X(f"{metric}:Q", title=axis_title, scale=alt.Scale(domain=[0, 1]), axis=alt.Axis(format="%"))
+    # Ticks every 20%: at every 10% they run into each other in a narrow chart ("90%100%").
+    ticks = alt.Axis(format="%", values=[0, 0.2, 0.4, 0.6, 0.8, 1])
+    x = alt.X(f"{metric}:Q", title=axis_title, scale=alt.Scale(domain=[0, 1]), axis=ticks)
     tooltip = [
         alt.Tooltip("reviewed_by:N", title="Reviewer"),
         alt.Tooltip(f"{metric}:Q", title=label, format=".1%"),

@@ -78,7 +78,7 @@ def _disagreements(a: Analyses) -> str:
                 _num(difference(r["difference"])),
                 Cell(f"{r['review_status'] or '—'} by {r['reviewed_by'] or '(no reviewer)'}"),
                 Cell(r["review_comment"], "text"),
-                Cell(inputs.get(r["job_id"]), "text"),
+                Cell(inputs.get(r["job_id"]), "long"),
                 Cell(outputs.get(r["job_id"]), "text"),
             ]
             for r in gaps.iter_rows(named=True)
@@ -109,7 +109,7 @@ def _disagreements(a: Analyses) -> str:
                 _num(grader(r["grader_score"])),
                 Cell(r["reviewed_by"] or "(no reviewer)"),
                 Cell(comments.get(r["job_id"]), "text"),
-                Cell(inputs.get(r["job_id"]), "text"),
+                Cell(inputs.get(r["job_id"]), "long"),
                 Cell(outputs.get(r["job_id"]), "text"),
             ]
             for r in corrected.iter_rows(named=True)

@@ -63,6 +63,7 @@ th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td .sub { display: block; color: var(--muted); font-size: 11px; }
 td.text { min-width: 130px; max-width: 320px; overflow-wrap: anywhere; }
+td.long { min-width: 260px; max-width: 440px; overflow-wrap: anywhere; }
 td code { white-space: nowrap; }
 caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12px; padding-top: 4px; }
 tbody tr:nth-child(even) td { background: #fafbfc; }

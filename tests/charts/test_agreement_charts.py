@@ -130,6 +130,7 @@ def test_reviewer_dots_draw_rates_with_intervals_sorted_by_rate() -> None:
     assert (rules["mark"]["type"], dots["mark"]["type"], dots["mark"]["filled"]) == ("rule", "point", True)
     assert dots["encoding"]["x"]["title"] == rules["encoding"]["x"]["title"] == "Approval rate (share of reviews)"
     assert dots["encoding"]["x"]["scale"] == {"domain": [0, 1]}
+    assert dots["encoding"]["x"]["axis"] == {"format": "%", "values": [0, 0.2, 0.4, 0.6, 0.8, 1]}
     assert dots["encoding"]["y"]["sort"] == {"field": "approval_rate", "order": "descending"}
     assert rules["encoding"]["y"]["sort"] == dots["encoding"]["y"]["sort"]
     assert (rules["encoding"]["x"]["field"], rules["encoding"]["x2"]["field"]) == (

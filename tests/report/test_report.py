@@ -689,3 +689,17 @@ def test_score_columns_share_one_number_of_decimals_and_differences_carry_their_
     agreement = section(demo_html, "agreement")
     assert re.search(r"−\d\.\d+ to \+\d\.\d+", agreement)
     assert not re.search(r"(?<![\w-])-\d\.\d", re.sub(r"<[^>]+>", " ", agreement))
+
+
+def test_the_inputs_of_a_disagreement_get_room_to_read(demo_html: str) -> None:
+    part = section(demo_html, "disagreements")
+    tables = part.split("<table>")[1:]
+    assert len(tables) == 2
+    for table in tables:
+        rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>", 1)[1])
+        # One wide cell per row, the inputs: the column the other short ones squeezed to a few words a line.
+        assert [row.count('<td class="long">') for row in rows] == [1] * len(rows)
+        headers = cells(re.search(r"<tr>(.*?)</tr>", table)[0])  # type: ignore[index]
+        inputs = headers.index("Inputs")
+        assert all(re.findall(r"<td[^>]*>", row)[inputs] == '<td class="long">' for row in rows)
+    assert "td.long { min-width: 260px; max-width: 440px; overflow-wrap: anywhere; }" in demo_html
