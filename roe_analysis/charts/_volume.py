@@ -65,6 +65,24 @@ def job_volume(
         order = sorted(present)
         scale = alt.Scale(domain=order)
     text = titled(title or f"Jobs created per period, by {legend.lower()}", data)
+    # Stacked in the legend's order (not alphabetically), and each bar read aloud in words: the
+    # default ARIA label would list the stacking field under its column name.
+    rank = {value: i for i, value in enumerate(order)}
+    starts = data.get_column("period_start").dt.convert_time_zone("UTC")
+    midnight = bool((starts.dt.truncate("1d") == starts).all())
+    when = "%Y-%m-%d" if midnight else "%Y-%m-%d %H:%M UTC"
+    data = data.with_columns(
+        pl.col(color).replace_strict(rank, default=len(order), return_dtype=pl.Int64).alias("_stack"),
+        pl.concat_str(
+            pl.lit(f"{legend} "),
+            pl.col(color).fill_null("(none)"),
+            pl.lit(", created "),
+            pl.col("period_start").dt.convert_time_zone("UTC").dt.strftime(when),
+            pl.lit(": "),
+            pl.col("n").map_elements(lambda n: f"{n:,}", return_dtype=pl.String),
+            pl.when(pl.col("n") == 1).then(pl.lit(" job")).otherwise(pl.lit(" jobs")),
+        ).alias("_aria"),
+    )
     return (
         alt.Chart(data, title=text, description=text)
         .mark_bar()
@@ -73,7 +91,8 @@ def job_volume(
             x=utc_date_x("period_start", "Created (UTC)"),
             y=alt.Y("n:Q", title="Jobs", stack="zero"),
             color=alt.Color(f"{color}:N", title=legend, scale=scale, sort=order),
-            order=alt.Order(f"{color}:N", sort="ascending"),
+            order=alt.Order("_stack:Q", sort="ascending"),
+            description=alt.Description("_aria:N"),
             tooltip=[
                 alt.Tooltip(
                     "period_start:T",

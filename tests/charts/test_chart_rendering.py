@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 
-import polars as pl
 import pytest
 import vl_convert
 
@@ -47,8 +47,25 @@ def test_every_chart_renders_without_nan_labels(frames: ra.JobFrames) -> None:
         assert "Infinity" not in svg, name
 
 
-def test_period_tooltips_show_utc_dates(frames: ra.JobFrames) -> None:
-    chart = ra.charts.job_volume(ra.job_volume(frames, every="1d", by="agent_version_name"))
+def test_period_bars_read_aloud_in_utc_and_their_tooltips_in_utc_too(frames: ra.JobFrames) -> None:
+    volume = ra.job_volume(frames, every="1d", by="agent_version_name")
+    chart = ra.charts.job_volume(volume)
     svg = vl_convert.vegalite_to_svg(chart.to_json())
-    assert "Period start (UTC): 2026-04-02 00:00" in svg
-    assert pl.__version__  # polars imported for the frames above
+    first = volume.row(0, named=True)
+    assert first["period_start"].isoformat() == "2026-04-02T00:00:00+00:00"
+    labels = re.findall(r'aria-label="([^"]*)"', svg)
+    bars = [label for label in labels if label.startswith("Agent version ")]
+    assert len(bars) == volume.height
+    assert f"Agent version {first['agent_version_name']}, created 2026-04-02: {first['n']} jobs" in bars
+    assert not [label for label in labels if "agent_version_name" in label or "_stack" in label]
+    tooltip = chart.to_dict()["encoding"]["tooltip"][0]
+    assert (tooltip["timeUnit"], tooltip["format"]) == ("utcyearmonthdatehoursminutes", "%Y-%m-%d %H:%M")
+
+
+def test_status_bars_stack_in_the_legend_s_order(frames: ra.JobFrames) -> None:
+    spec = ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), color="status").to_dict()
+    domain = spec["encoding"]["color"]["scale"]["domain"]
+    assert domain == ["PENDING", "STARTED", "RETRY", "SUCCESS", "FAILURE", "CANCELLED", "CACHED"]
+    assert spec["encoding"]["order"] == {"field": "_stack", "sort": "ascending", "type": "quantitative"}
+    rows = next(iter(spec["datasets"].values()))
+    assert {r["status"]: r["_stack"] for r in rows} == {s: i for i, s in enumerate(domain)}
