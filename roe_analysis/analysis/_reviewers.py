@@ -211,7 +211,7 @@ def _clustered_rate(rows: pl.DataFrame, name: str, confidence: float) -> pl.Data
     for (reviewer,), group in rows.sort("reviewed_by", "item_id").group_by("reviewed_by", maintain_order=True):
         agrees = group.get_column("agrees").cast(pl.Float64).to_numpy()
         low, high = cluster_wilson_interval(agrees, group.get_column("item_id").to_numpy(), confidence=confidence)
-        reviewers.append(reviewer)  # type: ignore[arg-type]
+        reviewers.append(reviewer)
         lows.append(low)
         highs.append(high)
     return pl.DataFrame(

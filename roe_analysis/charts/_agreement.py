@@ -183,7 +183,7 @@ def reviewer_stats(stats: pl.DataFrame, *, metric: str = "approval_rate", title:
             "Pass one of those columns of ra.reviewer_stats."
         )
     with_interval = metric in _REVIEWER_INTERVALS
-    bounds = (f"{metric}_low", f"{metric}_high") if with_interval else ()
+    bounds: tuple[str, ...] = (f"{metric}_low", f"{metric}_high") if with_interval else ()
     needed = ["reviewed_by", "n_reviews", metric, *bounds]
     check_frame(stats, needed, chart="reviewer_stats chart", draws="the frame ra.reviewer_stats returns")
     data = stats.select(needed).with_columns(pl.col("reviewed_by").fill_null("(no reviewer)"))
