@@ -174,7 +174,8 @@ def svg_versions(area: Any) -> set[str]:
     sources = area.locator('.jp-OutputArea-output[data-mime-type="image/svg+xml"] img').evaluate_all(
         "imgs => imgs.map(i => decodeURIComponent(i.getAttribute('src').replace(/^data:image\\/svg\\+xml[^,]*,/, '')))"
     )
-    return {v for svg in sources for v in re.findall(r"Agent version: ([^;\"]+)", svg)}
+    # "Agent version: v1.0; …" (the default ARIA label) or "Agent version v1.0, created …" (job_volume's)
+    return {v for svg in sources for v in re.findall(r"Agent version:? ([^;,\"]+)", svg)}
 
 
 def clipped_labels(area: Any) -> list[str]:
