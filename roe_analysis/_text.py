@@ -6,6 +6,10 @@ CLI) formats through these, so "1 job", "24.3 s" and "84.2%" read the same every
 
 from __future__ import annotations
 
+import math
+import statistics
+from collections.abc import Callable, Sequence
+
 import polars as pl
 
 #: Irregular plurals of the words we count.
@@ -130,3 +134,58 @@ def fmt_signed(x: float | None, digits: int = 3) -> str:
         return "0"
     text = fmt_num(abs(x), digits)
     return ("+" if x > 0 else "−") + text
+
+
+def column_format(
+    values: Sequence[float | None], digits: int = 3, *, signed: bool = False, typical: bool = False
+) -> Callable[[float | None], str]:
+    """A formatter that writes a table column's numbers with one number of decimals.
+
+    The decimals give the column's largest value ``digits`` significant digits, so a column of
+    scores reads ``1.00 · 0.94 · 0.07`` rather than ``1.00 · 0.935 · 0.07`` (`fmt_num` per cell).
+    With ``typical=True`` the decimals are those of the column's median magnitude instead, so one
+    large value does not cost the others a digit; a value too small to show at them keeps its own.
+    Thousands are separated; a true minus sign.
+
+    Examples:
+        >>> fmt = column_format([1.0, 0.935, 0.07, None])
+        >>> [fmt(v) for v in (1.0, 0.935, 0.07, None)]
+        ['1.00', '0.94', '0.07', '—']
+        >>> typical = column_format([1.0, 0.935, 0.669, 0.07], typical=True)
+        >>> [typical(v) for v in (1.0, 0.935, 0.07)]
+        ['1.000', '0.935', '0.070']
+        >>> differences = column_format([0.0924, -0.23, 0.08729], signed=True, typical=True)
+        >>> [differences(v) for v in (0.0924, -0.23, 0.08729)]
+        ['+0.0924', '−0.2300', '+0.0873']
+        >>> signed = column_format([0.906, -0.1], signed=True)
+        >>> signed(0.906), signed(-0.1), signed(0.0)
+        ('+0.906', '−0.100', '0.000')
+        >>> mixed = column_format([98765.4, 0.123456, 20000.0], typical=True)  # 0.123 is not shown as 0
+        >>> mixed(98765.4), mixed(0.123456)
+        ('98,765', '0.123')
+    """
+    present = sorted(abs(v) for v in values if v is not None and math.isfinite(v))
+
+    def needs(v: float) -> int:  # decimals that give v `digits` significant digits
+        return digits - 1 - (math.floor(math.log10(v)) if v > 0 else 0)
+
+    nonzero = [v for v in present if v > 0]
+    if typical and nonzero:
+        decimals = max(0, needs(statistics.median(nonzero)))
+    else:
+        decimals = max(0, needs(present[-1] if present else 0.0))
+
+    def fmt(value: float | None) -> str:
+        if value is None:
+            return "—"
+        if not math.isfinite(value):
+            return str(value)
+        if value != 0 and round(value, decimals) == 0:
+            # Too small for the column's decimals: its own significant digits, not a false zero.
+            return fmt_signed(value, digits) if signed else fmt_num(value, digits)
+        text = f"{abs(value):,.{decimals}f}"
+        if signed and round(value, decimals) != 0:
+            return ("+" if value > 0 else "−") + text
+        return text if value >= 0 or round(value, decimals) == 0 else "−" + text
+
+    return fmt

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import polars as pl
 
+from roe_analysis._text import column_format
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses
 from roe_analysis.report._markup import (
@@ -15,7 +16,6 @@ from roe_analysis.report._markup import (
     _empty,
     _num,
     _table,
-    column_format,
 )
 
 

@@ -7,8 +7,7 @@ raw markup is the report's own.
 from __future__ import annotations
 
 import html
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,37 +40,6 @@ class Cell:
     #: on hover) or ""
     kind: str = ""
     sub: str | None = None
-
-
-def column_format(
-    values: Sequence[float | None], digits: int = 3, *, signed: bool = False
-) -> Callable[[float | None], str]:
-    """A formatter that writes a table column's numbers with one number of decimals.
-
-    The decimals give the column's largest value ``digits`` significant digits, so a column of
-    scores reads ``1.00 · 0.94 · 0.07`` rather than ``1.00 · 0.935 · 0.07`` (`fmt_num` per cell).
-
-    Examples:
-        >>> fmt = column_format([1.0, 0.935, 0.07, None])
-        >>> [fmt(v) for v in (1.0, 0.935, 0.07, None)]
-        ['1.00', '0.94', '0.07', '—']
-        >>> signed = column_format([0.906, -0.1], signed=True)
-        >>> signed(0.906), signed(-0.1), signed(0.0)
-        ('+0.906', '−0.100', '0.000')
-    """
-    present = [abs(v) for v in values if v is not None and math.isfinite(v)]
-    top = max(present, default=0.0)
-    decimals = max(0, digits - 1 - (math.floor(math.log10(top)) if top > 0 else 0))
-
-    def fmt(value: float | None) -> str:
-        if value is None:
-            return "—"
-        text = f"{abs(value):,.{decimals}f}"
-        if signed and round(value, decimals) != 0:
-            return ("+" if value > 0 else "−") + text
-        return text if value >= 0 or round(value, decimals) == 0 else "−" + text
-
-    return fmt
 
 
 def _num(text: str | None) -> Cell:

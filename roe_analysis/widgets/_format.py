@@ -8,7 +8,8 @@ The frame stays numeric; only the text shown changes. A column's format is picke
 - ``p_value``/``p_*`` → 3 significant digits, "< 0.001" below 0.001;
 - ``difference``, ``diff*``, ``*delta``, ``hodges_lehmann``, ``bias`` → signed (a true minus sign);
 - ``*_rate``, ``share``, ``*_share``, ``share_*``, ``agreement``, ``*confidence`` → percent;
-- integers → thousands separated; other numbers → 3 significant digits; datetimes → UTC minutes
+- integers → thousands separated; other numbers → one number of decimals per column, giving its
+  typical value 3 significant digits (`column_format`); datetimes → UTC minutes
   (the date alone when every value is midnight); booleans → yes/no; lists joined; null → "—".
 
 An estimate with a ``_low``/``_high`` pair (``mean_low``, ``pass_low`` for ``pass_rate``,
@@ -30,7 +31,7 @@ from typing import Any, Literal, get_args
 
 import polars as pl
 
-from roe_analysis._text import fmt_count, fmt_ms, fmt_num, fmt_pct, fmt_signed
+from roe_analysis._text import column_format, fmt_count, fmt_ms, fmt_num, fmt_pct, fmt_signed
 from roe_analysis.analysis import require_columns
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 
@@ -213,6 +214,11 @@ def _cells(
         show: Callable[[Any], str] = lambda v: (v.astimezone(UTC) if v.tzinfo else v).strftime("%Y-%m-%d")  # noqa: E731
     elif callable(spec):
         show = spec
+    elif kind == "number" and dtype.is_numeric():
+        # One number of decimals per column (its estimate's), set by its typical magnitude:
+        # "1.000 · 0.935 · 0.070", not "1.00 · 0.935 · 0.07". Differences keep 3 significant
+        # digits each ("signed"), exactly as the verdicts beside them write them.
+        show = column_format(frame.get_column(estimate).to_list(), typical=True)
     else:
         show = _text_of(kind, unit_of, max_chars)
     return ["—" if v is None else show(v) for v in series.to_list()]

@@ -59,7 +59,8 @@ def test_a_score_summary_shows_mean_and_pass_rate_with_95_percent_intervals(fram
     )
     rate = f"{first['pass_rate'] * 100:.1f}% ({first['pass_low'] * 100:.1f}–{first['pass_high'] * 100:.1f}%)"
     assert shown.row(0, named=True)["Pass rate (95% CI)"] == rate
-    assert shown.row(3, named=True)["Mean (95% CI)"] == "1.00 (too few to tell)"
+    # One number of decimals per column, set by its typical value: the canary's 1 reads "1.000".
+    assert shown.row(3, named=True)["Mean (95% CI)"] == "1.000 (too few to tell)"
 
 
 def test_a_comparison_reads_in_its_metric_s_unit_with_signed_differences(frames: JobFrames) -> None:
@@ -222,3 +223,17 @@ def test_an_estimate_known_only_between_bounds_reads_as_its_bounds(frames: JobFr
     v1 = summary.filter(pl.col("agent_version_name") == "v1.0").row(0, named=True)
     assert v1["cohen_kappa"] is None
     assert shown.row(0) == ("v1.0", f"between {fmt_num(v1['cohen_kappa_min'])} and {fmt_num(v1['cohen_kappa_max'])}")
+
+
+def test_a_column_of_numbers_keeps_one_number_of_decimals() -> None:
+    frame = pl.DataFrame({"human_score": [0.017, 0.07, 0.251, 1.0], "difference": [0.0924, -0.23, 0.08729, 0.0]})
+    shown = format_table(frame)
+    assert shown.get_column("Human score").to_list() == ["0.017", "0.070", "0.251", "1.000"]
+    # The "+0.0924 / +0.23 / 0.08729": a sign and 3 significant digits each, as the verdicts write them.
+    assert shown.get_column("Difference").to_list() == ["+0.0924", "−0.230", "+0.0873", "0"]
+    # A value too small for the column's decimals keeps its own digits instead of reading as zero.
+    assert format_table(pl.DataFrame({"x": [250.0, 310.0, 0.004]})).get_column("X").to_list() == [
+        "250",
+        "310",
+        "0.004",
+    ]
