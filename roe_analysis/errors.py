@@ -18,8 +18,11 @@ RoeError
 │   │   ├── AgentNotFoundError                 the agent does not exist
 │   │   └── InvalidPageError                   a page past the end ("Invalid page.")
 │   ├── RateLimitError               429       carries `retry_after`
-│   └── ServerError                  5xx
+│   ├── ServerError                  5xx
+│   └── RedirectError                3xx       a redirect, which is never followed
 ├── MalformedResponseError                     a 2xx body that is not what the API promises
+│   └── ResponseTooLargeError                  a body that decodes to more than `max_body_bytes`
+├── LoadLimitError                             the server's count implies more pages than `max_pages`
 └── SnapshotError                              a snapshot could not be saved or loaded
     ├── SnapshotNotFoundError (also a FileNotFoundError)   no folder, or no manifest.json in it
     ├── SnapshotFormatError                    manifest.json of something else
@@ -227,6 +230,11 @@ class ServerError(APIStatusError):
     """5xx: the server failed."""
 
 
+class RedirectError(APIStatusError):
+    """3xx: the server redirected; redirects are never followed (the key must not travel on), and
+    the body of a redirect is not a page. Check the base URL (a trailing path, http vs https)."""
+
+
 class MalformedResponseError(RoeError):
     """A successful response whose body is not what the API promises."""
 
@@ -236,6 +244,17 @@ class MalformedResponseError(RoeError):
         where = f" (page {page})" if page is not None else ""
         url = f" from {request.method} {_safe_url(request.url)}" if request is not None else ""
         super().__init__(f"malformed response{where}{url}: {message}")
+
+
+class ResponseTooLargeError(MalformedResponseError):
+    """A response body decoded (after gzip/deflate) to more than the client's ``max_body_bytes``."""
+
+
+class LoadLimitError(RoeError):
+    """The server's ``count`` implies more pages than the client's ``max_pages`` sanity limit.
+
+    Raised before those pages are requested; ``partial`` holds what was fetched (page 1).
+    """
 
 
 def _safe_url(url: httpx.URL) -> str:
