@@ -2,6 +2,13 @@
 
 `ROE_API_KEY`, `ROE_ORGANIZATION_ID`, `ROE_BASE_URL` (default ``https://api.roe-ai.com``),
 `ROE_TIMEOUT` and `ROE_MAX_RETRIES` mean here what they mean in the official `roe-ai` SDK.
+
+Everything is checked here, before any request, so that nothing later can fail on a setting with
+a non-library error: a key with surrounding whitespace, whitespace, control or invisible
+formatting characters inside is refused (the message names the position, never the key), and a
+base URL whose host is not a valid host name (an invalid IDNA label such as ``xn--zz``, a label
+longer than 63 characters, an empty label as in ``a..b``, a character no host name has) is a
+`ConfigurationError`, not an idna or socket error at the first request.
 """
 
 from __future__ import annotations
@@ -9,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 import math
 import os
+import re
+import unicodedata
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -79,6 +88,55 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+_LABEL = re.compile(r"[A-Za-z0-9_-]+")
+
+
+def _host_problem(url: httpx.URL) -> str | None:
+    """What makes the URL's host unusable (for IDNA, DNS or the socket layer), or None if it is fine."""
+    try:
+        host = url.raw_host.decode("ascii")
+    except UnicodeDecodeError:
+        return "it is not ASCII after IDNA encoding"
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        pass
+    else:
+        return None
+    name = host[:-1] if host.endswith(".") else host  # one trailing dot: a fully qualified name
+    if len(name) > 253:
+        return f"it is {len(name)} characters long (a host name has at most 253)"
+    for number, label in enumerate(name.split("."), start=1):
+        if not label:
+            return f"label {number} is empty (two dots in a row, or a leading dot)"
+        if len(label) > 63:
+            return f"label {number} is {len(label)} characters long (a label has at most 63)"
+        if not _LABEL.fullmatch(label):
+            return f"label {number} has a character other than letters, digits, '-' and '_'"
+        if label.startswith("-") or label.endswith("-"):
+            return f"label {number} starts or ends with '-'"
+    return None
+
+
+def _check_key(key: str) -> None:
+    """Refuse a key that could not travel in a header as typed; the message never shows the key."""
+    if key != key.strip():
+        raise ConfigurationError("The API key has surrounding whitespace or a line break; check how it was copied.")
+    for position, char in enumerate(key, start=1):
+        kind = unicodedata.category(char)
+        if kind == "Cc":
+            what = "a control character"
+        elif kind == "Cf":
+            what = "an invisible formatting character"
+        elif char.isspace():
+            what = "whitespace"
+        else:
+            continue
+        raise ConfigurationError(
+            f"The API key has {what} (U+{ord(char):04X}) at position {position} of {len(key)}; check how it was copied."
+        )
+
+
 def resolve_settings(
     *,
     api_key: str | None,
@@ -99,8 +157,7 @@ def resolve_settings(
             "(create a key in the Roe AI dashboard). To try the library without an account, use the "
             "bundled sandbox: `from roe_analysis.sandbox import Sandbox`."
         )
-    if key != key.strip() or any(c in key for c in "\r\n"):
-        raise ConfigurationError("The API key has surrounding whitespace or a line break; check how it was copied.")
+    _check_key(key)
 
     org = organization_id if organization_id is not None else env.get("ROE_ORGANIZATION_ID")
     if not org:
@@ -116,13 +173,21 @@ def resolve_settings(
     url_text = base_url if base_url is not None else env.get("ROE_BASE_URL") or DEFAULT_BASE_URL
     try:
         url = httpx.URL(url_text)
-    except httpx.InvalidURL as exc:
+        url.host  # noqa: B018  (decodes each "xn--" label: idna.IDNAError for one like "xn--zz")
+    except UnicodeError as exc:
+        raise ConfigurationError(
+            f"base_url {url_text!r} has a host that is not a valid internationalised domain name ({exc})."
+        ) from None
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise ConfigurationError(f"base_url {url_text!r} is not a URL: {exc}") from None
     if url.scheme not in {"http", "https"} or not url.host:
         raise ConfigurationError(
             "base_url must look like 'https://api.roe-ai.com' (or 'https://api.<tenant>.roe-ai.com'); "
             f"got {url_text!r}."
         )
+    problem = _host_problem(url)
+    if problem is not None:
+        raise ConfigurationError(f"base_url {url_text!r} has a host that is not a valid host name: {problem}.")
     if url.userinfo:
         raise ConfigurationError("base_url must not contain a user name or password; pass api_key=... instead.")
     if url.query or url.fragment:
