@@ -33,11 +33,11 @@ from roe_analysis.api import (
     validate_agent_id,
     validate_agent_ids,
 )
-from roe_analysis.client._paging import AgentLoad, AgentPages, PageFetch
+from roe_analysis.client._paging import DEFAULT_MAX_PAGES, AgentLoad, AgentPages, PageFetch, attach_partial
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._refresh import refresh_snapshot
 from roe_analysis.client._versions import check_combinable, load_versions, server_order
-from roe_analysis.errors import InvalidArgumentError, RoeError
+from roe_analysis.errors import ConfigurationError, InvalidArgumentError, LoadLimitError, RoeError
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import PageStore, check_writable
 
@@ -93,6 +93,10 @@ def describe_load(
     }
 
 
+def _whole(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+
+
 class AsyncRoeClient:
     """Async client for the Roe AI jobs API.
 
@@ -106,7 +110,15 @@ class AsyncRoeClient:
         base_url: default ``https://api.roe-ai.com``; single-tenant: ``https://api.<tenant>.roe-ai.com``.
         timeout: seconds per request (default 60).
         max_retries: retries per request after the first attempt (default 5).
-        concurrency: pages fetched at once (default 8).
+        concurrency: pages fetched at once (default 8); also how many page tasks each agent keeps,
+            so memory follows the pages received, not the pages a server's `count` claims.
+        max_pages: a sanity limit on the pages one agent's load may take (default 100,000, that
+            is 10 million jobs at the default page size): the pages implied by the server's
+            `count` at the page size it really used (page 1's length) are checked before they are
+            requested, and `LoadLimitError` (``err.partial`` holds page 1) says how to go on. It
+            guards against a broken or hostile server claiming, say, 10**9 jobs one per page.
+        max_body_bytes: the largest response body accepted, decompressed
+            (`ResponseTooLargeError` above it; default: the transport's, 256 MiB).
         allow_insecure: allow plain ``http://`` to a non-loopback host.
         transport: an httpx transport to use instead of the network (tests, proxies).
         environ: where to read the ``ROE_*`` variables (default ``os.environ``; ``{}`` reads none).
@@ -121,10 +133,22 @@ class AsyncRoeClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         concurrency: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_body_bytes: int | None = None,
         allow_insecure: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
     ) -> None:
+        if not _whole(max_pages):
+            raise ConfigurationError(
+                f"max_pages must be a whole number of at least 1 (default 100000); got {max_pages!r}."
+            )
+        if max_body_bytes is not None and not _whole(max_body_bytes):
+            raise ConfigurationError(
+                f"max_body_bytes must be a whole number of at least 1 (default 256 MiB); got {max_body_bytes!r}."
+            )
+        self._max_pages = max_pages
+        self._max_body_bytes = max_body_bytes
         self._settings: Settings = resolve_settings(
             api_key=api_key,
             organization_id=organization_id,
@@ -159,6 +183,11 @@ class AsyncRoeClient:
     def concurrency(self) -> int:
         """How many pages are fetched at once."""
         return self._settings.concurrency
+
+    @property
+    def max_pages(self) -> int:
+        """The sanity limit on the pages one agent's load may take (see the class)."""
+        return self._max_pages
 
     def __repr__(self) -> str:
         s = self._settings
@@ -203,6 +232,11 @@ class AsyncRoeClient:
     async def fetch_page(self, agent: str, query: JobQuery, number: int) -> PageFetch:
         """Page ``number`` of ``agent``'s jobs under ``query``, with retries (the `PageFetcher` seam)."""
         request = self._request(agent, query, number)
+        # Each attempt as a whole must end within the timeout (a body dripped a byte at a time
+        # would pass every per-read timeout); the body's size is the transport's to bound.
+        limits: dict[str, Any] = {"deadline": self._settings.timeout}
+        if self._max_body_bytes is not None:
+            limits["max_body_bytes"] = self._max_body_bytes
         response, decoded = await send(
             self._client(),
             request,
@@ -212,6 +246,7 @@ class AsyncRoeClient:
             decode=lambda r: decode_page(r.content),
             backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap,
+            **limits,
         )
         try:
             elapsed = response.elapsed.total_seconds()
@@ -231,9 +266,20 @@ class AsyncRoeClient:
         and the jobs as plain dicts exactly as sent. ``progress`` is accepted so a load's
         arguments can be reused; pages arrive as they are fetched, so no bar is drawn.
 
+        Pages are made as the consumer takes them (at most twice ``concurrency`` ahead), so what
+        is held follows what was read, not the server's `count`.
+
         Raises:
             InvalidArgumentError: a bad filter, or ``version_name`` with several versions (their
                 pages would be numbered apart): iterate once per version instead.
+            MalformedResponseError: page 1 holds no jobs but its `count` is above 0 (as `load_jobs`).
+            LoadLimitError: `count` implies more pages than ``max_pages``; raised before any page is
+                yielded, with page 1 in ``err.partial`` (as `load_jobs`).
+
+        Warns:
+            IncompleteLoadWarning: a page the count implies answered 404 "Invalid page." (the pages
+                stop there: every later one is past the end too), or the pages held fewer or more
+                distinct jobs than counted; with the numbers, as `load_jobs` warns.
         """
         agent = validate_agent_id(agent_id)
         query = JobQuery.build(**filters)
@@ -244,11 +290,35 @@ class AsyncRoeClient:
             )
         return self._iter_pages(agent, query)
 
+    def _pages(self, agent: str, query: JobQuery, semaphore: asyncio.Semaphore, **options: Any) -> AgentPages:
+        concurrency, max_pages = self._settings.concurrency, self._max_pages
+        return AgentPages(
+            self, agent, query, semaphore=semaphore, max_pages=max_pages, concurrency=concurrency, **options
+        )
+
     async def _iter_pages(self, agent: str, query: JobQuery) -> AsyncIterator[FetchedPage]:
-        pages = AgentPages(self, agent, query, semaphore=asyncio.Semaphore(self._settings.concurrency))
-        async for number, fetched in pages.fetches_in_order():
-            raw = msgspec.json.decode(fetched.body)
-            yield FetchedPage(agent, number, fetched.page.count, raw["results"], fetched.request, fetched.server_date)
+        pages = self._pages(agent, query, asyncio.Semaphore(self._settings.concurrency))
+        started, requests_before, retries_before = datetime.now(UTC), self.stats.requests, self.stats.retries
+        try:
+            async for number, fetched in pages.fetches_in_order():
+                raw = msgspec.json.decode(fetched.body)
+                yield FetchedPage(
+                    agent, number, fetched.page.count, raw["results"], fetched.request, fetched.server_date
+                )
+        except LoadLimitError as exc:
+            # Refused before page 1 was yielded: page 1 is not lost, it is `err.partial`.
+            description = describe_load(
+                [pages.fetched()],
+                query,
+                base_url=self.base_url,
+                organization_id=self.organization_id,
+                started=started,
+                requests=self.stats.requests - requests_before,
+                retries=self.stats.retries - retries_before,
+                complete=False,
+            )
+            attach_partial(exc, lambda: build_frames(pages.fetched().chunks, query=description))
+            raise
 
     async def load_jobs(
         self,
@@ -302,13 +372,20 @@ class AsyncRoeClient:
             for agent in agents:
                 if several:
                     load, error = await load_versions(
-                        self, agent, query, semaphore=semaphore, progress=bar, store=store
+                        self,
+                        agent,
+                        query,
+                        semaphore=semaphore,
+                        progress=bar,
+                        store=store,
+                        max_pages=self._max_pages,
+                        concurrency=self._settings.concurrency,
                     )
                     loads.append(load)
                     if error is not None:
                         raise error
                     continue
-                pages = AgentPages(self, agent, query, semaphore=semaphore, progress=bar, store=store)
+                pages = self._pages(agent, query, semaphore, progress=bar, store=store)
                 try:
                     loads.append(await pages.load())
                 except RoeError:
@@ -316,7 +393,9 @@ class AsyncRoeClient:
                     loads.append(pages.fetched())
                     raise
         except RoeError as exc:
-            exc.partial = frames(complete=False)
+            # Another boundary may have set err.partial already; and a partial that cannot be
+            # built must not replace the error the user needs to see.
+            attach_partial(exc, lambda: frames(complete=False))
             raise
         finally:
             bar.close()
@@ -326,6 +405,13 @@ class AsyncRoeClient:
             store.remove()
         return result
 
-    async def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
+    async def refresh(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        progress: bool = True,
+        full: bool = False,
+        max_requests: int | None = None,
+    ) -> JobFrames:
         """Bring a snapshot up to date (see `RoeClient.refresh`)."""
-        return await refresh_snapshot(self, path, progress=progress, full=full)
+        return await refresh_snapshot(self, path, progress=progress, full=full, max_requests=max_requests)

@@ -21,6 +21,11 @@ How a load stays complete while the agent changes under it:
 5. **Report.** A `LoadReport` says what happened; if `count` equals the `limit` cap,
    `LimitReachedWarning` says older jobs were not counted.
 
+What the server claims never sizes the work alone: page tasks are made as workers free up (at most
+``concurrency`` per agent); the pages `count` implies at the page size used are checked against
+``max_pages`` before they are asked for (`LoadLimitError`); no page after one that answered 404
+"Invalid page." is asked for; and a gap either way between arrived and counted jobs warns.
+
 Page URLs are always built from `base_url` by the fetcher: the server's `next`/`previous` links are
 never followed, so a response cannot redirect the API key to another origin.
 """
@@ -28,9 +33,11 @@ never followed, so a response cannot redirect the API key to another origin.
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 import warnings
-from collections.abc import AsyncIterator, Coroutine, Iterable, Sequence
+from collections import deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -39,19 +46,28 @@ import httpx
 import msgspec
 
 from roe_analysis._schema import format_datetime, parse_utc
+from roe_analysis._text import plural
 from roe_analysis.api import Job, JobQuery, Page, decode_page
 from roe_analysis.client._progress import NoProgress, Progress
 from roe_analysis.errors import (
     IncompleteLoadWarning,
     InvalidPageError,
     LimitReachedWarning,
+    LoadLimitError,
     MalformedResponseError,
+    RoeError,
 )
 from roe_analysis.frames import PageChunk
 from roe_analysis.storage import PageStore
 
 #: Extra full passes over the pinned pages when fewer unique jobs than `count` arrived.
 RECONCILE_PASSES = 2
+
+#: The clients' default ``max_pages``: 100,000 pages is 10 million jobs at the default page size,
+#: more than fit in memory as frames and hours of requests. A `count` implying more (10**9, or a
+#: page size silently cut to 1) is far likelier broken or hostile than real: refuse it at once.
+DEFAULT_MAX_PAGES = 100_000
+DEFAULT_WINDOW = 8  #: page tasks of one agent at once, unless told the client's concurrency
 
 
 @dataclass(frozen=True)
@@ -80,6 +96,8 @@ class JobSet:
         self.best: dict[str, tuple[Job, int]] = {}
         self.counts: set[int] = set()
         self.seen = 0
+        #: The first page of this pass that answered 404 "Invalid page." (later ones are past it too).
+        self.end: int | None = None
 
     def keep(self, number: int, jobs: list[Job], count: int) -> None:
         """Keep the jobs of page ``number`` (and the `count` it reported)."""
@@ -90,10 +108,11 @@ class JobSet:
             if held is None or parse_utc(job.last_updated_at) >= parse_utc(held[0].last_updated_at):
                 self.best[job.id] = (job, number)
 
-    def note_past_end(self) -> None:
-        """A pinned page had gone past the end: the result set shrank while paging."""
+    def note_past_end(self, number: int) -> None:
+        """Pinned page ``number`` had gone past the end: the result set shrank while paging."""
         # -1 is no count a server sends, so this pass can no longer look consistent.
         self.counts.add(-1)
+        self.end = number if self.end is None else min(self.end, number)
 
     def consistent(self) -> bool:
         """Every response counted the same jobs, and exactly that many distinct jobs arrived."""
@@ -213,6 +232,22 @@ def _decode_stored(body: bytes, number: int) -> Page:
         ) from exc
 
 
+def gap_from_count(arrived: int, counted: int) -> str:
+    """How many jobs arrived against the count: "3 fewer than counted", "as many as counted"."""
+    if arrived == counted:
+        return "as many as counted"
+    return f"{abs(counted - arrived):,} {'fewer' if arrived < counted else 'more'} than counted"
+
+
+def attach_partial(exc: RoeError, build: Callable[[], Any]) -> None:
+    """``exc.partial = build()`` unless another boundary set it; a build that fails only adds a note."""
+    if exc.partial is None:
+        try:
+            exc.partial = build()
+        except Exception as failed:  # secondary: the error the user must see is ``exc``
+            exc.add_note(f"err.partial could not be built ({type(failed).__name__}: {failed})")
+
+
 async def gather_all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
     """Like `asyncio.gather`, but the first failure cancels the rest instead of leaving them running."""
     tasks = [asyncio.ensure_future(c) for c in coros]
@@ -225,6 +260,17 @@ async def gather_all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
         raise
+
+
+async def run_bounded(numbers: Iterator[int], work: Callable[[int], Awaitable[None]], limit: int) -> None:
+    """``work(n)`` for each of ``numbers`` by ``limit`` workers sharing the iterator, so at most
+    ``limit`` tasks exist however many numbers there are; the first failure cancels the rest."""
+
+    async def worker() -> None:
+        for number in numbers:
+            await work(number)
+
+    await gather_all(worker() for _ in range(max(1, limit)))
 
 
 class AgentPages:
@@ -244,6 +290,8 @@ class AgentPages:
         store: the checkpoint to resume from and write each page to, if any.
         store_key: the name of these pages in ``store`` (default: the agent id; a multi-version
             load gives each version its own).
+        max_pages: the sanity limit on the pages `count` may imply (`LoadLimitError` above it).
+        concurrency: page tasks kept at once (the semaphore bounds requests, this the tasks).
     """
 
     def __init__(
@@ -256,8 +304,12 @@ class AgentPages:
         progress: Progress | None = None,
         store: PageStore | None = None,
         store_key: str | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        concurrency: int = DEFAULT_WINDOW,
     ) -> None:
         self.agent = agent
+        self.max_pages = max_pages
+        self._window = max(1, concurrency)
         self._key = store_key if store_key is not None else agent
         self.query = query
         self._fetcher = fetcher
@@ -349,7 +401,7 @@ class AgentPages:
     async def _keep_page(self, plan: Plan, number: int, current: JobSet, *, fresh: bool) -> None:
         page = await self.fetch(plan, number, fresh=fresh)
         if page is None:
-            current.note_past_end()
+            current.note_past_end(number)
             self._progress.advance(0)
             return
         self._report = replace(self._report, pages=self._report.pages + 1)
@@ -357,15 +409,31 @@ class AgentPages:
         self._union.keep(number, page.results, page.count)
         self._progress.advance(len(page.results))
 
+    def pages_for(self, count: int, per_page: int, *, done: int) -> int:
+        """The pages ``count`` implies at ``per_page``; `LoadLimitError` if over ``max_pages``."""
+        pages = math.ceil(count / per_page) if per_page else 1
+        if pages > self.max_pages:
+            raise LoadLimitError(
+                f"Agent {self.agent}: the server counts {plural(count, 'job')} at {per_page:,} per page (the page "
+                f"size it used), which is {plural(pages, 'page')}, over the sanity limit of max_pages="
+                f"{self.max_pages}; no page after page {done} was requested. If that many jobs are real, pass a "
+                f"larger max_pages= to the client (e.g. max_pages={pages}), or narrow the load with "
+                f"created_from=/created_to=; err.partial holds the {plural(len(self._union.best), 'job')} "
+                f"fetched so far."
+            )
+        return pages
+
     async def _run_pass(self, plan: Plan, current: JobSet, first: int, expected: int, *, fresh: bool) -> None:
-        # Pages are fetched until the highest count any response reported is covered.
+        # Pages are fetched until the highest count any response reported is covered, and not past
+        # a page that answered "Invalid page." (every later one is past the end too).
         done = first - 1
-        target = math.ceil(max(current.counts | {expected}) / plan.per_page)
-        while target > done:
+        target = self.pages_for(max(current.counts | {expected}), plan.per_page, done=max(1, done))
+        while target > done and current.end is None:
             self._progress.set_total(self._report.pages + target - done)
-            await gather_all(self._keep_page(plan, n, current, fresh=fresh) for n in range(done + 1, target + 1))
+            numbers = itertools.takewhile(lambda n: current.end is None or n < current.end, range(done + 1, target + 1))
+            await run_bounded(numbers, lambda n: self._keep_page(plan, n, current, fresh=fresh), self._window)
             done = target
-            target = math.ceil(max(current.counts | {expected}) / plan.per_page)
+            target = self.pages_for(max(current.counts | {expected}), plan.per_page, done=done)
 
     def fetched(self) -> AgentLoad:
         """Every job kept so far, with the report as it stands (for ``err.partial``)."""
@@ -376,14 +444,16 @@ class AgentPages:
     async def load(self) -> AgentLoad:
         """Every job of the agent, reconciled across passes; warns when it could not be made whole."""
         plan = await self.plan()
-        # The first page's count gives the real total at once (no "1/1 100%" before it).
-        self._progress.set_total(max(1, math.ceil(plan.count / plan.per_page)) if plan.per_page else 1)
-        self._progress.advance(len(plan.first.results))
         # Page 1 was fetched before the pin existed, but needs no trimming: the pin is never earlier
         # than the newest job on it (see `pin_time`).
         passes = [JobSet()]
         passes[0].keep(1, plan.first.results, plan.count)
         self._union.keep(1, plan.first.results, plan.count)
+        # Refused before any other page is asked for (err.partial then holds page 1).
+        total = self.pages_for(plan.count, plan.per_page, done=1)
+        # The first page's count gives the real total at once (no "1/1 100%" before it).
+        self._progress.set_total(max(1, total))
+        self._progress.advance(len(plan.first.results))
         result = passes[0]
         if plan.per_page and plan.count > plan.per_page:
             await self._run_pass(plan, passes[0], 2, plan.count, fresh=False)
@@ -402,21 +472,30 @@ class AgentPages:
             reconcile_passes=len(passes) - 1,
             server_count=server_count,
             unique_jobs=len(chosen.best),
-            duplicates_dropped=chosen.seen - len(chosen.best),
+            # Copies of a job within one pass (it moved across pages); a re-fetch pass is no duplicate.
+            duplicates_dropped=max(p.seen - len(p.best) for p in ([result] if consistent else passes)),
             missing=0 if consistent else max(0, server_count - len(chosen.best)),
             consistent=consistent,
         )
-        self._warn(self._report)
+        self._warn(self._report, result)
         return AgentLoad(self._report, chosen.chunks(self.agent))
 
-    def _warn(self, report: LoadReport) -> None:
+    def _warn(self, report: LoadReport, last: JobSet) -> None:
         if not report.consistent:
+            arrived, counted = report.unique_jobs, report.server_count
+            pages = plural(math.ceil(counted / max(1, report.page_size_used)), "page")
+            gap = gap_from_count(arrived, counted)
+            if arrived > counted:
+                gap += f"; no page past the count's {pages} was asked for"
+            elif arrived == counted:
+                gap += f", but the pages counted {sorted(c for c in last.counts if c >= 0)}"
+            end = f'; page {last.end} answered 404 "Invalid page." though the count implies {pages}'
+            again = f" after {plural(report.reconcile_passes, 're-fetch pass')}" if report.reconcile_passes else ""
             warnings.warn(
-                f"Agent {self.agent}: the jobs kept changing while paging ({report.reconcile_passes} re-fetch "
-                f"passes): the server now counts {report.server_count} jobs and {report.unique_jobs} unique jobs "
-                f"arrived ({report.missing} fewer than counted). Every job fetched is returned, including any "
-                f"deleted meanwhile; load again, or pin the window with created_to=... and order by a field that "
-                f"does not change (created_at).",
+                f"Agent {self.agent}: the server counts {plural(counted, 'job')} but {plural(arrived, 'unique job')} "
+                f"arrived{again} ({gap}){end * (last.end is not None)}. Every job fetched is returned, "
+                f"including any deleted meanwhile; load again, or pin the window with created_to=... and order "
+                f"by a field that does not change (created_at).",
                 IncompleteLoadWarning,
                 stacklevel=3,
             )
@@ -435,16 +514,20 @@ class AgentPages:
     async def fetches_in_order(self) -> AsyncIterator[tuple[int, PageFetch]]:
         """Every page as fetched, in page order, with the window pinned as in `load`.
 
-        Pages are fetched concurrently (within the semaphore) but yielded in order; no dedup, no
-        reconcile, no checkpoint: these are the server's pages as they were.
+        Pages are fetched concurrently (at most twice ``concurrency`` ahead of the consumer) but
+        yielded in order; no dedup, no reconcile, no checkpoint: the server's pages as they were.
+        As in `load`, an empty page 1 with a `count` and pages over ``max_pages`` raise before page 1
+        is yielded; a page past the end (which ends the pages) or a gap from `count` warns.
         """
         first = await self._fetcher.fetch_page(self.agent, self.query, 1)
+        count, per_page = first.page.count, len(first.page.results)
+        if count > 0 and per_page == 0:
+            raise MalformedResponseError(f"page 1 holds no jobs but count is {count}", page=1, request=first.request)
+        self._union.keep(1, first.page.results, count)
+        total = self.pages_for(count, per_page, done=1)
         yield 1, first
-        per_page = len(first.page.results)
-        if not per_page or first.page.count <= per_page:
-            return
+        seen = {job.id for job in first.page.results}
         pinned = self.query if self.query.created_to is not None else self.query.with_window_end(pin_time(first))
-        total = math.ceil(first.page.count / per_page)
 
         async def one(number: int) -> PageFetch | None:
             async with self._semaphore:
@@ -453,24 +536,46 @@ class AgentPages:
                 except InvalidPageError:
                     return None
 
-        tasks = [asyncio.ensure_future(one(n)) for n in range(2, total + 1)]
+        numbers, number = iter(range(2, total + 1)), 1
+        fetched: PageFetch | None = first
+        ahead: deque[tuple[int, asyncio.Future[PageFetch | None]]] = deque()
         try:
-            for number, task in zip(range(2, total + 1), tasks, strict=True):
+            while True:
+                # Tasks are made as the consumer takes pages, never for every page `count` implies.
+                ahead.extend(
+                    (n, asyncio.ensure_future(one(n))) for n in itertools.islice(numbers, 2 * self._window - len(ahead))
+                )
+                if not ahead:
+                    break
+                number, task = ahead.popleft()
                 fetched = await task
-                if fetched is not None:
-                    yield number, fetched
+                if fetched is None:
+                    break
+                seen.update(job.id for job in fetched.page.results)
+                yield number, fetched
         finally:
-            for task in tasks:
+            for _, task in ahead:
                 task.cancel()
+        if len(seen) != count or fetched is None:
+            end = f'; page {number} answered 404 "Invalid page." and ended them' * (fetched is None)
+            warnings.warn(
+                f"Agent {self.agent}: iter_pages: the server counts {plural(count, 'job')} ({plural(total, 'page')} "
+                f"of {per_page:,}) but {plural(len(seen), 'distinct job')} arrived "
+                f"({gap_from_count(len(seen), count)}){end}. Jobs were "
+                f"deleted or moved while paging, or the count is wrong; load_jobs re-fetches to reconcile.",
+                IncompleteLoadWarning,
+                stacklevel=3,
+            )
 
     # -- what changed since a watermark (refresh) -------------------------------------------------
 
-    async def changed_since(self, since: datetime) -> tuple[AgentLoad, int]:
+    async def changed_since(self, since: datetime, *, max_requests: int) -> tuple[AgentLoad, int, bool]:
         """The jobs updated at or after ``since`` (and the server's count of all jobs) for `refresh`.
 
         Pages ordered by ``-last_updated_at`` are read until one reaches back past ``since``: every
         job created or changed since is on them. Returns the jobs (newest copy per id) with a report
-        whose server time and watermark describe this read, and the `count` of page 1.
+        whose server time and watermark describe this read, the `count` of page 1, and whether the
+        read stopped at ``max_requests`` pages before reaching back to ``since``.
         """
         by_update = replace(self.query, ordering=("-last_updated_at",))
         first = await self._fetcher.fetch_page(self.agent, by_update, 1)
@@ -484,27 +589,31 @@ class AgentPages:
         # A job updated while paging can sit on two pages; the set keeps its newest copy.
         seen = JobSet()
         seen.keep(1, first.page.results, count)
-        pages = 1
         page = first.page
         number = 1
         total = math.ceil(count / per_page) if per_page else 1
-        while page.results and min(parse_utc(j.last_updated_at) for j in page.results) >= since and number < total:
+
+        def fresh(page: Page) -> bool:  # only jobs updated since: the next page may hold more
+            return bool(page.results) and min(parse_utc(j.last_updated_at) for j in page.results) >= since
+
+        ended = False
+        while not ended and fresh(page) and number < min(total, max_requests):
             number += 1
             try:
-                got = await self._fetcher.fetch_page(self.agent, by_update, number)
+                page = (await self._fetcher.fetch_page(self.agent, by_update, number)).page
             except InvalidPageError:
-                break
-            page = got.page
-            pages += 1
-            seen.keep(number, page.results, page.count)
+                ended = True
+            else:
+                seen.keep(number, page.results, page.count)
         # Jobs past the watermark on the last page are unchanged; their current copy is just as right.
         # The refreshed snapshot holds the jobs that existed when page 1 was served.
         report = LoadReport(
             agent_id=self.agent,
             server_count=count,
-            pages=pages,
+            pages=number - ended,
+            page_size_used=per_page,
             server_time=served_at,
             watermark=format_datetime(watermark(first)),
             window_end=served_at,
         )
-        return AgentLoad(report, seen.chunks(self.agent)), count
+        return AgentLoad(report, seen.chunks(self.agent)), count, not ended and fresh(page) and number < total

@@ -14,6 +14,15 @@ is the only way to learn which ids are gone. The manifest records why. Refresh a
 server bumping ``last_updated_at`` whenever a job's status, evaluation or review changes, as the
 current API does; a deployment that does not would need ``refresh(..., full=True)``.
 
+What a server can make it do is bounded: the incremental read of an agent stops at a request
+budget (``max_requests``; by default twice the pages the agent's jobs in the snapshot take, plus
+one). A read that reaches it while every job is still updated after the watermark (more changes
+than a full reload costs, or a server whose pages stay "updated" forever) stops there and the agent
+is reloaded in full, with a `RefreshWarning` giving the numbers: a full load is pinned, reconciled
+and bounded by the client's ``max_pages`` (`LoadLimitError`, with the jobs it fetched as
+``err.partial``, if the server's count is past it). The snapshot on disk is only rewritten when
+every agent succeeded.
+
 A snapshot loaded with several versions (``version_name=[...]``) is refused before any request:
 its watermarks and counts are per agent while each version is paged and counted apart; load it
 again instead.
@@ -25,6 +34,7 @@ default load, so a refreshed snapshot equals a fresh full load.
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import warnings
 from dataclasses import replace
@@ -36,9 +46,9 @@ import polars as pl
 from roe_analysis._schema import format_datetime
 from roe_analysis._text import plural
 from roe_analysis.api import JobQuery, RequestStats
-from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
+from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher, attach_partial
 from roe_analysis.client._progress import make_progress
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, RefreshWarning
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, RefreshWarning, RoeError
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import api_host
 
@@ -54,6 +64,11 @@ class RefreshingClient(PageFetcher, Protocol):
     @property
     def concurrency(self) -> int:
         """How many pages are fetched at once."""
+        ...
+
+    @property
+    def max_pages(self) -> int:
+        """The sanity limit on the pages one agent's load may take."""
         ...
 
     stats: RequestStats
@@ -106,8 +121,19 @@ async def refresh_snapshot(
     *,
     progress: bool = True,
     full: bool = False,
+    max_requests: int | None = None,
 ) -> JobFrames:
-    """Bring the snapshot at ``path`` up to date and rewrite it atomically; returns the new frames."""
+    """Bring the snapshot at ``path`` up to date and rewrite it atomically; returns the new frames.
+
+    ``max_requests`` is each agent's budget for the incremental read (default: twice the pages of
+    its jobs in the snapshot, plus one); see the module docstring.
+    """
+    if max_requests is not None and (
+        isinstance(max_requests, bool) or not isinstance(max_requests, int) or max_requests < 1
+    ):
+        raise InvalidArgumentError(
+            f"max_requests must be a whole number of at least 1 (or None); got {max_requests!r}."
+        )
     old = JobFrames.load(path)
     recorded: dict[str, Any] = dict(old.query)
     if not recorded.get("agent_ids"):
@@ -140,9 +166,23 @@ async def refresh_snapshot(
     merged = old
     try:
         for agent in recorded["agent_ids"]:
-            pages = AgentPages(client, agent, query, semaphore=semaphore, progress=bar)
-            since = agents_before.get(agent, {}).get("watermark")
-            merged, report, agent_entry = await _refresh_agent(pages, merged, since, full=full)
+            pages = AgentPages(
+                client,
+                agent,
+                query,
+                semaphore=semaphore,
+                progress=bar,
+                max_pages=client.max_pages,
+                concurrency=client.concurrency,
+            )
+            prior = agents_before.get(agent, {})
+            budget = max_requests
+            if budget is None:
+                held = int((merged.jobs.get_column("agent_id") == agent).sum())
+                budget = 2 * max(1, math.ceil(held / (prior.get("page_size_used") or query.page_size))) + 1
+            merged, report, agent_entry = await _refresh_agent(
+                pages, merged, prior.get("watermark"), full=full, max_requests=budget
+            )
             reports.append(report)
             entry["agents"].append(agent_entry)
     finally:
@@ -191,35 +231,53 @@ async def refresh_snapshot(
 
 
 async def _refresh_agent(
-    pages: AgentPages, merged: JobFrames, since: str | None, *, full: bool
+    pages: AgentPages, merged: JobFrames, since: str | None, *, full: bool, max_requests: int
 ) -> tuple[JobFrames, LoadReport, dict[str, Any]]:
     """``merged`` with one agent brought up to date; what its load did; its refresh-history entry."""
     agent = pages.agent
     if full or since is None:
         reason = "full refresh requested" if full else "the snapshot has no watermark"
     else:
-        changed_load, count = await pages.changed_since(datetime.fromisoformat(since))
-        changed = build_frames(changed_load.chunks)
-        candidate = merge_changes(_only(merged, agent), changed)
-        if candidate.jobs.height == count:
-            changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(since))
-            report = replace(changed_load.report, unique_jobs=candidate.jobs.height)
-            entry = {
-                "agent_id": agent,
-                "mode": "incremental",
-                "jobs_fetched": changed.jobs.height,
-                "jobs_changed": changed_since.height,
-                "pages": report.pages,
-            }
-            return _replace_agent(merged, agent, candidate), report, entry
-        reason = (
-            f"after merging {plural(changed.jobs.height, 'changed job')} the snapshot holds "
-            f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
-            f"the filtered set, which only a full reload can tell"
+        changed_load, count, stopped = await pages.changed_since(
+            datetime.fromisoformat(since), max_requests=max_requests
         )
+        changed = build_frames(changed_load.chunks)
+        per_page = changed_load.report.page_size_used
+        if stopped:
+            reason = (
+                f"its incremental read stopped at its budget of max_requests={max_requests} pages, every one of "
+                f"their {plural(changed.jobs.height, 'job')} updated after the watermark {since}, while the "
+                f"server counts {plural(count, 'job')} ({plural(math.ceil(count / max(1, per_page)), 'page')} of "
+                f"{per_page:,}): more changed than a full reload costs, or the server's pages never reach back"
+            )
+        else:
+            candidate = merge_changes(_only(merged, agent), changed)
+            if candidate.jobs.height == count:
+                changed_since = changed.jobs.filter(pl.col("last_updated_at") >= datetime.fromisoformat(since))
+                report = replace(changed_load.report, unique_jobs=candidate.jobs.height)
+                entry = {
+                    "agent_id": agent,
+                    "mode": "incremental",
+                    "jobs_fetched": changed.jobs.height,
+                    "jobs_changed": changed_since.height,
+                    "pages": report.pages,
+                }
+                return _replace_agent(merged, agent, candidate), report, entry
+            reason = (
+                f"after merging {plural(changed.jobs.height, 'changed job')} the snapshot holds "
+                f"{candidate.jobs.height} jobs but the server counts {count}: jobs were deleted or left "
+                f"the filtered set, which only a full reload can tell"
+            )
     if not full:
         warnings.warn(f"Agent {agent}: reloading in full: {reason}.", RefreshWarning, stacklevel=4)
-    reloaded = await pages.load()
+    try:
+        reloaded = await pages.load()
+    except RoeError as exc:
+        # The snapshot on disk is left as it was; what the full reload fetched is not lost.
+        attach_partial(
+            exc, lambda: build_frames(pages.fetched().chunks, query={"agent_ids": [agent], "complete": False})
+        )
+        raise
     entry = {"agent_id": agent, "mode": "full", "reason": reason, "pages": reloaded.report.pages}
     return _replace_agent(merged, agent, build_frames(reloaded.chunks)), reloaded.report, entry
 

@@ -18,6 +18,7 @@ import httpx
 
 from roe_analysis.api import FILTER_NAMES, JobFilters, RequestStats
 from roe_analysis.client._async_client import AsyncRoeClient, FetchedPage
+from roe_analysis.client._paging import DEFAULT_MAX_PAGES
 from roe_analysis.errors import ArgumentTypeError, RoeError, closest_match
 from roe_analysis.frames import JobFrames
 
@@ -62,6 +63,10 @@ class _LoopThread:
 class RoeClient:
     """Client for the Roe AI jobs API (synchronous; runs `AsyncRoeClient` underneath).
 
+    Takes the keywords of `AsyncRoeClient`, among them ``max_pages`` (default 100,000: a sanity
+    limit on the pages one agent's load may take, checked against the server's `count` before
+    those pages are requested) and ``max_body_bytes`` (default: the transport's 256 MiB).
+
     Examples:
         >>> import roe_analysis as ra
         >>> from roe_analysis.sandbox import Sandbox
@@ -81,6 +86,8 @@ class RoeClient:
         timeout: float | None = None,
         max_retries: int | None = None,
         concurrency: int | None = None,
+        max_pages: int = DEFAULT_MAX_PAGES,
+        max_body_bytes: int | None = None,
         allow_insecure: bool = False,
         transport: httpx.AsyncBaseTransport | None = None,
         environ: Mapping[str, str] | None = None,
@@ -92,6 +99,8 @@ class RoeClient:
             timeout=timeout,
             max_retries=max_retries,
             concurrency=concurrency,
+            max_pages=max_pages,
+            max_body_bytes=max_body_bytes,
             allow_insecure=allow_insecure,
             transport=transport,
             environ=environ,
@@ -186,11 +195,24 @@ class RoeClient:
                 holds the jobs fetched before the failure. With several versions the others are
                 loaded in full first, the error's URL and note name the version that failed, and
                 ``err.partial`` holds every version's jobs fetched.
+            LoadLimitError: the server's count implies more pages than ``max_pages``; raised
+                before those pages are requested, with page 1 in ``err.partial``.
+
+        Warns:
+            IncompleteLoadWarning: fewer or more unique jobs arrived than the server counted
+                (after re-fetching to reconcile), or a page it counted answered "Invalid page.".
         """
         _check_keywords("RoeClient.load_jobs", filters, ("progress", "checkpoint"))
         return self._run(self._async.load_jobs(agent_id, progress=progress, checkpoint=checkpoint, **filters))
 
-    def refresh(self, path: str | os.PathLike[str], *, progress: bool = True, full: bool = False) -> JobFrames:
+    def refresh(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        progress: bool = True,
+        full: bool = False,
+        max_requests: int | None = None,
+    ) -> JobFrames:
         """Bring the snapshot at ``path`` up to date, rewrite it atomically and return its frames.
 
         New jobs, and jobs whose status, evaluation or review changed since the snapshot, are
@@ -199,12 +221,19 @@ class RoeClient:
         API has no record of deletions: when the server's count shows jobs are gone, that agent
         is reloaded in full (a `RefreshWarning` says so). ``full=True`` always reloads.
 
+        ``max_requests`` is the request budget of an agent's incremental read: by default twice
+        the pages its jobs in the snapshot take, plus one (every job changed, and as many new ones
+        again). A read that reaches it with every job still updated after the watermark (a server
+        whose pages stay "updated" forever, or more changes than a full reload costs) stops there,
+        and the agent is reloaded in full, which is pinned, reconciled and bounded by
+        ``max_pages``; a `RefreshWarning` says so, with the numbers.
+
         Raises:
             InvalidArgumentError: the snapshot was not made by a load, comes from another server,
                 or was loaded with several ``version_name`` values (refused before any request:
                 load it again instead).
         """
-        return self._run(self._async.refresh(path, progress=progress, full=full))
+        return self._run(self._async.refresh(path, progress=progress, full=full, max_requests=max_requests))
 
     def iter_pages(
         self, agent_id: str, *, progress: bool = True, **filters: Unpack[JobFilters]
@@ -212,7 +241,11 @@ class RoeClient:
         """Each page of an agent's jobs in order (raw dicts; see `AsyncRoeClient.iter_pages`).
 
         Filters are validated now, before any request is sent; ``version_name`` takes one name
-        here (`InvalidArgumentError` for a list of several: iterate once per version).
+        here (`InvalidArgumentError` for a list of several: iterate once per version). As in
+        `load_jobs`: an empty page 1 with a `count` raises `MalformedResponseError`, more pages
+        than ``max_pages`` raise `LoadLimitError` (page 1 in ``err.partial``) before any page is
+        yielded, and a counted page that answers "Invalid page." (the pages stop there) or fewer
+        or more distinct jobs than counted warn `IncompleteLoadWarning`.
         """
         agen = self._async.iter_pages(agent_id, progress=progress, **filters)
         return self._drain(agen)

@@ -19,7 +19,15 @@ from dataclasses import replace
 import polars as pl
 
 from roe_analysis.api import JobQuery
-from roe_analysis.client._paging import AgentLoad, AgentPages, JobSet, LoadReport, PageFetcher
+from roe_analysis.client._paging import (
+    DEFAULT_MAX_PAGES,
+    DEFAULT_WINDOW,
+    AgentLoad,
+    AgentPages,
+    JobSet,
+    LoadReport,
+    PageFetcher,
+)
 from roe_analysis.client._progress import Progress
 from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.frames import JobFrames
@@ -108,11 +116,15 @@ async def load_versions(
     semaphore: asyncio.Semaphore,
     progress: Progress,
     store: PageStore | None,
+    max_pages: int = DEFAULT_MAX_PAGES,
+    concurrency: int = DEFAULT_WINDOW,
 ) -> tuple[AgentLoad, BaseException | None]:
     """Every version of ``query`` for one agent, paged at once; the combined load and the first failure.
 
     The other versions go on when one fails, so the returned load holds every job fetched; the
     failure (if any) is returned for the caller to raise, with a note naming the version.
+    ``max_pages`` is each version's sanity limit and ``concurrency`` bounds each version's page
+    tasks (as for one `AgentPages`; the shared ``semaphore`` bounds the requests of them all).
     """
     names = query.version_names
     totals: dict[int, int] = {}
@@ -127,6 +139,8 @@ async def load_versions(
             # Each version's pages and state live apart in the checkpoint; the index is stable
             # because a resume must give the same filters (the checkpoint's identity).
             store_key=f"{agent}.version-{i}",
+            max_pages=max_pages,
+            concurrency=concurrency,
         )
         for i, one in enumerate(query.per_version())
     ]
