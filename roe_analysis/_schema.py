@@ -135,9 +135,11 @@ def parse_utc(text: str | None) -> datetime:
         '2026-05-01T08:00:00+00:00'
         >>> parse_utc("yesterday") == datetime.min.replace(tzinfo=_UTC)
         True
+        >>> parse_utc("9999-12-31T23:59:59-23:59") == datetime.min.replace(tzinfo=_UTC)  # past year 9999 in UTC
+        True
     """
     try:
         when = datetime.fromisoformat(text or "")
-    except ValueError:
+        return when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)
+    except (ValueError, OverflowError):
         return datetime.min.replace(tzinfo=_UTC)
-    return when.replace(tzinfo=_UTC) if when.tzinfo is None else when.astimezone(_UTC)

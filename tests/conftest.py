@@ -7,9 +7,13 @@ constructors ``ra.JobFrames.from_records`` and ``ra.JobFrames.from_tables``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
 from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
@@ -17,6 +21,18 @@ from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.sandbox import Sandbox
 
 MakeClient = Callable[..., ra.RoeClient]
+
+#: The generated suites' saved examples (committed): every failure Hypothesis ever found here is
+#: replayed first on every run. CI reads it and never writes; a local run adds what it finds.
+EXAMPLES = DirectoryBasedExampleDatabase(Path(__file__).parent / "hypothesis-examples")
+settings.register_profile(
+    "roe",
+    database=ReadOnlyDatabase(EXAMPLES) if os.environ.get("CI") else EXAMPLES,
+    deadline=None,  # wall time is not what these suites test; servers and frames vary in speed
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+settings.load_profile("roe")
 
 
 @pytest.fixture
