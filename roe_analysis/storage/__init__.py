@@ -3,9 +3,12 @@
 This layer speaks plain Polars frames keyed by name (`roe_analysis._schema.FRAME_SCHEMAS`) and
 JSON-ready mappings; it knows neither `JobFrames` nor the client.
 
-- ``_layout``: what a snapshot folder holds (file names, format).
+- ``_layout``: what a snapshot folder holds (file names, format), and nothing else.
 - ``_atomic``: atomic folders and files (a crash leaves the old or the new, never a mix).
-- ``_manifest``: the manifest's allow-list, checksum and validation.
+- ``_ownership``: which folders a save may replace (verified as its own, nothing else in them)
+  and deleting only the files it verified.
+- ``_manifest``: the manifest's allow-list, checksum and validation; ``_shape``: its typed
+  shape (msgspec structs), shared by reading and writing.
 - ``_snapshot``: saving, loading and scanning a snapshot.
 - ``_info``: the human summary ``roe-analysis info`` prints.
 - ``_checkpoint``: the pages of an interrupted load, so it can resume.

@@ -1,78 +1,34 @@
 """Atomic folders: a crash at any moment leaves the old folder or the new one, never a mix.
 
 Saving writes everything into a hidden folder beside the target, flushes it to disk, and only then
-renames it into place. Only an empty folder or a roe-analysis snapshot is ever replaced, so a
-mistyped path cannot delete a user's folder.
+renames it into place. Only an empty folder or a roe-analysis snapshot verified as its own, with
+nothing else in it, is ever replaced, and only the files it verified are deleted
+(`roe_analysis.storage._ownership`), so neither a mistyped path nor a file a user put in a snapshot
+folder is ever deleted.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import shutil
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from roe_analysis.errors import InvalidArgumentError, SnapshotError, SnapshotOverwriteError
-from roe_analysis.storage._layout import MANIFEST_NAME, SNAPSHOT_FORMAT
-
-
-def target_path(path: str | os.PathLike[str]) -> Path:
-    if not isinstance(path, str | os.PathLike):
-        raise InvalidArgumentError(f"path must be a folder path (str or Path); got {type(path).__name__}.")
-    text = os.fspath(path)
-    if not isinstance(text, str) or not text.strip():
-        raise InvalidArgumentError(f"path must be a non-empty folder path; got {path!r}.")
-    target = Path(os.path.abspath(Path(text).expanduser()))
-    if target.parent == target:
-        raise InvalidArgumentError(f"{target} is a file-system root, not a snapshot folder.")
-    return target
-
-
-def _peek_format(manifest: Path) -> tuple[object, str | None]:
-    """The `format` of a manifest, or why it could not be read."""
-    try:
-        data = json.loads(manifest.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
-        return None, "it has no manifest.json"
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, f"its manifest.json is unreadable ({exc})"
-    if not isinstance(data, dict):
-        return None, "its manifest.json is not a JSON object"
-    return data.get("format"), None
+from roe_analysis.errors import RoeWarning, SnapshotError
+from roe_analysis.storage._layout import target_path
+from roe_analysis.storage._ownership import check_replaceable, kept_message, remove_replaced
 
 
 def check_writable(path: str | os.PathLike[str], *, overwrite: bool = True) -> None:
-    """Raise `SnapshotOverwriteError` now if a snapshot could never be saved at ``path``."""
-    _check_replaceable(target_path(path), overwrite=overwrite)
+    """Raise `SnapshotOverwriteError` now if a snapshot could never be saved at ``path``.
 
-
-def _check_replaceable(target: Path, *, overwrite: bool) -> None:
-    """Refuse to replace anything but an empty folder or a roe-analysis snapshot."""
-    if target.is_symlink():
-        raise SnapshotOverwriteError(
-            f"{target} is a symbolic link; save to the folder it points to ({target.resolve()}) instead, so the "
-            f"link is not replaced by a folder."
-        )
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise SnapshotOverwriteError(f"{target} is a file, not a snapshot folder; refusing to replace it.")
-    if next(target.iterdir(), None) is None:
-        return
-    fmt, problem = _peek_format(target / MANIFEST_NAME)
-    if fmt != SNAPSHOT_FORMAT:
-        why = problem or f"its manifest.json has format {fmt!r}"
-        raise SnapshotOverwriteError(
-            f"refusing to replace {target}: it is not a roe-analysis snapshot ({why}), and replacing it would "
-            f"delete everything in it. Save to a new folder, or delete this one yourself if it is disposable."
-        )
-    if not overwrite:
-        raise SnapshotOverwriteError(
-            f"{target} already holds a snapshot; pass overwrite=True to replace it, or choose another path."
-        )
+    The same check a save makes: `path` must be missing, an empty folder, or a snapshot verified as
+    roe-analysis's own with nothing else in it (see `roe_analysis.storage._ownership`).
+    """
+    check_replaceable(target_path(path), overwrite=overwrite)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -110,11 +66,11 @@ def _make_temp_folder(target: Path) -> Path:
 
 
 def _swap_into_place(temp: Path, target: Path, *, overwrite: bool) -> None:
-    _check_replaceable(target, overwrite=overwrite)
+    stamps = check_replaceable(target, overwrite=overwrite)
     if not target.exists():
         os.rename(temp, target)
-    elif next(target.iterdir(), None) is None:
-        os.rmdir(target)
+    elif stamps is None:
+        os.rmdir(target)  # empty when checked; fails, changing nothing, if something appeared since
         os.rename(temp, target)
     else:
         old = _sibling(target, "old")
@@ -131,7 +87,9 @@ def _swap_into_place(temp: Path, target: Path, *, overwrite: bool) -> None:
                 ) from exc
             raise
         _fsync_dir(target.parent)
-        shutil.rmtree(old, ignore_errors=True)
+        kept = remove_replaced(old, stamps)
+        if kept:
+            warnings.warn(kept_message(target, old, kept), RoeWarning, stacklevel=4)
     _fsync_dir(target.parent)
 
 
@@ -140,11 +98,12 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = True) -> It
     """A temporary folder beside `path` that replaces `path` only if the block succeeds.
 
     Write the folder's files inside the block; on success they are flushed to disk and the folder is
-    renamed into place (an existing snapshot is moved aside, replaced, then deleted). On any
-    exception, `KeyboardInterrupt` included, the temporary folder is deleted and `path` is untouched.
-    Only an empty folder or a roe-analysis snapshot (a ``manifest.json`` with the snapshot format)
-    is ever replaced, so a mistyped path cannot delete a user's folder. Concurrent saves to the same
-    path are not coordinated: one of them may fail.
+    renamed into place (an existing snapshot is moved aside, replaced, then its files deleted). On
+    any exception, `KeyboardInterrupt` included, the temporary folder is deleted and `path` is
+    untouched. Only an empty folder or a roe-analysis snapshot verified as its own (its manifest
+    passes every check, its files match it byte for byte, nothing else is in it) is ever replaced,
+    so neither a mistyped path nor a user's file inside a snapshot folder is deleted. Concurrent
+    saves to the same path are not coordinated: one of them may fail.
 
     Args:
         path: the folder to create or replace.
@@ -155,7 +114,8 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = True) -> It
 
     Raises:
         SnapshotOverwriteError: `path` is a file, a symbolic link, a folder that is not a snapshot,
-            or a snapshot while `overwrite` is False (checked before and again after the block).
+            a snapshot that holds anything else (named) or does not match its manifest, or a
+            snapshot while `overwrite` is False (checked before and again after the block).
 
     Examples:
         >>> import tempfile
@@ -167,7 +127,7 @@ def atomic_folder(path: str | os.PathLike[str], *, overwrite: bool = True) -> It
         ['checkpoint']
     """
     target = target_path(path)
-    _check_replaceable(target, overwrite=overwrite)
+    check_replaceable(target, overwrite=overwrite)
     target.parent.mkdir(parents=True, exist_ok=True)
     temp = _make_temp_folder(target)
     try:

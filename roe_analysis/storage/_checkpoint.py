@@ -4,14 +4,16 @@ A checkpoint lives beside its snapshot folder, in ``.<name>.checkpoint/``: ``sta
 what must not change between the first run and a resume (the query, the pinned window, the page
 size the server used, its count), and each page is the exact body the server sent, written
 atomically. Resuming with a different query is refused, because mixing pages of two queries would
-give wrong frames. When the load completes the snapshot is written and the checkpoint removed.
+give wrong frames. When the load completes the snapshot is written and the checkpoint removed:
+only the files a checkpoint writes (``state.json``, ``<key>/page-NNNNNNN.json`` and their
+temporaries) are deleted, so anything else someone put there is kept, and its folder with it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,9 @@ from roe_analysis.errors import InvalidArgumentError
 from roe_analysis.storage._atomic import write_file_atomically
 
 STATE_FILE = "state.json"
+# What a checkpoint writes: the state, one folder per load key, its pages, and their temporaries.
+_OWN_FILE = re.compile(r"state\.json|\.state\.json\.tmp")
+_OWN_PAGE = re.compile(r"page-\d{7}\.json|\.page-\d{7}\.json\.tmp")
 
 
 def checkpoint_dir(snapshot: str | os.PathLike[str]) -> Path:
@@ -38,10 +43,15 @@ class PageStore:
         if state_path.exists():
             try:
                 saved = json.loads(state_path.read_text())
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, RecursionError) as exc:
                 raise InvalidArgumentError(
                     f"the checkpoint in {self.folder} is unreadable ({exc}); delete that folder to start over."
-                ) from exc
+                ) from None
+            if not isinstance(saved, dict) or not isinstance(saved.get("agents"), dict):
+                raise InvalidArgumentError(
+                    f"the checkpoint in {self.folder} is damaged (its {STATE_FILE} is not a checkpoint's); delete that "
+                    f"folder to start over."
+                )
             if saved.get("identity") != identity:
                 raise InvalidArgumentError(
                     f"the checkpoint in {self.folder} belongs to a different load (other agents, filters or server); "
@@ -62,6 +72,8 @@ class PageStore:
         write_file_atomically(self.folder / STATE_FILE, json.dumps(self._state, indent=1, sort_keys=True).encode())
 
     def _page_path(self, agent: str, number: int) -> Path:
+        if not agent or agent in {".", ".."} or "/" in agent or "\\" in agent or "\0" in agent:
+            raise InvalidArgumentError(f"a checkpoint key must be a plain name; got {agent!r}.")
         return self.folder / agent / f"page-{number:07d}.json"
 
     def get(self, agent: str, number: int) -> bytes | None:
@@ -79,5 +91,39 @@ class PageStore:
         write_file_atomically(path, body)
 
     def remove(self) -> None:
-        """Delete the checkpoint (after the snapshot is safely written)."""
-        shutil.rmtree(self.folder, ignore_errors=True)
+        """Delete the checkpoint (after the snapshot is safely written): only the files it wrote.
+
+        Anything else in the folder (and so the folder) is left where it is; a link is never followed,
+        and only the page folders of the keys the state records are entered.
+        """
+        folders = [self.folder]
+        try:
+            with os.scandir(self.folder) as listing:
+                for entry in listing:
+                    if entry.is_dir(follow_symlinks=False) and entry.name in self._state["agents"]:
+                        folders.insert(0, Path(entry.path))
+                    elif entry.is_file(follow_symlinks=False) and _OWN_FILE.fullmatch(entry.name):
+                        _unlink(Path(entry.path))
+        except OSError:
+            return
+        for folder in folders[:-1]:
+            try:
+                with os.scandir(folder) as listing:
+                    pages = [Path(e.path) for e in listing if e.is_file(follow_symlinks=False)]
+            except OSError:
+                continue
+            for page in pages:
+                if _OWN_PAGE.fullmatch(page.name):
+                    _unlink(page)
+        for folder in folders:
+            try:
+                os.rmdir(folder)
+            except OSError:
+                continue
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except OSError:
+        return

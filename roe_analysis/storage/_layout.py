@@ -7,11 +7,20 @@ snapshot/
 ├── metadata.parquet
 └── manifest.json            written last: format, schema version, the query, and each file's
                              rows, size and SHA-256, sealed by a checksum of the manifest itself
+
+Nothing else is ever written inside the folder: the temporary folders of a save
+(``.<name>.tmp-*``, ``.<name>.old-*``) and a load's checkpoint (``.<name>.checkpoint/``) live beside
+it. So `OWN_NAMES` is all a save may delete when it replaces a snapshot; anything else in the
+folder is someone else's and makes the save refuse.
 """
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from roe_analysis._schema import FRAME_SCHEMAS
+from roe_analysis.errors import InvalidArgumentError
 
 #: The `format` of every snapshot manifest.
 SNAPSHOT_FORMAT = "roe-analysis-snapshot"
@@ -19,3 +28,18 @@ SNAPSHOT_FORMAT = "roe-analysis-snapshot"
 MANIFEST_NAME = "manifest.json"
 #: The Parquet file of each frame; fixed by the format, never read from a manifest.
 FRAME_FILES: dict[str, str] = {name: f"{name}.parquet" for name in FRAME_SCHEMAS}
+#: Every name a save writes inside a snapshot folder: the only files replacing a snapshot may delete.
+OWN_NAMES: frozenset[str] = frozenset({*FRAME_FILES.values(), MANIFEST_NAME})
+
+
+def target_path(path: str | os.PathLike[str]) -> Path:
+    """`path` as an absolute folder path (``~`` expanded), or `InvalidArgumentError`."""
+    if not isinstance(path, str | os.PathLike):
+        raise InvalidArgumentError(f"path must be a folder path (str or Path); got {type(path).__name__}.")
+    text = os.fspath(path)
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidArgumentError(f"path must be a non-empty folder path; got {path!r}.")
+    target = Path(os.path.abspath(Path(text).expanduser()))
+    if target.parent == target:
+        raise InvalidArgumentError(f"{target} is a file-system root, not a snapshot folder.")
+    return target

@@ -2,7 +2,14 @@
 
 The manifest is built from an allow-list of what a load records (agents, filters, window, counts,
 the API host without any user name or password); the API key cannot reach it. Reading checks the
-format, the schema version, the checksum and every field before anything else is trusted.
+format, the schema version, the checksum and then the shape of every field, by decoding into the
+msgspec structs of `_shape`, before anything else is trusted. The same structs check what a save is about
+to write, so every manifest a save writes is one a load reads.
+
+A manifest is read from bytes someone else may have written, so nothing in it may crash the reader:
+its nesting is bounded (`MAX_DEPTH`) before it is parsed, numbers beyond 64 bits and non-finite
+ones are refused by the parser, and every field has one type. Each failure is a `SnapshotError`
+that names the field.
 """
 
 from __future__ import annotations
@@ -11,6 +18,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import fields
 from datetime import UTC, date, datetime
@@ -18,6 +26,7 @@ from pathlib import Path, PurePath
 from typing import Any
 from urllib.parse import urlsplit
 
+import msgspec
 import polars as pl
 
 from roe_analysis._schema import SCHEMA_VERSION, format_datetime
@@ -30,8 +39,16 @@ from roe_analysis.errors import (
     SnapshotNotFoundError,
     SnapshotVersionError,
 )
-from roe_analysis.storage._atomic import target_path
-from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT
+from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT, target_path
+from roe_analysis.storage._shape import FileEntry, Manifest, Query, field_name, shape_problem, short
+
+#: How deeply objects and lists may nest in a manifest read from disk (the format itself needs 6).
+MAX_DEPTH = 64
+#: How deeply a value saved into a manifest (`extra`, a filter) may nest, so the whole stays under
+#: `MAX_DEPTH`.
+MAX_VALUE_DEPTH = 32
+# msgspec reads integers of 64 bits (signed or not); a save refuses any other.
+_INT_MIN, _INT_MAX = -(2**63), 2**64 - 1
 
 # What a manifest may copy from `frames.query`. Anything else (a key, headers, settings) is dropped.
 _QUERY_KEYS = frozenset(
@@ -86,11 +103,38 @@ _CREDENTIAL_NAMES = frozenset(
     }
 )
 
+# ---------------------------------------------------------------------------------------------
+# Writing
+# ---------------------------------------------------------------------------------------------
 
-def plain(value: object, where: str) -> Any:
-    """`value` as plain JSON data, or an error naming where the unsupported value is."""
-    if value is None or isinstance(value, bool | int | str):
+
+def _text(value: str, where: str) -> str:
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise InvalidArgumentError(
+            f"{where} holds text that is not valid Unicode ({exc.reason} at position {exc.start}), which a "
+            f"snapshot manifest cannot hold."
+        ) from None
+    return value
+
+
+def plain(value: object, where: str, depth: int = 0) -> Any:
+    """`value` as plain JSON data, or an error naming where the unsupported value is.
+
+    Nesting deeper than `MAX_VALUE_DEPTH` (or a value that contains itself), integers beyond 64
+    bits and text that is not valid Unicode are refused too: a load could not read them back.
+    """
+    if value is None or isinstance(value, bool):
         return value
+    if isinstance(value, int):
+        if not _INT_MIN <= value <= _INT_MAX:
+            raise InvalidArgumentError(
+                f"{where} is an integer beyond 64 bits, which a snapshot manifest cannot hold; store it as a string."
+            )
+        return value
+    if isinstance(value, str):
+        return _text(value, where)
     if isinstance(value, float):
         if not math.isfinite(value):
             raise InvalidArgumentError(f"{where} is {value}, which JSON cannot hold; use None instead.")
@@ -102,16 +146,21 @@ def plain(value: object, where: str) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, PurePath):
-        return str(value)
+        return _text(str(value), where)
+    if isinstance(value, Mapping | list | tuple) and depth >= MAX_VALUE_DEPTH:
+        raise InvalidArgumentError(
+            f"{where} is nested more than {MAX_VALUE_DEPTH} levels deep (or contains itself), which a snapshot "
+            f"manifest does not hold; flatten it."
+        )
     if isinstance(value, Mapping):
         out: dict[str, Any] = {}
         for key, item in value.items():
             if not isinstance(key, str):
                 raise InvalidArgumentError(f"{where} has a {type(key).__name__} key {key!r}; keys must be strings.")
-            out[key] = plain(item, f"{where}[{key!r}]")
+            out[_text(key, f"{where} key {short(key)}")] = plain(item, f"{where}[{key!r}]", depth + 1)
         return out
     if isinstance(value, list | tuple):
-        return [plain(item, f"{where}[{i}]") for i, item in enumerate(value)]
+        return [plain(item, f"{where}[{i}]", depth + 1) for i, item in enumerate(value)]
     if isinstance(value, Secret):
         raise InvalidArgumentError(f"{where} is a Secret: a snapshot never holds credentials.")
     raise InvalidArgumentError(
@@ -149,7 +198,12 @@ def api_host(url: object) -> str | None:
 
 
 def manifest_query(query: Mapping[str, Any]) -> dict[str, Any]:
-    """The allow-listed, JSON-ready copy of `frames.query` a manifest records."""
+    """The allow-listed, JSON-ready copy of `frames.query` a manifest records.
+
+    Raises:
+        InvalidArgumentError: an allow-listed entry has a shape a load could not read back (e.g.
+            ``requests`` that is not a number, an ``agents`` entry without an ``agent_id``).
+    """
     out: dict[str, Any] = {}
     for key, value in query.items():
         if key in {"base_url", "host"}:
@@ -165,6 +219,14 @@ def manifest_query(query: Mapping[str, Any]) -> dict[str, Any]:
             ]
         elif key in _QUERY_KEYS:
             out[key] = plain(value, f"frames.query[{key!r}]")
+    try:
+        msgspec.convert(out, Query, strict=True)
+    except msgspec.ValidationError as exc:
+        path, detail = shape_problem(exc)
+        raise InvalidArgumentError(
+            f"frames.query cannot be saved: {detail} at {path.replace('$', 'query', 1)}, and a load could not read "
+            f"that back. Give it the shape a load records, or drop that entry."
+        ) from None
     return out
 
 
@@ -180,10 +242,14 @@ def _checksum(data: Mapping[str, Any]) -> str:
 def build_manifest(
     jobs: pl.DataFrame, query: dict[str, Any], files: dict[str, dict[str, Any]], extra: dict[str, Any]
 ) -> dict[str, Any]:
-    """The sealed manifest of a snapshot of ``jobs`` (agent ids come from it when the query has none)."""
+    """The sealed manifest of a snapshot of ``jobs`` (agent ids come from it when the query has none).
+
+    ``query`` is `manifest_query`'s output and ``extra`` `plain`'s; the result is checked against
+    the shape `validated_manifest` reads.
+    """
     agent_ids = query.get("agent_ids")
     if not isinstance(agent_ids, list):
-        agent_ids = jobs.get_column("agent_id").unique(maintain_order=True).to_list()
+        agent_ids = jobs.get_column("agent_id").drop_nulls().unique(maintain_order=True).to_list()
     agents = query.get("agents")
     counts = {
         a["agent_id"]: a["server_count"]
@@ -204,6 +270,11 @@ def build_manifest(
         "extra": extra,
     }
     manifest["checksum"] = _checksum(manifest)
+    try:
+        msgspec.convert(manifest, Manifest, strict=True)
+    except msgspec.ValidationError as exc:
+        path, detail = shape_problem(exc)
+        raise InvalidArgumentError(f"the snapshot's manifest cannot be written: {detail} at {path}.") from None
     return manifest
 
 
@@ -211,6 +282,11 @@ def write_manifest(path: Path, manifest: Mapping[str, Any]) -> None:
     text = json.dumps(manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
     with open(path, "xb") as f:
         f.write(text.encode("utf-8"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
 
 
 def _leftovers(folder: Path) -> str:
@@ -245,36 +321,97 @@ def snapshot_folder(path: str | os.PathLike[str]) -> Path:
     return folder
 
 
-def _field(data: Mapping[str, Any], key: str, kind: type | tuple[type, ...], where: str) -> Any:
-    value = data.get(key)
-    # bool is an int in Python, but `true` is no row count.
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise SnapshotCorruptedError(f"{where} has no valid `{key}` (found {value!r}): the manifest is damaged.")
-    return value
+# A JSON string (escapes included), and the brackets that open or close a container.
+_JSON_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_BRACKETS = re.compile(rb"[\[\]{}]")
 
 
-def validated_manifest(folder: Path) -> dict[str, Any]:
-    where = folder / MANIFEST_NAME
+def _too_deep(raw: bytes) -> bool:
+    """Whether the containers of a JSON text nest deeper than `MAX_DEPTH` (strings skipped)."""
+    depth = 0
+    for bracket in _BRACKETS.finditer(_JSON_STRING.sub(b'""', raw)):
+        if bracket.group() in (b"[", b"{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        else:
+            depth -= 1
+    return False
+
+
+def parse_manifest(where: Path) -> dict[str, Any]:
+    """The JSON object in the manifest file `where`, parsed without trusting anything in it.
+
+    Raises:
+        SnapshotCorruptedError: unreadable, not JSON, not an object, nested deeper than
+            `MAX_DEPTH`, or holding an integer beyond 64 bits or a number beyond a float's range.
+    """
     try:
-        data = json.loads(where.read_bytes().decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise SnapshotCorruptedError(f"{where} is not valid JSON ({exc}): the snapshot is damaged.") from exc
+        raw = where.read_bytes()
     except OSError as exc:
         raise SnapshotCorruptedError(f"{where} cannot be read: {exc}") from exc
+    if _too_deep(raw):
+        raise SnapshotCorruptedError(
+            f"{where} nests objects or lists more than {MAX_DEPTH} levels deep, which no snapshot manifest does: "
+            f"the snapshot is damaged."
+        )
+    try:
+        data = msgspec.json.decode(raw)
+    except msgspec.ValidationError as exc:
+        raise SnapshotCorruptedError(
+            f"{where} holds a number no snapshot manifest holds ({exc}): the snapshot is damaged."
+        ) from None
+    except (msgspec.DecodeError, RecursionError) as exc:
+        raise SnapshotCorruptedError(f"{where} is not valid JSON ({exc}): the snapshot is damaged.") from None
     if not isinstance(data, dict):
         raise SnapshotCorruptedError(f"{where} is not a JSON object: the snapshot is damaged.")
+    huge = _huge_integer(data)
+    if huge is not None:
+        raise SnapshotCorruptedError(
+            f"{where} holds an integer beyond 64 bits at {huge}, which no snapshot manifest holds: the snapshot is "
+            f"damaged."
+        )
+    return data
+
+
+def _huge_integer(data: Any) -> str | None:
+    """The JSON path of the first integer a save could not have written (beyond 64 bits), if any."""
+    pending: list[tuple[str, Any]] = [("$", data)]
+    while pending:
+        path, value = pending.pop()
+        if isinstance(value, dict):
+            pending.extend((f"{path}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list):
+            pending.extend((f"{path}[{i}]", item) for i, item in enumerate(value))
+        elif isinstance(value, int) and not _INT_MIN <= value <= _INT_MAX:
+            return path
+    return None
+
+
+def check_manifest(data: dict[str, Any], folder: Path) -> dict[str, Any]:
+    """`data`, the parsed manifest of `folder`, once its format, version, checksum and shape are checked.
+
+    Raises:
+        SnapshotFormatError: the manifest is not a roe-analysis snapshot's.
+        SnapshotVersionError: written with a schema version this roe-analysis cannot read.
+        SnapshotCorruptedError: changed since it was written, or a field is missing or of the
+            wrong type (the message gives its JSON path).
+    """
+    where = folder / MANIFEST_NAME
     fmt = data.get("format")
     if fmt != SNAPSHOT_FORMAT:
         raise SnapshotFormatError(
-            f"{folder} is not a roe-analysis snapshot: its {MANIFEST_NAME} has format {fmt!r} "
+            f"{folder} is not a roe-analysis snapshot: its {MANIFEST_NAME} has format {short(fmt)} "
             f"(expected {SNAPSHOT_FORMAT!r})."
         )
     version = data.get("schema_version")
     newer = isinstance(version, int) and not isinstance(version, bool) and version > SCHEMA_VERSION
     # A newer writer may seal its manifest differently, so "newer" wins over "checksum mismatch".
     if newer:
+        written_by = data.get("library_version")
         raise SnapshotVersionError(
-            f"{folder} was written by a newer roe-analysis ({data.get('library_version', 'unknown version')}, "
+            f"{folder} was written by a newer roe-analysis "
+            f"({written_by if isinstance(written_by, str) and len(written_by) <= 40 else 'unknown version'}, "
             f"schema {version}); this is roe-analysis {__version__} (schema {SCHEMA_VERSION}): upgrade "
             f"roe-analysis to read it."
         )
@@ -282,37 +419,63 @@ def validated_manifest(folder: Path) -> dict[str, Any]:
         raise SnapshotCorruptedError(
             f"{where} was changed or damaged after it was written: its checksum does not match its content."
         )
-    _field(data, "schema_version", int, str(where))
+    if not isinstance(version, int) or isinstance(version, bool):
+        raise SnapshotCorruptedError(
+            f"{where} has no valid `schema_version` (found {short(version)}): the manifest is damaged."
+        )
     if version != SCHEMA_VERSION:
         raise SnapshotVersionError(
             f"{folder} was written with snapshot schema {version}, which roe-analysis {__version__} "
             f"(schema {SCHEMA_VERSION}) cannot read: load the jobs again and save a new snapshot."
         )
-    for key, kind in (
-        ("library_version", str),
-        ("created_at", str),
-        ("agent_ids", list),
-        ("server_counts", dict),
-        ("query", dict),
-        ("files", dict),
-        ("extra", dict),
-    ):
-        _field(data, key, kind, str(where))
-    files = data["files"]
+    try:
+        typed = msgspec.convert(data, Manifest, strict=True)
+    except msgspec.ValidationError as exc:
+        path, detail = shape_problem(exc)
+        entry = re.fullmatch(r"\$\.files\.(\w+)", path)
+        if entry and entry.group(1) in FRAME_FILES:
+            raise SnapshotCorruptedError(
+                f"{where} does not list {FRAME_FILES[entry.group(1)]} ({detail}): the manifest is damaged."
+            ) from None
+        raise SnapshotCorruptedError(
+            f"{where} has no valid `{field_name(path)}` ({detail} at {path}): the manifest is damaged."
+        ) from None
     for name, file_name in FRAME_FILES.items():
-        entry = files.get(name)
-        if not isinstance(entry, dict):
-            raise SnapshotCorruptedError(f"{where} does not list {file_name}: the manifest is damaged.")
-        if entry.get("file") != file_name:
-            raise SnapshotCorruptedError(f"{where} lists {entry.get('file')!r} for `{name}`, expected {file_name!r}.")
+        listed: FileEntry = getattr(typed.files, name)
+        if listed.file != file_name:
+            raise SnapshotCorruptedError(f"{where} lists {short(listed.file)} for `{name}`, expected {file_name!r}.")
         for key in ("rows", "bytes"):
-            value = _field(entry, key, int, f"{where} ({file_name})")
+            value = getattr(listed, key)
             if value < 0:
                 raise SnapshotCorruptedError(f"{where} gives {file_name} {value} {key}: the manifest is damaged.")
-        digest = _field(entry, "sha256", str, f"{where} ({file_name})")
-        if len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        if re.fullmatch(r"[0-9a-f]{64}", listed.sha256) is None:
             raise SnapshotCorruptedError(f"{where} has no valid SHA-256 for {file_name}: the manifest is damaged.")
+    # What a load gives back must be what a save (a refresh) may write again.
+    free_form = [("extra", data["extra"]), *((f"query.filters.{k}", v) for k, v in (typed.query.filters or {}).items())]
+    for label, value in free_form:
+        if _depth(value) > MAX_VALUE_DEPTH:
+            raise SnapshotCorruptedError(
+                f"{where} nests `{label[:60]}` more than {MAX_VALUE_DEPTH} levels deep, deeper than a save "
+                f"writes: the manifest is damaged."
+            )
     return data
+
+
+def _depth(value: Any) -> int:
+    """How many objects and lists nest in `value` at its deepest (0 for a scalar)."""
+    deepest = 0
+    pending: list[tuple[int, Any]] = [(0, value)]
+    while pending:
+        depth, item = pending.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, depth + 1)
+            pending.extend((depth + 1, child) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def validated_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of the snapshot `folder`, parsed and checked (`parse_manifest`, `check_manifest`)."""
+    return check_manifest(parse_manifest(folder / MANIFEST_NAME), folder)
 
 
 def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:

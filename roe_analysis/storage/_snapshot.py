@@ -8,7 +8,6 @@ byte against the manifest before a frame is returned.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -19,8 +18,8 @@ import polars as pl
 
 from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.errors import InvalidArgumentError, SnapshotCorruptedError, SnapshotError
-from roe_analysis.storage._atomic import atomic_folder, target_path
-from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME
+from roe_analysis.storage._atomic import atomic_folder
+from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, target_path
 from roe_analysis.storage._manifest import (
     build_manifest,
     manifest_query,
@@ -30,16 +29,11 @@ from roe_analysis.storage._manifest import (
     validated_manifest,
     write_manifest,
 )
+from roe_analysis.storage._ownership import file_sha256 as _sha256
 
-_CHUNK = 1 << 20
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
+# What reading a damaged Parquet file raises: Polars panics (a BaseException) on some bytes it
+# cannot parse, which a scan without hashes reaches.
+_UNREADABLE = (OSError, pl.exceptions.PolarsError, pl.exceptions.PanicException)
 
 
 def _write_frame(frame: pl.DataFrame, path: Path) -> dict[str, Any]:
@@ -74,7 +68,8 @@ def save_snapshot(
             ``metadata``), as `JobFrames` holds them.
         path: the snapshot folder; its parent folders are created if missing.
         query: what the load recorded (``frames.query``); only allow-listed keys are written.
-        overwrite: replace an existing snapshot at `path` (never a folder that is not one).
+        overwrite: replace an existing snapshot at `path` (never a folder that is not one, nor one
+            holding anything a save did not write: only the snapshot's own files are ever deleted).
         extra: more JSON-ready data to record, e.g. ``{"refresh_history": [{"at": ..., "added": 12}]}``
             (`snapshot_info` lists a ``refresh_history`` list). Keys that name a credential are refused.
 
@@ -82,10 +77,13 @@ def save_snapshot(
         The absolute path of the snapshot folder.
 
     Raises:
-        SnapshotOverwriteError: `path` is a file, a link, a folder that is not a snapshot, or a
-            snapshot while `overwrite` is False.
+        SnapshotOverwriteError: `path` is a file, a link, a folder that is not a snapshot, a
+            snapshot that also holds other files or folders (the message names them: move them out,
+            or save elsewhere), one whose files do not match its manifest, or a snapshot while
+            `overwrite` is False. Nothing is changed.
         InvalidArgumentError: `tables` is not one frame per name, or `extra` or the query holds
-            something JSON cannot (or must not) hold.
+            something JSON cannot (or must not) hold, or a load could not read back (nesting deeper
+            than 32 levels, integers beyond 64 bits, a query entry of the wrong shape).
 
     Examples:
         >>> import tempfile
@@ -236,7 +234,7 @@ def load_snapshot(path: str | os.PathLike[str]) -> StoredSnapshot:
     for name, file_name in FRAME_FILES.items():
         try:
             frame = pl.read_parquet(folder / file_name)
-        except (OSError, pl.exceptions.PolarsError) as exc:
+        except _UNREADABLE as exc:
             raise SnapshotCorruptedError(f"{file_name} in {folder} cannot be read as Parquet: {exc}") from exc
         tables[name] = _conform(name, frame, folder, manifest["files"][name]["rows"])
     _check_unchanged(folder, stamps, "while it was being loaded; load it again")
@@ -294,7 +292,7 @@ class ScannedSnapshot:
         _check_unchanged(self.path, self._stamps, "since it was scanned; scan it again")
         try:
             collected = pl.collect_all([getattr(self, name) for name in FRAME_SCHEMAS])
-        except (OSError, pl.exceptions.PolarsError) as exc:
+        except _UNREADABLE as exc:
             raise SnapshotCorruptedError(f"the snapshot at {self.path} cannot be read: {exc}") from exc
         tables = {
             name: _conform(name, frame, self.path, self.manifest["files"][name]["rows"])
@@ -314,7 +312,7 @@ def _scan(name: str, folder: Path) -> pl.LazyFrame:
     frame = pl.scan_parquet(folder / file_name)
     try:
         schema = frame.collect_schema()
-    except (OSError, pl.exceptions.PolarsError) as exc:
+    except _UNREADABLE as exc:
         raise SnapshotCorruptedError(f"{file_name} in {folder} cannot be read as Parquet: {exc}") from exc
     if schema == expected:
         return frame
