@@ -50,7 +50,7 @@ from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher, att
 from roe_analysis.client._progress import make_progress
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, RefreshWarning, RoeError
 from roe_analysis.frames import JobFrames, build_frames
-from roe_analysis.storage import api_host
+from roe_analysis.storage import api_host, check_writable
 
 
 class RefreshingClient(PageFetcher, Protocol):
@@ -135,6 +135,9 @@ async def refresh_snapshot(
             f"max_requests must be a whole number of at least 1 (or None); got {max_requests!r}."
         )
     old = JobFrames.load(path)
+    # The refreshed snapshot replaces this folder: refuse now, before any request, if it holds a
+    # file roe-analysis did not write (it would be refused at the save, after the whole fetch).
+    check_writable(path)
     recorded: dict[str, Any] = dict(old.query)
     if not recorded.get("agent_ids"):
         raise InvalidArgumentError(

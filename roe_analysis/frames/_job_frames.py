@@ -197,7 +197,8 @@ class JobFrames:
 
         Args:
             path: the snapshot folder; its parent folders are created if missing.
-            overwrite: replace an existing snapshot at `path` (never a folder that is not one).
+            overwrite: replace an existing snapshot at `path`: only a folder that checks out as one
+                (manifest, hashes) and holds nothing else; only the files it lists are removed.
             extra: more JSON-ready data for the manifest, e.g. ``{"note": "baseline"}``; keys that
                 name a credential are refused.
 
@@ -205,8 +206,9 @@ class JobFrames:
             The absolute path of the snapshot folder.
 
         Raises:
-            SnapshotOverwriteError: `path` is a file, a link, a folder that is not a snapshot, or a
-                snapshot while `overwrite` is False.
+            SnapshotOverwriteError: `path` is a file, a link, a folder that is not a snapshot (or a
+                snapshot that does not check out), a snapshot holding a file roe-analysis did not
+                write (named in the message), or a snapshot while `overwrite` is False.
             InvalidArgumentError: `extra` or the query holds something JSON cannot (or must not) hold.
 
         Examples:

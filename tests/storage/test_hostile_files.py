@@ -180,9 +180,11 @@ def test_a_users_notes_survive_a_real_refresh(roe_sandbox: Sandbox, client: ra.R
     client.load_jobs(roe_sandbox.agents["small"], progress=False).save(snap)
     (snap / "notes.txt").write_text(NOTES)
     before = tree(tmp_path)
+    roe_sandbox.clear_requests()
     with pytest.raises(SnapshotOverwriteError, match=r"notes\.txt"):
         client.refresh(snap, progress=False)
     assert tree(tmp_path) == before
+    assert roe_sandbox.requests == []  # refused before any request, not after a whole fetch
 
 
 def test_a_fetch_into_a_snapshot_with_notes_is_refused_before_any_request(tmp_path: Path) -> None:
