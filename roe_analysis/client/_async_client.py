@@ -33,11 +33,18 @@ from roe_analysis.api import (
     validate_agent_id,
     validate_agent_ids,
 )
-from roe_analysis.client._paging import DEFAULT_MAX_PAGES, AgentLoad, AgentPages, PageFetch, attach_partial
+from roe_analysis.client._paging import DEFAULT_MAX_PAGES, AgentLoad, AgentPages, PageFetch
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._refresh import refresh_snapshot
+from roe_analysis.client._tasks import attach_partial
 from roe_analysis.client._versions import check_combinable, load_versions, server_order
-from roe_analysis.errors import ConfigurationError, InvalidArgumentError, LoadLimitError, RoeError
+from roe_analysis.errors import (
+    ConfigurationError,
+    InvalidArgumentError,
+    LoadLimitError,
+    MalformedResponseError,
+    RoeError,
+)
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import PageStore, check_writable
 
@@ -353,20 +360,33 @@ class AsyncRoeClient:
         loads: list[AgentLoad] = []
 
         def frames(*, complete: bool) -> JobFrames:
-            description = describe_load(
-                loads,
-                query,
-                base_url=self.base_url,
-                organization_id=self.organization_id,
-                started=started,
-                requests=self.stats.requests - requests_before,
-                retries=self.stats.retries - retries_before,
-                complete=complete,
-                resumed_pages=store.resumed_pages if store is not None else 0,
-            )
-            built = build_frames([chunk for load in loads for chunk in load.chunks], query=description)
-            # Versions are paged apart: put their jobs in the order one request stream would give.
-            return server_order(built, query, agents) if several else built
+            def describe(complete: bool) -> dict[str, Any]:
+                return describe_load(
+                    loads,
+                    query,
+                    base_url=self.base_url,
+                    organization_id=self.organization_id,
+                    started=started,
+                    requests=self.stats.requests - requests_before,
+                    retries=self.stats.retries - retries_before,
+                    complete=complete,
+                    resumed_pages=store.resumed_pages if store is not None else 0,
+                )
+
+            def ordered(built: JobFrames) -> JobFrames:
+                # Versions are paged apart: put their jobs in the order one request stream would give.
+                return server_order(built, query, agents) if several else built
+
+            try:
+                return ordered(
+                    build_frames([chunk for load in loads for chunk in load.chunks], query=describe(complete))
+                )
+            except MalformedResponseError as exc:
+                # A page that cannot be framed: the others are what was fetched, and not complete.
+                if isinstance(exc.partial, JobFrames):
+                    p = exc.partial
+                    exc.partial = ordered(JobFrames(p.jobs, p.status_events, p.inputs, p.metadata, describe(False)))
+                raise
 
         try:
             for agent in agents:

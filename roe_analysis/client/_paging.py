@@ -37,7 +37,7 @@ import itertools
 import math
 import warnings
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -49,13 +49,13 @@ from roe_analysis._schema import format_datetime, parse_utc
 from roe_analysis._text import plural
 from roe_analysis.api import Job, JobQuery, Page, decode_page
 from roe_analysis.client._progress import NoProgress, Progress
+from roe_analysis.client._tasks import run_bounded
 from roe_analysis.errors import (
     IncompleteLoadWarning,
     InvalidPageError,
     LimitReachedWarning,
     LoadLimitError,
     MalformedResponseError,
-    RoeError,
 )
 from roe_analysis.frames import PageChunk
 from roe_analysis.storage import PageStore
@@ -220,7 +220,11 @@ def watermark(first: PageFetch) -> datetime:
     # is stamped after the page was computed, so step back by the request's own duration and a
     # second for the header's rounding: refetching a few jobs is free, missing one is not.
     date = first.server_date or newest_created(first.page.results) or datetime.now(UTC)
-    return date - timedelta(seconds=math.ceil(first.elapsed) + 1)
+    step = timedelta(seconds=math.ceil(first.elapsed) + 1)
+    # A job time at the edge of what a datetime holds (unreadable ones count as the earliest)
+    # cannot be stepped back from: the earliest time there is is as safe a watermark.
+    earliest = datetime.min.replace(tzinfo=UTC)
+    return date - step if date - earliest > step else earliest
 
 
 def _decode_stored(body: bytes, number: int) -> Page:
@@ -237,40 +241,6 @@ def gap_from_count(arrived: int, counted: int) -> str:
     if arrived == counted:
         return "as many as counted"
     return f"{abs(counted - arrived):,} {'fewer' if arrived < counted else 'more'} than counted"
-
-
-def attach_partial(exc: RoeError, build: Callable[[], Any]) -> None:
-    """``exc.partial = build()`` unless another boundary set it; a build that fails only adds a note."""
-    if exc.partial is None:
-        try:
-            exc.partial = build()
-        except Exception as failed:  # secondary: the error the user must see is ``exc``
-            exc.add_note(f"err.partial could not be built ({type(failed).__name__}: {failed})")
-
-
-async def gather_all(coros: Iterable[Coroutine[Any, Any, None]]) -> None:
-    """Like `asyncio.gather`, but the first failure cancels the rest instead of leaving them running."""
-    tasks = [asyncio.ensure_future(c) for c in coros]
-    if not tasks:
-        return
-    try:
-        await asyncio.gather(*tasks)
-    except BaseException:
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
-        raise
-
-
-async def run_bounded(numbers: Iterator[int], work: Callable[[int], Awaitable[None]], limit: int) -> None:
-    """``work(n)`` for each of ``numbers`` by ``limit`` workers sharing the iterator, so at most
-    ``limit`` tasks exist however many numbers there are; the first failure cancels the rest."""
-
-    async def worker() -> None:
-        for number in numbers:
-            await work(number)
-
-    await gather_all(worker() for _ in range(max(1, limit)))
 
 
 class AgentPages:

@@ -46,8 +46,9 @@ import polars as pl
 from roe_analysis._schema import format_datetime
 from roe_analysis._text import plural
 from roe_analysis.api import JobQuery, RequestStats
-from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher, attach_partial
+from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
 from roe_analysis.client._progress import make_progress
+from roe_analysis.client._tasks import attach_partial
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, RefreshWarning, RoeError
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import api_host, check_writable

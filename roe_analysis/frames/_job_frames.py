@@ -393,8 +393,19 @@ def _conform_table(name: str, data: TableData | None) -> pl.DataFrame:
 
 
 def build_frames(chunks: Sequence[PageChunk], *, query: Mapping[str, Any] | None = None) -> JobFrames:
-    """`JobFrames` of every job of every decoded page, built once (see `build_tables`)."""
-    return JobFrames(**build_tables(chunks), query=dict(query or {}))
+    """`JobFrames` of every job of every decoded page, built once (see `build_tables`).
+
+    Raises:
+        MalformedResponseError: a page holds a value no frame can hold (named with its page, job
+            and field); ``err.partial`` is the `JobFrames` of every page that builds.
+    """
+    try:
+        tables = build_tables(chunks)
+    except MalformedResponseError as exc:
+        if isinstance(exc.partial, Mapping):
+            exc.partial = JobFrames(**exc.partial, query=dict(query or {}))
+        raise
+    return JobFrames(**tables, query=dict(query or {}))
 
 
 @dataclass(frozen=True, eq=False, repr=False)

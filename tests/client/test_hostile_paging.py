@@ -510,3 +510,33 @@ def test_fetch_page_passes_the_timeout_as_deadline_and_max_body_bytes_to_send(
     client.load_jobs(AGENT, progress=False)
     expected = {"deadline": 7.5} if max_body_bytes is None else {"deadline": 7.5, "max_body_bytes": 4096}
     assert seen == [expected]
+
+
+# -- a page that decodes but cannot be framed ---------------------------------------------------------
+
+
+def test_a_page_that_cannot_be_framed_keeps_every_other_page_in_err_partial(
+    crafted: Callable[..., tuple[ra.RoeClient, Crafted]],
+) -> None:
+    jobs = [job(i) for i in range(1, 7)]
+
+    def answer(number: int, params: Any) -> Answer:
+        body = page(len(jobs), jobs[(number - 1) * 2 : number * 2])
+        if number != 2:
+            return body
+        # Page 2 is valid JSON whose kept-raw ui_fields is not valid UTF-8: only building sees it.
+        raw = httpx.Response(
+            200, json={**body, "results": [{**body["results"][0], "ui_fields": "@@"}, *body["results"][1:]]}
+        )
+        content = raw.content.replace(b'"@@"', b'{"verdict": "\xff\xfe"}')
+        return httpx.Response(200, content=content, headers={"Date": SERVED_AT, "Content-Type": "application/json"})
+
+    client, _ = crafted(answer)
+    with pytest.raises(ra.MalformedResponseError) as info:
+        client.load_jobs(AGENT, progress=False)
+    err = info.value
+    assert "(page 2)" in str(err) and f"of job {jobs[2]['id']}" in str(err) and "ui_fields" in str(err)
+    assert isinstance(err.partial, ra.JobFrames)
+    # Pages 1 and 3, in the order they were served; page 2's two jobs are the ones not framed.
+    assert ids(err.partial) == [jobs[i]["id"] for i in (0, 1, 4, 5)]
+    assert err.partial.query["complete"] is False
