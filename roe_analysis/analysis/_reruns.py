@@ -101,15 +101,17 @@ def anova_icc(
 
 
 def _score_stats(scores: pl.DataFrame, confidence: float, n_resamples: int, seed: int) -> dict[str, object]:
-    per_input = (
-        scores.group_by("input_id")
-        .agg(n=pl.len(), mean=pl.col("score").mean(), ss=((pl.col("score") - pl.col("score").mean()) ** 2).sum())
-        .filter(pl.col("n") >= 2)
-        .sort("input_id")
-    )
-    sizes = per_input.get_column("n").to_numpy()
-    means = per_input.get_column("mean").to_numpy()
-    ss = per_input.get_column("ss").to_numpy()
+    # Per-input sums in a fixed order (sorted rows, numpy's reduceat): a parallel group_by may add
+    # floats in a different order from run to run, and seeded intervals must be the same bytes.
+    ordered = scores.select("input_id", "score").sort("input_id", "score")
+    ids = ordered.get_column("input_id").to_numpy()
+    x = ordered.get_column("score").to_numpy().astype(np.float64)
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]]) if x.size else np.array([], dtype=np.int64)
+    counts = np.diff(np.r_[starts, x.size])
+    means_all = np.add.reduceat(x, starts) / counts if x.size else np.array([])
+    ss_all = np.add.reduceat((x - np.repeat(means_all, counts)) ** 2, starts) if x.size else np.array([])
+    keep = counts >= 2
+    sizes, means, ss = counts[keep], means_all[keep], ss_all[keep]
     g = sizes.size
     out: dict[str, object] = {"score_n_inputs": g, "score_n_runs": int(sizes.sum())}
     if g < 2:
