@@ -1,0 +1,105 @@
+"""Memory is bounded by what was received, not by what a server claims (issue 12).
+
+Each case loads from a hostile server in a child process whose address space is capped at 1 GiB
+(`resource.RLIMIT_AS`): a load that believed the server would die of `MemoryError` there; a
+bounded one ends with the library error the case expects.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+import zlib
+from typing import Any
+
+import pytest
+
+from .hostile import Answer, Asked, hostile_server
+
+LIMIT = 1024**3
+AGENT = "7d9028fe-f756-4314-ae72-390e3e363d27"
+
+CHILD = textwrap.dedent(
+    """
+    import resource, sys
+    resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
+    import roe_analysis as ra
+    try:
+        with ra.RoeClient(api_key="roe-test-key-0001", organization_id="8658d5ba-a49d-4a7d-b15a-78ce4379db61",
+                          base_url=sys.argv[1], max_retries=0, timeout=20, environ={{}}, **{options}) as client:
+            client.load_jobs("{agent}", progress=False)
+    except MemoryError:
+        print("MemoryError")
+        sys.exit(4)
+    except ra.RoeError as exc:
+        print(type(exc).__name__, "|", exc)
+        sys.exit(3)
+    print("loaded")
+    """
+)
+
+
+def job(n: int) -> dict[str, Any]:
+    return {
+        "id": f"00000000-0000-4000-8000-{n:012d}",
+        "agent_version_name": "v1",
+        "status_code": 3,
+        "created_at": "2026-05-01T10:00:00Z",
+        "last_updated_at": "2026-05-01T10:00:01Z",
+        "duration_ms": 1000,
+        "status_events": [],
+        "job_inputs": [],
+        "metadata": {},
+        "ui_fields": {},
+        "evaluation": None,
+        "feedback_review": None,
+    }
+
+
+def run_child(url: str, options: dict[str, Any]) -> tuple[int, str]:
+    code = CHILD.format(limit=LIMIT, agent=AGENT, options=repr(options))
+    done = subprocess.run([sys.executable, "-c", code, url], check=False, capture_output=True, text=True, timeout=120)
+    return done.returncode, (done.stdout + done.stderr).strip()
+
+
+def test_a_count_of_a_billion_does_not_create_a_billion_page_tasks() -> None:
+    def respond(asked: Asked) -> Answer:
+        if asked.query.get("page") == "1":
+            return Answer(
+                200, json.dumps({"count": 10**9, "next": None, "previous": None, "results": [job(1)]}).encode()
+            )
+        return Answer(400, b'{"page": ["stop here"]}')
+
+    with hostile_server(respond) as (url, seen):
+        # The sanity limit is lifted, so only lazy task creation keeps the memory bounded.
+        code, said = run_child(url, {"max_pages": 10**10})
+    assert (code, said.split(" |")[0]) == (3, "BadRequestError"), said
+    assert len(seen) <= 1 + 8 * 2  # page 1, then at most a few rounds of the 8 workers
+
+
+def test_a_gzip_bomb_stops_at_the_body_cap() -> None:
+    # One gzip stream (httpx decodes only the first member of several) of 1.25 GiB of spaces, ~6 MB
+    # on the wire: more than the child may hold, so only the 256 MiB cap lets it end with an error.
+    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
+    block = b" " * (64 * 1024**2)
+    bomb = b"".join([*(packer.compress(block) for _ in range(20)), packer.flush()])
+    headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
+
+    with hostile_server(lambda _: Answer(200, bomb, headers)) as (url, _):
+        code, said = run_child(url, {})
+    assert (code, said.split(" |")[0]) == (3, "ResponseTooLargeError"), said
+    assert "268,435,456 bytes" in said
+
+
+@pytest.mark.parametrize("pages", [3])
+def test_a_bounded_load_still_loads_everything(pages: int) -> None:
+    def respond(asked: Asked) -> Answer:
+        n = int(asked.query.get("page", "1"))
+        results = [job(n)]
+        return Answer(200, json.dumps({"count": pages, "next": None, "previous": None, "results": results}).encode())
+
+    with hostile_server(respond) as (url, _):
+        code, said = run_child(url, {})
+    assert (code, said) == (0, "loaded")
