@@ -1,8 +1,9 @@
 """Memory is bounded by what was received, not by what a server claims (issue 12).
 
-Each case loads from a hostile server in a child process whose address space is capped at 1 GiB
-(`resource.RLIMIT_AS`): a load that believed the server would die of `MemoryError` there; a
-bounded one ends with the library error the case expects.
+Each case loads from a hostile server in a child process and reports its peak resident memory,
+which must stay under `PEAK` (the child's address space is also capped, at `LIMIT`, so a load
+that believed the server dies there instead of eating the machine); a bounded load ends with the
+library error the case expects.
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ import pytest
 
 from .hostile import Answer, Asked, hostile_server
 
-LIMIT = 1024**3
+LIMIT = 4 * 1024**3
+#: Most resident memory a bounded child may reach: Python, Polars and one capped body (256 MiB).
+PEAK = 700 * 1024**2
 AGENT = "7d9028fe-f756-4314-ae72-390e3e363d27"
 
 CHILD = textwrap.dedent(
@@ -26,17 +29,21 @@ CHILD = textwrap.dedent(
     import resource, sys
     resource.setrlimit(resource.RLIMIT_AS, ({limit}, {limit}))
     import roe_analysis as ra
+
+    def peak():
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
     try:
         with ra.RoeClient(api_key="roe-test-key-0001", organization_id="8658d5ba-a49d-4a7d-b15a-78ce4379db61",
                           base_url=sys.argv[1], max_retries=0, timeout=20, environ={{}}, **{options}) as client:
             client.load_jobs("{agent}", progress=False)
     except MemoryError:
-        print("MemoryError")
+        print("MemoryError |", peak())
         sys.exit(4)
     except ra.RoeError as exc:
-        print(type(exc).__name__, "|", exc)
+        print(type(exc).__name__, "|", peak(), "|", exc)
         sys.exit(3)
-    print("loaded")
+    print("loaded |", peak())
     """
 )
 
@@ -58,10 +65,15 @@ def job(n: int) -> dict[str, Any]:
     }
 
 
-def run_child(url: str, options: dict[str, Any]) -> tuple[int, str]:
+def run_child(url: str, options: dict[str, Any]) -> tuple[int, str, int, str]:
+    """The child's exit code, what it ended with, its peak resident bytes and the rest it said."""
     code = CHILD.format(limit=LIMIT, agent=AGENT, options=repr(options))
     done = subprocess.run([sys.executable, "-c", code, url], check=False, capture_output=True, text=True, timeout=120)
-    return done.returncode, (done.stdout + done.stderr).strip()
+    said = done.stdout.strip()
+    parts = said.split(" | ", 2)
+    if len(parts) < 2 or not parts[1].isdigit():
+        return done.returncode, said + done.stderr[-2000:], -1, ""
+    return done.returncode, parts[0], int(parts[1]), parts[2] if len(parts) > 2 else ""
 
 
 def test_a_count_of_a_billion_does_not_create_a_billion_page_tasks() -> None:
@@ -74,8 +86,9 @@ def test_a_count_of_a_billion_does_not_create_a_billion_page_tasks() -> None:
 
     with hostile_server(respond) as (url, seen):
         # The sanity limit is lifted, so only lazy task creation keeps the memory bounded.
-        code, said = run_child(url, {"max_pages": 10**10})
-    assert (code, said.split(" |")[0]) == (3, "BadRequestError"), said
+        code, ended, peak, _ = run_child(url, {"max_pages": 10**10})
+    assert (code, ended) == (3, "BadRequestError"), ended
+    assert 0 < peak < PEAK, peak
     assert len(seen) <= 1 + 8 * 2  # page 1, then at most a few rounds of the 8 workers
 
 
@@ -88,9 +101,10 @@ def test_a_gzip_bomb_stops_at_the_body_cap() -> None:
     headers = {"Content-Type": "application/json", "Content-Encoding": "gzip"}
 
     with hostile_server(lambda _: Answer(200, bomb, headers)) as (url, _):
-        code, said = run_child(url, {})
-    assert (code, said.split(" |")[0]) == (3, "ResponseTooLargeError"), said
+        code, ended, peak, said = run_child(url, {})
+    assert (code, ended) == (3, "ResponseTooLargeError"), ended
     assert "268,435,456 bytes" in said
+    assert 0 < peak < PEAK, peak
 
 
 @pytest.mark.parametrize("pages", [3])
@@ -101,5 +115,6 @@ def test_a_bounded_load_still_loads_everything(pages: int) -> None:
         return Answer(200, json.dumps({"count": pages, "next": None, "previous": None, "results": results}).encode())
 
     with hostile_server(respond) as (url, _):
-        code, said = run_child(url, {})
-    assert (code, said) == (0, "loaded")
+        code, ended, peak, _ = run_child(url, {})
+    assert (code, ended) == (0, "loaded")
+    assert 0 < peak < PEAK, peak
