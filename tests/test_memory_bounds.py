@@ -31,7 +31,10 @@ CHILD = textwrap.dedent(
     import roe_analysis as ra
 
     def peak():
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        # This process's own high-water mark (ru_maxrss would include the forked parent's, on Linux).
+        with open("/proc/self/status") as status:
+            line = next(l for l in status if l.startswith("VmHWM:"))
+        return int(line.split()[1]) * 1024
 
     try:
         with ra.RoeClient(api_key="roe-test-key-0001", organization_id="8658d5ba-a49d-4a7d-b15a-78ce4379db61",
