@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 import roe_analysis as ra
 from roe_analysis._schema import FRAME_SCHEMAS
+from roe_analysis.api import _transport as transport
 
 from ..hostile import Answer, Asked, hostile_server
 
@@ -95,6 +96,14 @@ def answer(server: dict[str, Any], asked: Asked) -> Answer:
     if number == 1 and server["dated"]:
         return Answer(200, gzip.compress(body), {**headers, "Content-Encoding": "gzip"})
     return Answer(200, body, headers)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def short_retry_after() -> Iterator[None]:
+    """A Retry-After of 1e308 is honoured up to the 60 s cap; here the cap is 50 ms, so the suite stays fast."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(transport, "MAX_RETRY_AFTER", 0.05)
+        yield
 
 
 @pytest.fixture(scope="module")
@@ -170,3 +179,50 @@ def test_iter_pages_gives_pages_a_roe_error_or_a_warning(
             # In order, from page 1, none skipped; and the key is on none of their requests.
             assert [p.number for p in pages] == list(range(1, len(pages) + 1))
             assert all("authorization" not in {k.lower() for k in p.request.headers} for p in pages)
+
+
+def tree_bytes(folder: Any) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def snapshot(served: tuple[str, dict[str, Any]], tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A snapshot of 9 jobs loaded from the server telling the truth (a Date header, every page)."""
+    url, script = served
+    honest = {"jobs": [job(i) for i in range(1, 10)], "count": 9, "dated": True, "pages": ["ok"] * 5}
+    script["server"] = {**honest, "retry_after": "0"}
+    folder = tmp_path_factory.mktemp("refresh") / "snap"
+    with client(url) as c:
+        c.load_jobs(AGENT, page_size=PAGE_SIZE, progress=False).save(folder)
+    return folder
+
+
+@settings(max_examples=40)
+@given(servers())
+def test_refresh_against_a_generated_server_keeps_the_snapshot_whole(
+    served: tuple[str, dict[str, Any]], snapshot: Any, tmp_path_factory: pytest.TempPathFactory, server: dict[str, Any]
+) -> None:
+    url, script = served
+    folder = tmp_path_factory.mktemp("copy") / "snap"
+    folder.mkdir()
+    for name, data in tree_bytes(snapshot).items():
+        (folder / name).write_bytes(data)
+    before = tree_bytes(folder)
+    script["server"] = server
+    served_ids = {j["id"] for j in server["jobs"]} | {j["id"] for j in (job(i) for i in range(1, 10))}
+    with client(url) as c, warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            frames = c.refresh(folder, progress=False)
+        except ra.RoeError as err:
+            check_error(err, served_ids)
+            # A failed refresh leaves the snapshot exactly as it was.
+            assert tree_bytes(folder) == before
+        else:
+            check_frames(frames, served_ids)
+            reloaded = ra.JobFrames.load(folder)
+            assert reloaded.jobs.get_column("id").to_list() == frames.jobs.get_column("id").to_list()
+        # However the pages lie, the requests stay within the budget and a full reload.
+        assert c.stats.requests <= 2 * (2 * 3 + 1) + len(server["pages"]) * 2 + 4
+    for w in caught:
+        assert KEY not in str(w.message)
