@@ -6,7 +6,7 @@ a Date header, and what each page answers: the page, a short or empty one, dupli
 body cut short) and serves it on loopback. Whatever it draws, `load_jobs` and `iter_pages` either
 return frames with the fixed schema and every job at most once (a warning says when jobs are
 missing), or raise a `RoeError` whose `partial` keeps the same promises, and the key is in none
-of it.
+of it. `refresh` keeps its snapshot whole, and `roe-analysis fetch` prints one error line.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import roe_analysis as ra
+from roe_analysis import cli
 from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.api import _transport as transport
 
@@ -226,3 +227,36 @@ def test_refresh_against_a_generated_server_keeps_the_snapshot_whole(
         assert c.stats.requests <= 2 * (2 * 3 + 1) + len(server["pages"]) * 2 + 4
     for w in caught:
         assert KEY not in str(w.message)
+
+
+@settings(max_examples=30)
+@given(servers())
+def test_the_command_line_against_a_generated_server_says_one_line_and_never_the_key(
+    served: tuple[str, dict[str, Any]],
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    server: dict[str, Any],
+) -> None:
+    url, script = served
+    script["server"] = server
+    for name, value in {
+        "ROE_API_KEY": KEY,
+        "ROE_ORGANIZATION_ID": ORG,
+        "ROE_BASE_URL": url,
+        "ROE_MAX_RETRIES": "1",
+    }.items():
+        monkeypatch.setenv(name, value)
+    out_dir = tmp_path_factory.mktemp("cli") / "snap"
+    capsys.readouterr()
+    code = cli.main(["fetch", AGENT, "--out", str(out_dir), "--no-progress", "--page-size", str(PAGE_SIZE)])
+    out, err = capsys.readouterr()
+    assert KEY not in out + err and "Traceback" not in out + err
+    if code == 0:
+        # Loaded: every line it printed on stderr is a one-line warning, and the snapshot is there.
+        assert all(line.startswith("roe-analysis: warning:") for line in err.splitlines()), err
+        check_frames(ra.JobFrames.load(out_dir), {j["id"] for j in server["jobs"]})
+    else:
+        assert code == 1, (code, err)
+        errors = [line for line in err.splitlines() if not line.startswith("roe-analysis: warning:")]
+        assert len(errors) == 1 and errors[0].startswith("roe-analysis: "), err
