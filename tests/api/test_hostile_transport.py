@@ -467,7 +467,7 @@ def test_a_host_name_that_is_fine_is_kept(base_url: str) -> None:
 
 # -- 7. generated ---------------------------------------------------------------------------------------
 
-GENERATED = settings(max_examples=150, deadline=None, derandomize=True)
+GENERATED = settings(max_examples=150, deadline=None)
 
 
 @GENERATED

@@ -747,7 +747,7 @@ def assert_frames_or_malformed(run: Callable[[], ra.JobFrames], ids: list[str], 
     assert Counter(frames.jobs.get_column("id").to_list()) == expected
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None)
 @given(records())
 def test_generated_records_give_frames_or_a_malformed_response(jobs: list[dict[str, Any]]) -> None:
     given_records = as_python(jobs)
@@ -770,7 +770,7 @@ def test_the_client_s_paging_survives_a_time_past_the_datetime_range(created_at:
             load(body, dated=False)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None)
 @given(records(first=1), records(first=10))
 def test_generated_pages_give_frames_or_a_malformed_response_through_the_client(
     first: list[dict[str, Any]], second: list[dict[str, Any]]
@@ -783,7 +783,7 @@ def test_generated_pages_give_frames_or_a_malformed_response_through_the_client(
     assert_frames_or_malformed(lambda: load(*bodies), ids_of([*first, *second]), deduplicated=True)
 
 
-@settings(max_examples=200, deadline=None, derandomize=True)
+@settings(max_examples=200, deadline=None)
 @given(st.lists(records(), min_size=1, max_size=3))
 def test_generated_pages_built_together_keep_every_page_that_builds(pages: list[list[dict[str, Any]]]) -> None:
     chunks = []

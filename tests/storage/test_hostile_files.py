@@ -794,7 +794,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return snapshot(tmp_path_factory.mktemp("template") / "snap")
 
 
-@settings(max_examples=100, deadline=None, derandomize=True)
+@settings(max_examples=100, deadline=None)
 @given(manifest_edits=_manifest_cases, folder_edits=_folder_cases)
 def test_generated_folders_never_lose_a_file_and_fail_only_with_snapshot_errors(
     tmp_path_factory: pytest.TempPathFactory,
