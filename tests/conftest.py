@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
-from hypothesis.database import DirectoryBasedExampleDatabase, ReadOnlyDatabase
+from hypothesis.database import DirectoryBasedExampleDatabase, MultiplexedDatabase, ReadOnlyDatabase
 from polars.testing import assert_frame_equal
 
 import roe_analysis as ra
@@ -22,12 +22,14 @@ from roe_analysis.sandbox import Sandbox
 
 MakeClient = Callable[..., ra.RoeClient]
 
-#: The generated suites' saved examples (committed): every failure Hypothesis ever found here is
-#: replayed first on every run. CI reads it and never writes; a local run adds what it finds.
-EXAMPLES = DirectoryBasedExampleDatabase(Path(__file__).parent / "hypothesis-examples")
+#: The generated suites' saved examples (committed), replayed first on every run and never
+#: written by a test run (so `make test` leaves the tree clean); what a local run finds goes to
+#: the git-ignored `.hypothesis/` beside it. To keep a find for everyone, copy its entry in.
+EXAMPLES = ReadOnlyDatabase(DirectoryBasedExampleDatabase(Path(__file__).parent / "hypothesis-examples"))
+LOCAL = DirectoryBasedExampleDatabase(Path(__file__).parents[1] / ".hypothesis" / "examples")
 settings.register_profile(
     "roe",
-    database=ReadOnlyDatabase(EXAMPLES) if os.environ.get("CI") else EXAMPLES,
+    database=EXAMPLES if os.environ.get("CI") else MultiplexedDatabase(LOCAL, EXAMPLES),
     deadline=None,  # wall time is not what these suites test; servers and frames vary in speed
     print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
