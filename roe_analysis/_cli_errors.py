@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 import warnings
 from collections.abc import Iterator
@@ -20,6 +21,7 @@ from roe_analysis.errors import (
     AuthenticationError,
     ConfigurationError,
     InvalidPageError,
+    LoadLimitError,
     NotFoundError,
     PermissionDeniedError,
     RoeConnectionError,
@@ -105,6 +107,13 @@ def explain(exc: RoeError, *, url: str) -> str:
             f"no answer from the Roe API at {url} in time ({text}). Raise ROE_TIMEOUT (seconds), or check "
             "the address (--base-url URL or ROE_BASE_URL)."
         )
+    if isinstance(exc, LoadLimitError):
+        # In shell words: the flags, not the keywords; err.partial means nothing on a command line.
+        shell = text.replace(
+            "pass a larger max_pages= to the client (e.g. max_pages=", "pass --max-pages (e.g. --max-pages "
+        )
+        shell = shell.replace("created_from=/created_to=", "--created-from/--created-to")
+        return re.sub(r"; err\.partial holds [^;]*$", "", shell) + "."
     if isinstance(exc, RoeConnectionError):
         return (
             f"could not reach the Roe API at {url}: {text}. Check the address, or change it with "

@@ -203,6 +203,14 @@ def _add_connection(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="allow plain http to a host other than this machine (sends the API key unencrypted)",
     )
+    g.add_argument(
+        "--max-pages",
+        type=_whole(1),
+        default=None,
+        metavar="N",
+        help="refuse a load whose server count implies more than N pages (default 100000: ten million jobs at "
+        "100 a page); a sanity limit against a server that lies about its count",
+    )
     g.add_argument("--no-progress", action="store_true", help="never draw a progress bar (none is drawn into a pipe)")
 
 

@@ -146,7 +146,8 @@ def _client(args: argparse.Namespace) -> RoeClient:
     from roe_analysis.client import RoeClient
 
     check_credentials()
-    return RoeClient(base_url=args.base_url, allow_insecure=args.allow_insecure)
+    limits = {"max_pages": args.max_pages} if getattr(args, "max_pages", None) is not None else {}
+    return RoeClient(base_url=args.base_url, allow_insecure=args.allow_insecure, **limits)
 
 
 def _warn_if_empty(frames: JobFrames, args: argparse.Namespace) -> None:

@@ -117,3 +117,24 @@ def test_a_hostile_server_gets_one_error_line_without_the_key(
     assert seen and seen[0].headers.get("Authorization") == f"Bearer {KEY}"  # the key was sent, and kept
     # Within the 2 s timeout, plus the time to start and to write what was fetched (generous).
     assert took < 30, took
+    if name == "a count of a billion, one job a page":
+        # In shell words: the flag to raise the limit, not the Python keyword or err.partial.
+        assert "pass --max-pages (e.g. --max-pages 1000000000)" in err and "--created-from/--created-to" in err
+        assert "err.partial" not in err and "max_pages=" in err  # the limit is named as the client has it
+
+
+def test_max_pages_sets_the_sanity_limit(
+    real_page: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    many = {**real_page, "count": 12, "results": real_page["results"][:1]}
+    with hostile_server(lambda _: Answer(200, json.dumps(many).encode())) as (url, seen):
+        monkeypatch.setenv("ROE_API_KEY", KEY)
+        monkeypatch.setenv("ROE_ORGANIZATION_ID", ORG)
+        code = cli.main(
+            ["fetch", AGENT, "--out", str(tmp_path / "s"), "--no-progress", "--base-url", url, "--max-pages", "5"]
+        )
+    err = capsys.readouterr().err
+    assert code == 1 and len(seen) == 1, err
+    assert (
+        "12 jobs at 1 per page (the page size it used), which is 12 pages, over the sanity limit of max_pages=5" in err
+    )
