@@ -96,7 +96,9 @@ print(nb.describe(frames))
 # The summary already tells most of the sandbox's story: three versions with roughly a third of the
 # jobs each (and a 4-job canary, `v2.1-canary`, too small to tell anything on its own), mostly
 # successes, some failures and cache hits, and a handful of jobs still running at the moment the
-# data was read (PENDING, STARTED, RETRY).
+# data was read (PENDING, STARTED, RETRY). The warning above the summary is the sandbox telling the
+# truth about messy data: one job has a status event with a code the API does not document (7).
+# It is kept (as UNKNOWN, with its number), not dropped; `02_durations` shows where its time goes.
 
 # %% [markdown]
 # ## Volume by day and version

@@ -132,6 +132,26 @@ def _warn_unknown(unknown: pl.DataFrame, col: str, id_col: str, fate: str) -> No
     )
 
 
+def _warn_unknown_events(events: pl.DataFrame) -> None:
+    """Warn, with exact numbers, about status events whose code this version does not know."""
+    codes = events.get_column("status_code")
+    unknown = events.filter(codes.is_not_null() & ~codes.is_in(list(STATUS_NAMES)))
+    if not unknown.height:
+        return
+    seen = sorted(set(unknown.get_column("status_code").to_list()))
+    jobs = unknown.get_column("job_id").n_unique()
+    its = plural_word(unknown.height, "its", "their")
+    warnings.warn(
+        f"{plural(unknown.height, 'status event')} of {plural(jobs, 'job')} "
+        f"{plural_word(unknown.height, 'has', 'have')} a `status_code` this version of roe-analysis does not know "
+        f"({', '.join(map(repr, seen))}; e.g. job {unknown.get_column('job_id')[0]}); "
+        f"{its} `status` is UNKNOWN in status_events, `status_code` keeps the number, and {its} time counts as "
+        f"UNKNOWN in status_time. Upgrade roe-analysis, or read the raw value with `client.iter_pages`.",
+        UnknownValueWarning,
+        stacklevel=5,
+    )
+
+
 def _to_enum(frame: pl.DataFrame, col: str, dtype: pl.DataType, id_col: str) -> pl.Series:
     values = frame.get_column(col)
     cast = values.cast(dtype, strict=False)
@@ -490,6 +510,7 @@ def _build_tables(chunks: Sequence[PageChunk]) -> dict[str, pl.DataFrame]:
     events_parsed = _parse_timestamps(raw_events, ["timestamp"], "status event", "job_id")
     # An event's unknown code does not warn: the API documents none, yet events with one are seen in
     # production (the sandbox's demo agent has one); its `status` is UNKNOWN and the code is kept.
+    _warn_unknown_events(events_parsed)
     events_frame = _status_columns(events_parsed, "job_id", warn=False).select(STATUS_EVENTS_SCHEMA.names())
 
     inputs = [x for j in jobs for x in (j.job_inputs or ())]

@@ -206,4 +206,9 @@ def test_a_date_loads_that_days_jobs(api_env: Sandbox, tmp_path: Path, capsys: p
 
 def test_no_progress_bar_into_a_pipe(api_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["fetch", api_env.agents["demo"], "--out", str(tmp_path / "s")]) == 0  # progress not turned off
-    assert capsys.readouterr().err == ""
+    # No bar, no carriage return: only the one-line warning about the demo agent's undocumented event code.
+    err = capsys.readouterr().err
+    assert "\r" not in err and "%" not in err
+    assert [line[:70] for line in err.splitlines()] == [
+        "roe-analysis: warning: 1 status event of 1 job has a `status_code` thi"
+    ]

@@ -231,3 +231,18 @@ def test_same_value_gives_same_json_text_whatever_the_spacing() -> None:
 def test_schema_is_fixed_for_datetimes() -> None:
     frames = ra.JobFrames.from_records([job(1)], agent_id=AGENT)
     assert frames.jobs.schema["created_at"] == pl.Datetime("us", "UTC")
+
+
+@pytest.mark.parametrize(
+    "codes, words", [([7], "1 status event of 1 job has"), ([7, 9, 3], "2 status events of 1 job have")]
+)
+def test_unknown_event_status_codes_warn_with_exact_numbers(codes: list[int], words: str) -> None:
+    events = [{"status_code": c, "timestamp": f"2026-05-01T10:00:0{i}Z"} for i, c in enumerate(codes)]
+    with pytest.warns(
+        ra.UnknownValueWarning, match=rf"^{words} a `status_code` this version .*does not know \("
+    ) as caught:
+        frames = ra.JobFrames.from_records([job(1, status_events=events)], agent_id=AGENT)
+    assert sorted(int(c) for c in str(caught[0].message).split("(")[1].split(";")[0].split(", ")) == sorted(
+        {c for c in codes if c not in (3,)}
+    )
+    assert frames.status_events.get_column("status").to_list() == ["UNKNOWN" if c != 3 else "SUCCESS" for c in codes]
