@@ -303,6 +303,30 @@ class AsyncRoeClient:
             self, agent, query, semaphore=semaphore, max_pages=max_pages, concurrency=concurrency, **options
         )
 
+    def _describe(
+        self,
+        loads: Iterable[AgentLoad],
+        query: JobQuery,
+        started: datetime,
+        counted: tuple[int, int],
+        *,
+        complete: bool = False,
+        resumed_pages: int = 0,
+    ) -> dict[str, Any]:
+        """`describe_load` of this client: its server, and the requests and retries since ``counted``."""
+        requests_before, retries_before = counted
+        return describe_load(
+            loads,
+            query,
+            base_url=self.base_url,
+            organization_id=self.organization_id,
+            started=started,
+            requests=self.stats.requests - requests_before,
+            retries=self.stats.retries - retries_before,
+            complete=complete,
+            resumed_pages=resumed_pages,
+        )
+
     async def _iter_pages(self, agent: str, query: JobQuery) -> AsyncIterator[FetchedPage]:
         pages = self._pages(agent, query, asyncio.Semaphore(self._settings.concurrency))
         started, requests_before, retries_before = datetime.now(UTC), self.stats.requests, self.stats.retries
@@ -314,16 +338,7 @@ class AsyncRoeClient:
                 )
         except LoadLimitError as exc:
             # Refused before page 1 was yielded: page 1 is not lost, it is `err.partial`.
-            description = describe_load(
-                [pages.fetched()],
-                query,
-                base_url=self.base_url,
-                organization_id=self.organization_id,
-                started=started,
-                requests=self.stats.requests - requests_before,
-                retries=self.stats.retries - retries_before,
-                complete=False,
-            )
+            description = self._describe([pages.fetched()], query, started, (requests_before, retries_before))
             attach_partial(exc, lambda: build_frames(pages.fetched().chunks, query=description))
             raise
 
@@ -361,17 +376,9 @@ class AsyncRoeClient:
 
         def frames(*, complete: bool) -> JobFrames:
             def describe(complete: bool) -> dict[str, Any]:
-                return describe_load(
-                    loads,
-                    query,
-                    base_url=self.base_url,
-                    organization_id=self.organization_id,
-                    started=started,
-                    requests=self.stats.requests - requests_before,
-                    retries=self.stats.retries - retries_before,
-                    complete=complete,
-                    resumed_pages=store.resumed_pages if store is not None else 0,
-                )
+                resumed = store.resumed_pages if store is not None else 0
+                counted = (requests_before, retries_before)
+                return self._describe(loads, query, started, counted, complete=complete, resumed_pages=resumed)
 
             def ordered(built: JobFrames) -> JobFrames:
                 # Versions are paged apart: put their jobs in the order one request stream would give.
