@@ -14,29 +14,9 @@ from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.api import decode_page
 from roe_analysis.frames import PageChunk, build_frames
 
+from ..records import job
+
 AGENT = "2c1d6a4e-0000-4000-8000-00000000a9e7"
-
-
-def job(i: int, **overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": f"00000000-0000-4000-8000-{i:012d}",
-        "agent_version_name": "v1",
-        "status_code": 3,
-        "created_at": "2026-05-01T10:00:00Z",
-        "last_updated_at": "2026-05-01T10:00:02Z",
-        "duration_ms": 2000,
-        "status_events": [
-            {"timestamp": "2026-05-01T10:00:00Z", "status_code": 0},
-            {"timestamp": "2026-05-01T10:00:02Z", "status_code": 3},
-        ],
-        "job_inputs": [{"key": "text", "description": "d", "data_type": "text/plain", "value": f"v{i}"}],
-        "metadata": {"customer": "acme"},
-        "ui_fields": {"verdict": "Suspicious"},
-        "evaluation": None,
-        "feedback_review": None,
-    }
-    base.update(overrides)
-    return base
 
 
 def test_empty_frames_have_the_fixed_schema() -> None:

@@ -31,35 +31,11 @@ from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.api import Job, decode_page, encode
 from roe_analysis.frames import PageChunk, build_frames, build_tables
 
+from ..records import job, job_id
+
 AGENT = "2c1d6a4e-0000-4000-8000-00000000a9e7"
 ORG = "3f2b7c1d-5e6f-4a8b-9c0d-1e2f3a4b5c6d"
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-
-
-def job_id(i: int) -> str:
-    return f"00000000-0000-4000-8000-{i:012d}"
-
-
-def job(i: int, **overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": job_id(i),
-        "agent_version_name": "v1",
-        "status_code": 3,
-        "created_at": "2026-05-01T10:00:00Z",
-        "last_updated_at": "2026-05-01T10:00:02Z",
-        "duration_ms": 2000,
-        "status_events": [
-            {"timestamp": "2026-05-01T10:00:00Z", "status_code": 0},
-            {"timestamp": "2026-05-01T10:00:02Z", "status_code": 3},
-        ],
-        "job_inputs": [{"key": "text", "description": "d", "data_type": "text/plain", "value": f"v{i}"}],
-        "metadata": {"customer": "acme"},
-        "ui_fields": {"verdict": "Suspicious"},
-        "evaluation": None,
-        "feedback_review": None,
-    }
-    base.update(overrides)
-    return base
 
 
 def page_body(records: list[dict[str, object]], count: int | None = None) -> bytes:

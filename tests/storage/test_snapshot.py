@@ -29,6 +29,8 @@ from roe_analysis.errors import (
 from roe_analysis.frames import LazySnapshot
 from roe_analysis.storage import FRAME_FILES, _atomic, _manifest, _snapshot, atomic_folder, read_manifest, snapshot_info
 
+from ..records import job
+
 
 def save_snapshot(frames: ra.JobFrames, path: str | os.PathLike[str], **options: Any) -> Path:
     return frames.save(path, **options)
@@ -43,28 +45,6 @@ ORG = "3f2b1c0d-0000-4000-8000-0000000000c3"
 FAKE_KEY = "roe_sk_live_TESTONLY_9f8e7d6c5b4a39281706f5e4d3c2b1a0"
 BIG = "é" + "x" * 99_999  # 100 KB of text, starting with a non-ASCII character
 ALL_FILES = [*FRAME_FILES.values(), "manifest.json"]
-
-
-def job(i: int, **overrides: object) -> dict[str, object]:
-    base: dict[str, object] = {
-        "id": f"00000000-0000-4000-8000-{i:012d}",
-        "agent_version_name": "v1",
-        "status_code": 3,
-        "created_at": "2026-05-01T10:00:00Z",
-        "last_updated_at": "2026-05-01T10:00:02Z",
-        "duration_ms": 2000,
-        "status_events": [
-            {"timestamp": "2026-05-01T10:00:00Z", "status_code": 0},
-            {"timestamp": "2026-05-01T10:00:02Z", "status_code": 3},
-        ],
-        "job_inputs": [{"key": "text", "description": "d", "data_type": "text/plain", "value": f"v{i}"}],
-        "metadata": {"customer": "acme"},
-        "ui_fields": {"verdict": "Suspicious"},
-        "evaluation": None,
-        "feedback_review": None,
-    }
-    base.update(overrides)
-    return base
 
 
 def rich_frames() -> ra.JobFrames:
