@@ -25,9 +25,10 @@ import pytest
 
 from roe_analysis import JobFrames, RoeClient
 
+from ..chromium import CHROMIUM, require_chromium
+
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "reports" / "artifacts" / "browser"
 
 #: User settings written before the server starts: every cell kept in the DOM (no windowing), no
@@ -40,16 +41,6 @@ SETTINGS = {
     },
     "@jupyterlab/extensionmanager-extension/plugin.jupyterlab-settings": {"enabled": False},
 }
-
-
-def require_chromium() -> None:
-    """Fail in CI, skip elsewhere, when Debian's Chromium is missing."""
-    if CHROMIUM.exists():
-        return
-    message = f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
 
 
 def free_port() -> int:

@@ -7,7 +7,6 @@ anything the report fetched would be missing. The screenshot is kept as a CI art
 
 from __future__ import annotations
 
-import os
 import shutil
 import struct
 import subprocess
@@ -20,7 +19,8 @@ import pytest
 import roe_analysis as ra
 from roe_analysis.report import write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
+from ..chromium import CHROMIUM, require_chromium
+
 ARTIFACTS = Path(__file__).resolve().parents[2] / "reports" / "artifacts"
 #: Roles of Vega's scaffolding (axes, legends, titles): everything else that is a graphics symbol is data.
 SCAFFOLDING = {"axis", "legend", "title", "subtitle"}
@@ -30,13 +30,7 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture(autouse=True)
 def _require_chromium() -> None:
-    """Fail when ``CI`` is set and Chromium is missing (a CI that skips proves nothing); skip elsewhere."""
-    if CHROMIUM.exists():
-        return
-    message = f"needs Debian's Chromium at {CHROMIUM}: apt-get install chromium"
-    if os.environ.get("CI"):
-        pytest.fail(message)
-    pytest.skip(message)
+    require_chromium()
 
 
 def chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
