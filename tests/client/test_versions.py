@@ -155,20 +155,14 @@ class FailOnePage(httpx.AsyncBaseTransport):
         await self.inner.aclose()
 
 
-def test_a_failing_version_keeps_every_other_version_in_err_partial(sb: Sandbox, client: ra.RoeClient) -> None:
+def test_a_failing_version_keeps_every_other_version_in_err_partial(
+    sb: Sandbox, client: ra.RoeClient, make_client: Any
+) -> None:
     agent = sb.agents["demo"]
     v1 = set(ids(client.load_jobs(agent, version_name="v1.0", progress=False)))
     v2 = ids(client.load_jobs(agent, version_name="v2.0", progress=False))
-    failing = ra.RoeClient(
-        api_key=sb.api_key,
-        organization_id=sb.organization_id,
-        base_url=sb.base_url,
-        environ={},
-        max_retries=1,
-        transport=FailOnePage(),
-    )
-    failing.async_client.backoff_base = failing.async_client.backoff_cap = 0.001
-    with failing, pytest.raises(ra.ServerError) as info:
+    failing = make_client(sb, max_retries=1, transport=FailOnePage())
+    with pytest.raises(ra.ServerError) as info:
         failing.load_jobs(agent, version_name=["v1.0", "v2.0"], progress=False)
 
     err = info.value
@@ -188,20 +182,13 @@ def test_a_failing_version_keeps_every_other_version_in_err_partial(sb: Sandbox,
 
 
 def test_a_checkpointed_multi_version_load_resumes_and_saves(
-    sb: Sandbox, client: ra.RoeClient, tmp_path: Path, assert_same_frames: Any
+    sb: Sandbox, client: ra.RoeClient, make_client: Any, tmp_path: Path, assert_same_frames: Any
 ) -> None:
     agent = sb.agents["demo"]
     snap = tmp_path / "snap"
     reference = client.load_jobs(agent, version_name=["v1.0", "v2.0"], progress=False)
-    failing = ra.RoeClient(
-        api_key=sb.api_key,
-        organization_id=sb.organization_id,
-        base_url=sb.base_url,
-        environ={},
-        max_retries=0,
-        transport=FailOnePage(),
-    )
-    with failing, pytest.raises(ra.ServerError):
+    failing = make_client(sb, max_retries=0, transport=FailOnePage())
+    with pytest.raises(ra.ServerError):
         failing.load_jobs(agent, version_name=["v1.0", "v2.0"], progress=False, checkpoint=snap)
     # Each version's pages are kept apart: all 6 of v1.0, and v2.0's page 1 at least.
     stored = {p.name: len(list(p.glob("page-*.json"))) for p in checkpoint_dir(snap).iterdir() if p.is_dir()}
