@@ -38,6 +38,15 @@ settings.load_profile("roe")
 
 
 @pytest.fixture
+def api_env(roe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """ROE_* variables pointing at the sandbox, as a user's shell would hold them."""
+    monkeypatch.setenv("ROE_API_KEY", roe_sandbox.api_key)
+    monkeypatch.setenv("ROE_ORGANIZATION_ID", roe_sandbox.organization_id)
+    monkeypatch.setenv("ROE_BASE_URL", roe_sandbox.base_url)
+    return roe_sandbox
+
+
+@pytest.fixture
 def make_client() -> Iterator[MakeClient]:
     """``make_client(sb, **options)``: a `RoeClient` of sandbox ``sb``, closed after the test.
 

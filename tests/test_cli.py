@@ -17,15 +17,6 @@ def sb(roe_sandbox: Sandbox) -> Sandbox:
     return roe_sandbox
 
 
-@pytest.fixture
-def api_env(sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    """ROE_* variables pointing at the sandbox, as a user's shell would hold them."""
-    monkeypatch.setenv("ROE_API_KEY", sb.api_key)
-    monkeypatch.setenv("ROE_ORGANIZATION_ID", sb.organization_id)
-    monkeypatch.setenv("ROE_BASE_URL", sb.base_url)
-    return sb
-
-
 def one_line_error(capsys: pytest.CaptureFixture[str]) -> str:
     """The stderr of a failed command, checked to be one line without a traceback."""
     out, err = capsys.readouterr()

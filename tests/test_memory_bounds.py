@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 
 from .hostile import Answer, Asked, hostile_server
+from .records import job
 
 LIMIT = 4 * 1024**3
 #: Most resident memory a bounded child may reach: Python, Polars and one capped body (256 MiB).
@@ -49,23 +50,6 @@ CHILD = textwrap.dedent(
     print("loaded |", peak())
     """
 )
-
-
-def job(n: int) -> dict[str, Any]:
-    return {
-        "id": f"00000000-0000-4000-8000-{n:012d}",
-        "agent_version_name": "v1",
-        "status_code": 3,
-        "created_at": "2026-05-01T10:00:00Z",
-        "last_updated_at": "2026-05-01T10:00:01Z",
-        "duration_ms": 1000,
-        "status_events": [],
-        "job_inputs": [],
-        "metadata": {},
-        "ui_fields": {},
-        "evaluation": None,
-        "feedback_review": None,
-    }
 
 
 def run_child(url: str, options: dict[str, Any]) -> tuple[int, str, int, str]:

@@ -47,18 +47,10 @@ def scan_tree(root: Path, key: str) -> dict[str, list[str]]:
     return out
 
 
-@pytest.fixture
-def keyed_env(roe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    monkeypatch.setenv("ROE_API_KEY", roe_sandbox.api_key)
-    monkeypatch.setenv("ROE_ORGANIZATION_ID", roe_sandbox.organization_id)
-    monkeypatch.setenv("ROE_BASE_URL", roe_sandbox.base_url)
-    return roe_sandbox
-
-
 def test_nothing_the_product_writes_or_prints_holds_the_key(
-    keyed_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+    api_env: Sandbox, tmp_path: Path, capsys: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
 ) -> None:
-    sb = keyed_env
+    sb = api_env
     key = sb.api_key
     agent = sb.agents["demo"]
     caplog.set_level(logging.DEBUG)  # ours, httpx's and httpcore's DEBUG lines

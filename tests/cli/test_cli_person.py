@@ -15,14 +15,6 @@ from roe_analysis.api import _config
 from roe_analysis.sandbox import Sandbox
 
 
-@pytest.fixture
-def api_env(roe_sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
-    monkeypatch.setenv("ROE_API_KEY", roe_sandbox.api_key)
-    monkeypatch.setenv("ROE_ORGANIZATION_ID", roe_sandbox.organization_id)
-    monkeypatch.setenv("ROE_BASE_URL", roe_sandbox.base_url)
-    return roe_sandbox
-
-
 def one_line(capsys: pytest.CaptureFixture[str]) -> str:
     out, err = capsys.readouterr()
     assert out == "" and err.count("\n") == 1 and "Traceback" not in err, err
