@@ -18,39 +18,33 @@ from msgspec import Struct
 from roe_analysis.storage._layout import FRAME_FILES
 
 
-class VersionReport(Struct, gc=False):
+class _LoadCounts(Struct, gc=False, kw_only=True):
+    """What a load report records of one request stream (shared by an agent's and a version's)."""
+
+    server_count: int | None = None
+    unique_jobs: int | None = None
+    pages: int | None = None
+    page_size_used: int | None = None
+    window_end: str | None = None
+    server_time: str | None = None
+    watermark: str | None = None
+    reconcile_passes: int | None = None
+    duplicates_dropped: int | None = None
+    missing: int | None = None
+    consistent: bool | None = None
+
+
+class VersionReport(_LoadCounts, gc=False, kw_only=True):
     """How one version of an agent was loaded (``query.agents[i].versions[j]``)."""
 
     agent_id: str | None = None
     version_name: str | None = None
-    server_count: int | None = None
-    unique_jobs: int | None = None
-    pages: int | None = None
-    page_size_used: int | None = None
-    window_end: str | None = None
-    server_time: str | None = None
-    watermark: str | None = None
-    reconcile_passes: int | None = None
-    duplicates_dropped: int | None = None
-    missing: int | None = None
-    consistent: bool | None = None
 
 
-class AgentReport(Struct, gc=False):
+class AgentReport(_LoadCounts, gc=False, kw_only=True):
     """How one agent was loaded (``query.agents[i]``); a refresh reads its watermark."""
 
     agent_id: str
-    server_count: int | None = None
-    unique_jobs: int | None = None
-    pages: int | None = None
-    page_size_used: int | None = None
-    window_end: str | None = None
-    server_time: str | None = None
-    watermark: str | None = None
-    reconcile_passes: int | None = None
-    duplicates_dropped: int | None = None
-    missing: int | None = None
-    consistent: bool | None = None
     versions: list[VersionReport] | None = None
 
 
