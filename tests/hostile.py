@@ -19,13 +19,15 @@ from urllib.parse import parse_qs, urlsplit
 
 @dataclass
 class Answer:
-    """What the server sends back: ``body`` is written ``chunk`` bytes at a time, ``drip`` seconds apart."""
+    """What the server sends back, ``delay`` seconds after the request: ``body`` is written ``chunk``
+    bytes at a time, ``drip`` seconds apart."""
 
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=lambda: {"Content-Type": "application/json"})
     drip: float = 0.0
     chunk: int = 1 << 16
+    delay: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -53,12 +55,13 @@ def hostile_server(respond: Responder) -> Iterator[tuple[str, list[Asked]]]:
             asked = Asked(url.path, {k: v[-1] for k, v in parse_qs(url.query).items()}, dict(self.headers.items()))
             seen.append(asked)
             answer = respond(asked)
-            self.send_response(answer.status)
-            headers = {"Content-Length": str(len(answer.body)), **answer.headers}
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
             try:
+                time.sleep(answer.delay)
+                self.send_response(answer.status)
+                headers = {"Content-Length": str(len(answer.body)), **answer.headers}
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
                 for start in range(0, len(answer.body), answer.chunk):
                     self.wfile.write(answer.body[start : start + answer.chunk])
                     self.wfile.flush()

@@ -159,6 +159,10 @@ def test_a_generated_server_gives_frames_a_roe_error_or_a_warning(
             if frames.jobs.height < min(len(served_ids), server["count"]):
                 # Fewer jobs than both the server has and claims: never silently.
                 assert any(issubclass(w.category, ra.IncompleteLoadWarning) for w in caught), server
+        # Work is bounded by the pages that exist, whatever `count` claims: one pass and at most
+        # two re-fetch passes over them (the two past the last real page included, none beyond),
+        # each page at most twice (max_retries=1).
+        assert c.stats.requests <= 3 * 2 * len(server["pages"]), (c.stats.requests, server)
     for w in caught:
         assert KEY not in str(w.message)
 
