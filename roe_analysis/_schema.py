@@ -11,7 +11,8 @@ from datetime import datetime
 
 import polars as pl
 
-SCHEMA_VERSION = 1
+#: Version 2 added the `results`, `outputs` and `versions` frames (version-1 snapshots load with them empty).
+SCHEMA_VERSION = 2
 
 #: Status names by the code the API uses (spec: 0=PENDING … 6=CACHED). Anything else is UNKNOWN.
 STATUS_NAMES: dict[int, str] = {
@@ -96,11 +97,88 @@ METADATA_SCHEMA = pl.Schema(
     }
 )
 
+#: One row per job the results endpoint answered for (`POST /v1/agents/jobs/results/`): what it
+#: cost and how many tokens it used. A job missing here has no result (not fetched, or not answered).
+RESULTS_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String(),
+        "agent_id": pl.String(),
+        "agent_version_id": pl.String(),
+        "status_code": pl.Int8(),
+        "status": Status,
+        "cost": pl.Float64(),
+        "input_tokens": pl.Int64(),
+        "output_tokens": pl.Int64(),
+        "n_outputs": pl.UInt32(),
+        "n_corrected_outputs": pl.UInt32(),
+    }
+)
+
+#: One row per output datum of a result, and per corrected datum (``corrected`` true), in the
+#: order the API gives them (``output_index`` counts within each of the two lists).
+OUTPUTS_SCHEMA = pl.Schema(
+    {
+        "job_id": pl.String(),
+        "corrected": pl.Boolean(),
+        "output_index": pl.UInt32(),
+        "key": pl.String(),
+        "data_type": pl.String(),
+        "value": pl.String(),
+        "description": pl.String(),
+        "cost": pl.Float64(),
+    }
+)
+
+#: One row per agent version (`GET /v1/agents/{agent_id}/versions/`); jobs name their version by
+#: ``version_name`` (= ``jobs.agent_version_name``, kept exactly as the API gives it). ``model`` is
+#: the engine config's model where it names one; ``engine_config`` is its JSON text; ``agent_name``
+#: is the agent's own name (the version's ``base_agent.name``), for titles.
+VERSIONS_SCHEMA = pl.Schema(
+    {
+        "agent_id": pl.String(),
+        "agent_name": pl.String(),
+        "version_id": pl.String(),
+        "version_name": pl.String(),
+        "created_at": UTC,
+        "engine_name": pl.String(),
+        "model": pl.String(),
+        "engine_config": pl.String(),
+        "description": pl.String(),
+        "creator_email": pl.String(),
+        "readonly": pl.Boolean(),
+    }
+)
+
+#: One row per agent of the organisation (`GET /v1/agents/`), as `RoeClient.list_agents` gives it.
+AGENTS_SCHEMA = pl.Schema(
+    {
+        "agent_id": pl.String(),
+        "name": pl.String(),
+        "created_at": UTC,
+        "updated_at": UTC,
+        "job_count": pl.Int64(),
+        "most_recent_job": UTC,
+        "current_version_id": pl.String(),
+        "engine_name": pl.String(),
+        "tags": pl.List(pl.String()),
+        "disable_cache": pl.Boolean(),
+        "creator_email": pl.String(),
+    }
+)
+
+#: The frames built from the jobs list's pages.
+JOB_FRAME_NAMES: tuple[str, ...] = ("jobs", "status_events", "inputs", "metadata")
+#: The frames added by the results and versions endpoints (empty until loaded).
+EXTRA_FRAME_NAMES: tuple[str, ...] = ("results", "outputs", "versions")
+
 FRAME_SCHEMAS: dict[str, pl.Schema] = {
     "jobs": JOBS_SCHEMA,
     "status_events": STATUS_EVENTS_SCHEMA,
     "inputs": INPUTS_SCHEMA,
     "metadata": METADATA_SCHEMA,
+    "results": RESULTS_SCHEMA,
+    "outputs": OUTPUTS_SCHEMA,
+    "versions": VERSIONS_SCHEMA,
 }
 
 
@@ -109,7 +187,7 @@ def empty_tables() -> dict[str, pl.DataFrame]:
 
     Examples:
         >>> {name: frame.width for name, frame in empty_tables().items()}
-        {'jobs': 27, 'status_events': 8, 'inputs': 7, 'metadata': 3}
+        {'jobs': 27, 'status_events': 8, 'inputs': 7, 'metadata': 3, 'results': 10, 'outputs': 8, 'versions': 11}
     """
     return {name: pl.DataFrame(schema=schema) for name, schema in FRAME_SCHEMAS.items()}
 

@@ -1,4 +1,4 @@
-"""`JobFrames`: the four typed frames a load produces, and the ways to make, save and read them."""
+"""`JobFrames`: the typed frames a load produces, and the ways to make, save and read them."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from typing import Any
 import msgspec
 import polars as pl
 
-from roe_analysis._schema import FRAME_SCHEMAS, empty_tables
+from roe_analysis._schema import EXTRA_FRAME_NAMES, FRAME_SCHEMAS, empty_tables
 from roe_analysis._text import plural, plural_word
 from roe_analysis.api import decode_jobs, encode, validate_agent_id
 from roe_analysis.errors import InvalidArgumentError, MalformedResponseError, SchemaMismatchError
 from roe_analysis.frames._build import PageChunk, build_tables
 from roe_analysis.storage import ScannedSnapshot, load_snapshot, save_snapshot, scan_snapshot
+
+#: The ``query`` flag that says each extra frame was loaded (so an empty one means "none", not "not asked").
+_LOADED_BY = {"results": "results", "outputs": "results", "versions": "versions"}
 
 #: What `JobFrames.from_tables` takes for one frame: a DataFrame, columns by name, or rows.
 TableData = pl.DataFrame | Mapping[str, Sequence[Any]] | Sequence[Mapping[str, Any]]
@@ -50,7 +53,11 @@ def _check_schema(name: str, frame: pl.DataFrame) -> None:
 
 @dataclass(frozen=True)
 class JobFrames:
-    """Every job of one or more agents as four typed Polars frames.
+    """Every job of one or more agents as typed Polars frames.
+
+    The first four come from the jobs list; the last three from the results and versions
+    endpoints, and are empty until loaded (``load_jobs(..., results=True, versions=True)`` or
+    `RoeClient.load_results` / `RoeClient.load_versions`).
 
     Attributes:
         jobs: one row per job.
@@ -58,6 +65,10 @@ class JobFrames:
         inputs: one row per job input.
         metadata: one row per metadata key/value pair.
         query: what was asked for (agent ids, filters, window); empty for frames built from records.
+            ``query["results"]`` / ``query["versions"]`` are true once those frames were loaded.
+        results: one row per job the results endpoint answered for: cost, tokens, output counts.
+        outputs: one row per output datum of a result (and per corrected datum, ``corrected``).
+        versions: one row per version of each loaded agent (model, engine config).
     """
 
     jobs: pl.DataFrame
@@ -65,6 +76,9 @@ class JobFrames:
     inputs: pl.DataFrame
     metadata: pl.DataFrame
     query: Mapping[str, Any] = field(default_factory=dict)
+    results: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FRAME_SCHEMAS["results"]))
+    outputs: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FRAME_SCHEMAS["outputs"]))
+    versions: pl.DataFrame = field(default_factory=lambda: pl.DataFrame(schema=FRAME_SCHEMAS["versions"]))
 
     def __post_init__(self) -> None:
         for name in FRAME_SCHEMAS:
@@ -148,6 +162,9 @@ class JobFrames:
         inputs: TableData | None = None,
         metadata: TableData | None = None,
         query: Mapping[str, Any] | None = None,
+        results: TableData | None = None,
+        outputs: TableData | None = None,
+        versions: TableData | None = None,
     ) -> JobFrames:
         """Frames from tables you build yourself (tests, other sources): the columns you give, the rest null.
 
@@ -179,12 +196,20 @@ class JobFrames:
             │ b   ┆ FAILURE ┆ null         ┆ null               │
             └─────┴─────────┴──────────────┴────────────────────┘
         """
-        given = {"jobs": jobs, "status_events": status_events, "inputs": inputs, "metadata": metadata}
+        given = {
+            "jobs": jobs,
+            "status_events": status_events,
+            "inputs": inputs,
+            "metadata": metadata,
+            "results": results,
+            "outputs": outputs,
+            "versions": versions,
+        }
         tables = {name: _conform_table(name, data) for name, data in given.items()}
         return cls(**tables, query=dict(query or {}))
 
     def tables(self) -> dict[str, pl.DataFrame]:
-        """The four frames by name (the keys of `ra.FRAME_SCHEMAS`), as the storage layer takes them."""
+        """Every frame by name (the keys of `ra.FRAME_SCHEMAS`), as the storage layer takes them."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in FRAME_SCHEMAS}
 
     def save(
@@ -221,8 +246,9 @@ class JobFrames:
             ...     folder = frames.save(f"{tmp}/reviews/2026-05")
             ...     names = sorted(p.name for p in folder.iterdir())
             ...     loaded = ra.JobFrames.load(folder)
-            >>> names
-            ['inputs.parquet', 'jobs.parquet', 'manifest.json', 'metadata.parquet', 'status_events.parquet']
+            >>> names  # doctest: +NORMALIZE_WHITESPACE
+            ['inputs.parquet', 'jobs.parquet', 'manifest.json', 'metadata.parquet', 'outputs.parquet',
+             'results.parquet', 'status_events.parquet', 'versions.parquet']
             >>> loaded.jobs.select("status", "created_at")
             shape: (1, 2)
             ┌─────────┬─────────────────────────┐
@@ -233,7 +259,7 @@ class JobFrames:
             │ FAILURE ┆ 2026-05-01 10:00:00 UTC │
             └─────────┴─────────────────────────┘
             >>> sorted(loaded.query["snapshot"])
-            ['created_at', 'extra', 'path']
+            ['created_at', 'extra', 'path', 'schema_version']
         """
         return save_snapshot(self.tables(), path, query=self.query, overwrite=overwrite, extra=extra)
 
@@ -304,9 +330,15 @@ class JobFrames:
 
     def __repr__(self) -> str:
         agents = self.jobs.get_column("agent_id").n_unique() if self.jobs.height else 0
+        # The results and versions frames are named once loaded (or given), so older reprs stay.
+        more = "".join(
+            f", {name}={getattr(self, name).height}"
+            for name in EXTRA_FRAME_NAMES
+            if getattr(self, name).height or self.query.get(_LOADED_BY[name])
+        )
         return (
             f"JobFrames(jobs={self.jobs.height}, status_events={self.status_events.height}, "
-            f"inputs={self.inputs.height}, metadata={self.metadata.height}, agents={agents})"
+            f"inputs={self.inputs.height}, metadata={self.metadata.height}{more}, agents={agents})"
         )
 
 

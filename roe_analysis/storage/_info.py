@@ -6,6 +6,7 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.storage._manifest import snapshot_folder, validated_manifest
 
 
@@ -67,9 +68,9 @@ def snapshot_info(path: str | os.PathLike[str]) -> str:
         window        — (built from records)
         fetched at    —
         complete      —
-        rows          jobs 0 · status_events 0 · inputs 0 · metadata 0
-        size          ... (4 Parquet files, SHA-256 checked on load)
-        written by    roe-analysis ..., schema 1, at ...
+        rows          jobs 0 · status_events 0 · inputs 0 · metadata 0 · results 0 · outputs 0 · versions 0
+        size          ... (7 Parquet files, SHA-256 checked on load)
+        written by    roe-analysis ..., schema 2, at ...
         refreshes     1
           - at=2026-05-02T00:00:00Z, added=3
     """
@@ -96,6 +97,12 @@ def snapshot_info(path: str | os.PathLike[str]) -> str:
         f"written by    roe-analysis {manifest['library_version']}, schema {manifest['schema_version']}, "
         f"at {manifest['created_at']}",
     ]
+    older = [name for name in FRAME_SCHEMAS if name not in files]
+    if older:
+        lines.append(
+            f"not saved     {', '.join(older)} (schema {manifest['schema_version']} predates them; they load "
+            f"empty): add them with client.load_results(frames) / client.load_versions(agent_id), then save again"
+        )
     extra = manifest["extra"]
     history = extra.get("refresh_history")
     if isinstance(history, list):

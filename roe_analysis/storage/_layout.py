@@ -17,9 +17,11 @@ folder is someone else's and makes the save refuse.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
-from roe_analysis._schema import FRAME_SCHEMAS
+from roe_analysis._schema import FRAME_SCHEMAS, JOB_FRAME_NAMES
 from roe_analysis.errors import InvalidArgumentError
 
 #: The `format` of every snapshot manifest.
@@ -30,6 +32,13 @@ MANIFEST_NAME = "manifest.json"
 FRAME_FILES: dict[str, str] = {name: f"{name}.parquet" for name in FRAME_SCHEMAS}
 #: Every name a save writes inside a snapshot folder: the only files replacing a snapshot may delete.
 OWN_NAMES: frozenset[str] = frozenset({*FRAME_FILES.values(), MANIFEST_NAME})
+#: The frames a snapshot of each readable schema version holds (version 1 predates results and versions).
+FRAMES_BY_SCHEMA: dict[int, tuple[str, ...]] = {1: JOB_FRAME_NAMES, 2: tuple(FRAME_SCHEMAS)}
+
+
+def listed_files(manifest: Mapping[str, Any]) -> dict[str, str]:
+    """The Parquet file of each frame a checked manifest's schema version holds, by frame name."""
+    return {name: FRAME_FILES[name] for name in FRAMES_BY_SCHEMA[manifest["schema_version"]]}
 
 
 def target_path(path: str | os.PathLike[str]) -> Path:

@@ -39,7 +39,14 @@ from roe_analysis.errors import (
     SnapshotNotFoundError,
     SnapshotVersionError,
 )
-from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, SNAPSHOT_FORMAT, target_path
+from roe_analysis.storage._layout import (
+    FRAME_FILES,
+    FRAMES_BY_SCHEMA,
+    MANIFEST_NAME,
+    SNAPSHOT_FORMAT,
+    listed_files,
+    target_path,
+)
 from roe_analysis.storage._shape import FileEntry, Manifest, Query, field_name, shape_problem, short
 
 #: How deeply objects and lists may nest in a manifest read from disk (the format itself needs 6).
@@ -64,6 +71,9 @@ _QUERY_KEYS = frozenset(
         "retries",
         "resumed_pages",
         "agents",
+        "results",
+        "versions",
+        "results_missing",
     }
 )
 _FILTER_KEYS = frozenset(f.name for f in fields(JobQuery))
@@ -423,7 +433,7 @@ def check_manifest(data: dict[str, Any], folder: Path) -> dict[str, Any]:
         raise SnapshotCorruptedError(
             f"{where} has no valid `schema_version` (found {short(version)}): the manifest is damaged."
         )
-    if version != SCHEMA_VERSION:
+    if version not in FRAMES_BY_SCHEMA:
         raise SnapshotVersionError(
             f"{folder} was written with snapshot schema {version}, which roe-analysis {__version__} "
             f"(schema {SCHEMA_VERSION}) cannot read: load the jobs again and save a new snapshot."
@@ -440,8 +450,12 @@ def check_manifest(data: dict[str, Any], folder: Path) -> dict[str, Any]:
         raise SnapshotCorruptedError(
             f"{where} has no valid `{field_name(path)}` ({detail} at {path}): the manifest is damaged."
         ) from None
-    for name, file_name in FRAME_FILES.items():
-        listed: FileEntry = getattr(typed.files, name)
+    for name, file_name in listed_files(data).items():
+        listed: FileEntry | None = getattr(typed.files, name)
+        if listed is None:
+            raise SnapshotCorruptedError(
+                f"{where} does not list {file_name} (schema {version} snapshots hold it): the manifest is damaged."
+            )
         if listed.file != file_name:
             raise SnapshotCorruptedError(f"{where} lists {short(listed.file)} for `{name}`, expected {file_name!r}.")
         for key in ("rows", "bytes"):
@@ -503,8 +517,8 @@ def read_manifest(path: str | os.PathLike[str]) -> dict[str, Any]:
         ...     folder = save_snapshot(empty_tables(), f"{tmp}/snap", extra={"note": "baseline"})
         ...     manifest = read_manifest(folder)
         >>> manifest["format"], manifest["schema_version"], manifest["extra"]
-        ('roe-analysis-snapshot', 1, {'note': 'baseline'})
+        ('roe-analysis-snapshot', 2, {'note': 'baseline'})
         >>> {name: entry["rows"] for name, entry in manifest["files"].items()}
-        {'jobs': 0, 'status_events': 0, 'inputs': 0, 'metadata': 0}
+        {'jobs': 0, 'status_events': 0, 'inputs': 0, 'metadata': 0, 'results': 0, 'outputs': 0, 'versions': 0}
     """
     return validated_manifest(snapshot_folder(path))

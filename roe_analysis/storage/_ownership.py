@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from roe_analysis.errors import SnapshotError, SnapshotOverwriteError
-from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, OWN_NAMES, SNAPSHOT_FORMAT
+from roe_analysis.storage._layout import MANIFEST_NAME, OWN_NAMES, SNAPSHOT_FORMAT, listed_files
 from roe_analysis.storage._manifest import check_manifest, parse_manifest
 from roe_analysis.storage._shape import short
 
@@ -117,20 +117,20 @@ def _listing(found: list[str], limit: int = _SHOWN) -> str:
 def _verify_files(target: Path, manifest: Mapping[str, Any]) -> dict[str, Stamp]:
     """The stamps of the snapshot's own files, once each matches the manifest byte for byte."""
     stamps: dict[str, Stamp] = {}
-    for name in OWN_NAMES:
+    for name in [*listed_files(manifest).values(), MANIFEST_NAME]:
         try:
             stamps[name] = Stamp.of(target / name)
         except FileNotFoundError:
             raise _unverified(target, f"{name} is missing") from None
     if _verified.get(target) == stamps:
         return stamps
-    for name, file_name in FRAME_FILES.items():
+    for name, file_name in listed_files(manifest).items():
         expected = manifest["files"][name]
         if stamps[file_name].size != expected["bytes"]:
             raise _unverified(
                 target, f"{file_name} is {stamps[file_name].size:,} bytes, the manifest records {expected['bytes']:,}"
             )
-    for name, file_name in FRAME_FILES.items():
+    for name, file_name in listed_files(manifest).items():
         try:
             actual = file_sha256(target / file_name)
         except OSError as exc:

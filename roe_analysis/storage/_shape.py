@@ -57,6 +57,9 @@ class Query(Struct, gc=False):
     filters: dict[str, Any] | None = None
     ordering_sent: list[str] | None = None
     started_at: str | None = None
+    results: bool | None = None
+    versions: bool | None = None
+    results_missing: int | None = None
     fetched_at: str | None = None
     complete: bool | None = None
     requests: int | None = None
@@ -75,12 +78,15 @@ class FileEntry(Struct, forbid_unknown_fields=True, gc=False):
 
 
 class Files(Struct, forbid_unknown_fields=True, gc=False):
-    """One entry per frame (``files``), no other."""
+    """One entry per frame (``files``), no other; schema 1 has no results, outputs or versions."""
 
     jobs: FileEntry
     status_events: FileEntry
     inputs: FileEntry
     metadata: FileEntry
+    results: FileEntry | None = None
+    outputs: FileEntry | None = None
+    versions: FileEntry | None = None
 
 
 if set(Files.__struct_fields__) != set(FRAME_FILES):  # pragma: no cover - a new frame needs an entry here

@@ -19,7 +19,7 @@ import polars as pl
 from roe_analysis._schema import FRAME_SCHEMAS
 from roe_analysis.errors import InvalidArgumentError, SnapshotCorruptedError, SnapshotError
 from roe_analysis.storage._atomic import atomic_folder
-from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, target_path
+from roe_analysis.storage._layout import FRAME_FILES, MANIFEST_NAME, listed_files, target_path
 from roe_analysis.storage._manifest import (
     build_manifest,
     manifest_query,
@@ -89,11 +89,12 @@ def save_snapshot(
         >>> import tempfile
         >>> from roe_analysis._schema import empty_tables
         >>> from roe_analysis.storage import read_manifest
-        >>> with tempfile.TemporaryDirectory() as tmp:
+        >>> with tempfile.TemporaryDirectory() as tmp:  # doctest: +NORMALIZE_WHITESPACE
         ...     folder = save_snapshot(empty_tables(), f"{tmp}/reviews/2026-05")
         ...     sorted(p.name for p in folder.iterdir())
         ...     read_manifest(folder)["files"]["jobs"]["rows"]
-        ['inputs.parquet', 'jobs.parquet', 'manifest.json', 'metadata.parquet', 'status_events.parquet']
+        ['inputs.parquet', 'jobs.parquet', 'manifest.json', 'metadata.parquet', 'outputs.parquet', 'results.parquet',
+         'status_events.parquet', 'versions.parquet']
         0
     """
     if not isinstance(tables, Mapping) or set(tables) != set(FRAME_SCHEMAS):
@@ -132,13 +133,14 @@ class _Stamp:
 
 def _check_files(folder: Path, manifest: Mapping[str, Any], *, verify_hashes: bool) -> dict[str, _Stamp]:
     files = manifest["files"]
-    missing = [f for f in FRAME_FILES.values() if not (folder / f).is_file()]
+    listed = listed_files(manifest)
+    missing = [f for f in listed.values() if not (folder / f).is_file()]
     if missing:
         raise SnapshotCorruptedError(
             f"{folder} is missing {', '.join(missing)}: the snapshot is incomplete and cannot be loaded."
         )
     stamps: dict[str, _Stamp] = {}
-    for name, file_name in FRAME_FILES.items():
+    for name, file_name in listed.items():
         stamp = _Stamp.of(folder / file_name)
         expected = files[name]["bytes"]
         if stamp.size != expected:
@@ -148,7 +150,7 @@ def _check_files(folder: Path, manifest: Mapping[str, Any], *, verify_hashes: bo
             )
         stamps[name] = stamp
     if verify_hashes:
-        for name, file_name in FRAME_FILES.items():
+        for name, file_name in listed.items():
             actual = _sha256(folder / file_name)
             if actual != files[name]["sha256"]:
                 raise SnapshotCorruptedError(
@@ -180,8 +182,18 @@ def _conform(name: str, frame: pl.DataFrame, folder: Path, rows: int) -> pl.Data
 
 
 def _loaded_query(folder: Path, manifest: Mapping[str, Any]) -> dict[str, Any]:
-    snapshot = {"path": str(folder), "created_at": manifest["created_at"], "extra": manifest["extra"]}
+    snapshot = {
+        "path": str(folder),
+        "created_at": manifest["created_at"],
+        "extra": manifest["extra"],
+        "schema_version": manifest["schema_version"],
+    }
     return {**manifest["query"], "snapshot": snapshot}
+
+
+def _not_saved(manifest: Mapping[str, Any]) -> list[str]:
+    """The frames an older snapshot predates: they load empty, with their fixed schema."""
+    return [name for name in FRAME_SCHEMAS if name not in listed_files(manifest)]
 
 
 @dataclass(frozen=True)
@@ -223,20 +235,23 @@ def load_snapshot(path: str | os.PathLike[str]) -> StoredSnapshot:
         >>> with tempfile.TemporaryDirectory() as tmp:
         ...     stored = load_snapshot(save_snapshot(empty_tables(), f"{tmp}/snap", extra={"note": "x"}))
         >>> {name: frame.height for name, frame in stored.tables.items()}
-        {'jobs': 0, 'status_events': 0, 'inputs': 0, 'metadata': 0}
+        {'jobs': 0, 'status_events': 0, 'inputs': 0, 'metadata': 0, 'results': 0, 'outputs': 0, 'versions': 0}
         >>> sorted(stored.query["snapshot"]), stored.query["snapshot"]["extra"]
-        (['created_at', 'extra', 'path'], {'note': 'x'})
+        (['created_at', 'extra', 'path', 'schema_version'], {'note': 'x'})
     """
     folder = snapshot_folder(path)
     manifest = validated_manifest(folder)
     stamps = _check_files(folder, manifest, verify_hashes=True)
     tables: dict[str, pl.DataFrame] = {}
-    for name, file_name in FRAME_FILES.items():
+    for name, file_name in listed_files(manifest).items():
         try:
             frame = pl.read_parquet(folder / file_name)
         except _UNREADABLE as exc:
             raise SnapshotCorruptedError(f"{file_name} in {folder} cannot be read as Parquet: {exc}") from exc
         tables[name] = _conform(name, frame, folder, manifest["files"][name]["rows"])
+    for name in _not_saved(manifest):
+        tables[name] = pl.DataFrame(schema=FRAME_SCHEMAS[name])
+    tables = {name: tables[name] for name in FRAME_SCHEMAS}
     _check_unchanged(folder, stamps, "while it was being loaded; load it again")
     return StoredSnapshot(tables, _loaded_query(folder, manifest))
 
@@ -267,6 +282,9 @@ class ScannedSnapshot:
         status_events: lazy `status_events` frame.
         inputs: lazy `inputs` frame.
         metadata: lazy `metadata` frame.
+        results: lazy `results` frame (empty in a schema-1 snapshot, which predates it).
+        outputs: lazy `outputs` frame (likewise).
+        versions: lazy `versions` frame (likewise).
     """
 
     path: Path
@@ -275,6 +293,9 @@ class ScannedSnapshot:
     status_events: pl.LazyFrame
     inputs: pl.LazyFrame
     metadata: pl.LazyFrame
+    results: pl.LazyFrame
+    outputs: pl.LazyFrame
+    versions: pl.LazyFrame
     _stamps: Mapping[str, _Stamp] = field(repr=False, compare=False)
 
     @property
@@ -294,8 +315,9 @@ class ScannedSnapshot:
             collected = pl.collect_all([getattr(self, name) for name in FRAME_SCHEMAS])
         except _UNREADABLE as exc:
             raise SnapshotCorruptedError(f"the snapshot at {self.path} cannot be read: {exc}") from exc
+        files = self.manifest["files"]
         tables = {
-            name: _conform(name, frame, self.path, self.manifest["files"][name]["rows"])
+            name: _conform(name, frame, self.path, files[name]["rows"]) if files.get(name) is not None else frame
             for name, frame in zip(FRAME_SCHEMAS, collected, strict=True)
         }
         _check_unchanged(self.path, self._stamps, "since it was scanned; scan it again")
@@ -355,5 +377,9 @@ def scan_snapshot(path: str | os.PathLike[str], *, verify_hashes: bool = True) -
     folder = snapshot_folder(path)
     manifest = validated_manifest(folder)
     stamps = _check_files(folder, manifest, verify_hashes=verify_hashes)
-    lazy = {name: _scan(name, folder) for name in FRAME_SCHEMAS}
+    listed = listed_files(manifest)
+    lazy = {
+        name: _scan(name, folder) if name in listed else pl.LazyFrame(schema=FRAME_SCHEMAS[name])
+        for name in FRAME_SCHEMAS
+    }
     return ScannedSnapshot(path=folder, manifest=manifest, _stamps=stamps, **lazy)

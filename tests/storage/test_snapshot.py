@@ -247,6 +247,7 @@ def test_loaded_query_is_the_saved_query_plus_where_it_came_from(tmp_path: Path)
         "path": str(folder),
         "created_at": manifest["created_at"],
         "extra": {"note": "weekly review"},
+        "schema_version": SCHEMA_VERSION,
     }
     # Saving a loaded snapshot again keeps the query (the host included) and drops the old provenance.
     again = read_manifest(save_snapshot(load_snapshot(folder), tmp_path / "copy"))
@@ -722,7 +723,7 @@ def test_scan_then_collect_equals_load(tmp_path: Path, large_frames: ra.JobFrame
     assert_frames_equal(result, loaded)
     assert result.query == loaded.query == lazy.query
     assert lazy.manifest == read_manifest(folder)
-    assert repr(lazy) == f"LazySnapshot('{folder}', jobs=20000, status_events=40000, inputs=20000, metadata=40000)"
+    assert repr(lazy) == f"LazySnapshot('{folder}', jobs=20000, status_events=40000, inputs=20000, metadata=40000, results=0, outputs=0, versions=0)"
 
 
 def test_scan_pushes_filters_down(snap: Path) -> None:
@@ -764,8 +765,8 @@ host          api.roe-ai.com:8443
 window        2026-05-01T00:00:00.000000Z → 2026-05-07T12:00:01.000000Z (pinned at load)
 fetched at    2026-05-07T12:00:03.500000Z
 complete      yes
-rows          jobs 3 · status_events 3 · inputs 2 · metadata 4
-size          {size / 1000:,.1f} kB (4 Parquet files, SHA-256 checked on load)
+rows          jobs 3 · status_events 3 · inputs 2 · metadata 4 · results 0 · outputs 0 · versions 0
+size          {size / 1000:,.1f} kB (7 Parquet files, SHA-256 checked on load)
 written by    roe-analysis {ra.__version__}, schema {SCHEMA_VERSION}, at {manifest["created_at"]}
 refreshes     1
   - at=2026-05-08T09:00:00.000000Z, added=2, updated=1
