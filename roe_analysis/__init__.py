@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typing
 
-from roe_analysis._schema import FRAME_SCHEMAS, SCHEMA_VERSION
+from roe_analysis._schema import AGENTS_SCHEMA, FRAME_SCHEMAS, SCHEMA_VERSION
 from roe_analysis._version import __version__
 from roe_analysis.analysis import (
     agreement_summary,
@@ -65,6 +65,7 @@ from roe_analysis.errors import (
     LoadLimitError,
     MalformedResponseError,
     MissingColumnsError,
+    MissingResultsWarning,
     NoSharedInputsWarning,
     NotFoundError,
     PermissionDeniedError,
@@ -93,6 +94,7 @@ from roe_analysis.errors import (
 from roe_analysis.frames import JobFrames, LazySnapshot, filter_frames, metadata_wide, ui_field
 
 __all__ = [
+    "AGENTS_SCHEMA",
     "APIStatusError",
     "AgentNotFoundError",
     "AgreementWarning",
@@ -112,6 +114,7 @@ __all__ = [
     "LoadLimitError",
     "MalformedResponseError",
     "MissingColumnsError",
+    "MissingResultsWarning",
     "NoSharedInputsWarning",
     "NotFoundError",
     "PermissionDeniedError",

@@ -32,6 +32,7 @@ RoeError
 
 RoeWarning (a UserWarning)
 ├── IncompleteLoadWarning                      a load returned fewer jobs than the server counted
+│   └── MissingResultsWarning                  jobs the results endpoint did not answer for (or refused)
 ├── LimitReachedWarning                        the server's `limit` cap hid older jobs
 ├── RefreshWarning                             a refresh had to reload an agent in full
 ├── UnknownValueWarning                        the server sent an enum value this version does not know
@@ -292,6 +293,10 @@ class RoeWarning(UserWarning):
 
 class IncompleteLoadWarning(RoeWarning):
     """A load returned a different number of jobs than the server counted."""
+
+
+class MissingResultsWarning(IncompleteLoadWarning):
+    """Jobs have no result: the results endpoint left them out (deleted meanwhile) or refused a batch (403)."""
 
 
 class LimitReachedWarning(RoeWarning):

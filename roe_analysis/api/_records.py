@@ -131,7 +131,7 @@ def decode_page(body: bytes) -> Page:
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return _decode(_page_decoder, Page, body)
+        return decode_json_as(_page_decoder, Page, body)
     finally:
         if enabled:
             gc.enable()
@@ -139,7 +139,7 @@ def decode_page(body: bytes) -> Page:
 
 def decode_jobs(body: bytes) -> list[Job]:
     """Decode a JSON array of jobs (used by `JobFrames.from_records`); raises like `decode_page`."""
-    return _decode(_jobs_decoder, list[Job], body)
+    return decode_json_as(_jobs_decoder, list[Job], body)
 
 
 def encode(value: object) -> bytes:
@@ -162,7 +162,9 @@ def encode(value: object) -> bytes:
         raise msgspec.EncodeError(str(exc)) from exc
 
 
-def _decode(decoder: msgspec.json.Decoder[_T], root: object, body: bytes) -> _T:
+def decode_json_as(decoder: msgspec.json.Decoder[_T], root: object, body: bytes) -> _T:
+    """``decoder.decode(body)``; JSON nested too deep to decode is a `msgspec.ValidationError` naming
+    the field of ``root`` (the decoded type) that holds it."""
     try:
         return decoder.decode(body)
     except RecursionError:

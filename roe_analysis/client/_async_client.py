@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Unpack
+from typing import Any, TypeVar, Unpack
 
 import httpx
 import msgspec
+import polars as pl
 
 from roe_analysis._schema import format_datetime
 from roe_analysis._version import __version__
@@ -33,12 +34,14 @@ from roe_analysis.api import (
     validate_agent_id,
     validate_agent_ids,
 )
+from roe_analysis.client._catalog import add_versions, list_agents, load_agent_versions, load_results
 from roe_analysis.client._paging import DEFAULT_MAX_PAGES, AgentLoad, AgentPages, PageFetch
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._refresh import refresh_snapshot
 from roe_analysis.client._tasks import attach_partial
 from roe_analysis.client._versions import check_combinable, load_versions, server_order
 from roe_analysis.errors import (
+    ArgumentTypeError,
     ConfigurationError,
     InvalidArgumentError,
     LoadLimitError,
@@ -47,6 +50,19 @@ from roe_analysis.errors import (
 )
 from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import PageStore, check_writable
+
+T = TypeVar("T")
+
+
+def _frames_of(frames: JobFrames | str | os.PathLike[str]) -> JobFrames:
+    if isinstance(frames, JobFrames):
+        return frames
+    if isinstance(frames, str | os.PathLike):
+        return JobFrames.load(frames)
+    raise ArgumentTypeError(
+        f"load_results takes JobFrames or a snapshot folder; got {type(frames).__name__}. Load jobs with "
+        f"client.load_jobs(...) or JobFrames.load(path) first."
+    )
 
 
 @dataclass(frozen=True)
@@ -236,25 +252,51 @@ class AsyncRoeClient:
         params = {**query.params(self._settings.organization_id), "page": str(page)}
         return self._client().build_request("GET", url, params=params)
 
-    async def fetch_page(self, agent: str, query: JobQuery, number: int) -> PageFetch:
-        """Page ``number`` of ``agent``'s jobs under ``query``, with retries (the `PageFetcher` seam)."""
-        request = self._request(agent, query, number)
+    async def _send(
+        self, request: httpx.Request, decode: Callable[[bytes], T], *, page: int | None = None
+    ) -> tuple[httpx.Response, T]:
         # Each attempt as a whole must end within the timeout (a body dripped a byte at a time
         # would pass every per-read timeout); the body's size is the transport's to bound.
         limits: dict[str, Any] = {"deadline": self._settings.timeout}
         if self._max_body_bytes is not None:
             limits["max_body_bytes"] = self._max_body_bytes
-        response, decoded = await send(
+        return await send(
             self._client(),
             request,
             max_retries=self._settings.max_retries,
             stats=self.stats,
-            page=number,
-            decode=lambda r: decode_page(r.content),
+            page=page,
+            decode=lambda r: decode(r.content),
             backoff_base=self.backoff_base,
             backoff_cap=self.backoff_cap,
             **limits,
         )
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        decode: Callable[[bytes], T],
+        *,
+        params: Mapping[str, str] | None = None,
+        json: object = None,
+        page: int | None = None,
+    ) -> T:
+        """``decode`` of the body of one request to ``path`` (below the base URL), with retries.
+
+        ``organization_id`` is always in the query; the key goes as the Authorization header.
+        The seam the results, versions and agents endpoints share (see ``_catalog``).
+        """
+        base = self._settings.base_url
+        url = base.copy_with(path=f"{base.path.rstrip('/')}{path}")
+        query = {"organization_id": self._settings.organization_id, **(params or {})}
+        request = self._client().build_request(method, url, params=query, json=json)
+        return (await self._send(request, decode, page=page))[1]
+
+    async def fetch_page(self, agent: str, query: JobQuery, number: int) -> PageFetch:
+        """Page ``number`` of ``agent``'s jobs under ``query``, with retries (the `PageFetcher` seam)."""
+        request = self._request(agent, query, number)
+        response, decoded = await self._send(request, decode_page, page=number)
         try:
             elapsed = response.elapsed.total_seconds()
         except RuntimeError:  # transports that hand over a ready-made response never time it
@@ -342,15 +384,34 @@ class AsyncRoeClient:
             attach_partial(exc, lambda: build_frames(pages.fetched().chunks, query=description))
             raise
 
+    async def load_results(self, frames: JobFrames | str | os.PathLike[str]) -> JobFrames:
+        """``frames`` (or the snapshot at a path) with `results` and `outputs` (see `RoeClient.load_results`)."""
+        return await load_results(self, _frames_of(frames))
+
+    async def load_versions(self, agent_id: str | Iterable[str]) -> pl.DataFrame:
+        """The `versions` frame of one or more agents (see `RoeClient.load_versions`)."""
+        return await load_agent_versions(self, validate_agent_ids(agent_id))
+
+    async def list_agents(self, *, include_job_stats: bool = True) -> pl.DataFrame:
+        """Every agent of the organisation as an `agents` frame (see `RoeClient.list_agents`)."""
+        if not isinstance(include_job_stats, bool):
+            raise ArgumentTypeError(f"include_job_stats must be True or False; got {include_job_stats!r}.")
+        return await list_agents(self, include_job_stats=include_job_stats)
+
     async def load_jobs(
         self,
         agent_id: str | Iterable[str],
         *,
         progress: bool = True,
         checkpoint: str | os.PathLike[str] | None = None,
+        results: bool = False,
+        versions: bool = False,
         **filters: Unpack[JobFilters],
     ) -> JobFrames:
         """Every job of one or more agents as typed frames (see `RoeClient.load_jobs`)."""
+        for name, flag in (("results", results), ("versions", versions)):
+            if not isinstance(flag, bool):
+                raise ArgumentTypeError(f"{name} must be True or False; got {flag!r}.")
         agents = validate_agent_ids(agent_id)
         query = JobQuery.build(**filters)
         check_combinable(query)
@@ -427,6 +488,10 @@ class AsyncRoeClient:
         finally:
             bar.close()
         result = frames(complete=True)
+        if versions:
+            result = await add_versions(self, result, agents)
+        if results:
+            result = await load_results(self, result)
         if checkpoint is not None and store is not None:
             result.save(checkpoint)
             store.remove()

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Coroutine, Iterable, Iterator, Mappin
 from typing import Any, TypeVar, Unpack
 
 import httpx
+import polars as pl
 
 from roe_analysis.api import FILTER_NAMES, JobFilters, RequestStats
 from roe_analysis.client._async_client import AsyncRoeClient, FetchedPage
@@ -157,6 +158,8 @@ class RoeClient:
         *,
         progress: bool = True,
         checkpoint: str | os.PathLike[str] | None = None,
+        results: bool = False,
+        versions: bool = False,
         **filters: Unpack[JobFilters],
     ) -> JobFrames:
         """Every job of one or more agents, as typed Polars frames.
@@ -180,10 +183,15 @@ class RoeClient:
                 interrupted load resumes from there, and the finished frames are saved to it
                 (with several versions too: each version's pages are kept apart). Such a
                 snapshot cannot be `refresh`-ed; load it again.
+            results: also fetch every job's result (cost, tokens, outputs) into `results` and
+                `outputs`, as `load_results` does, after the pages.
+            versions: also fetch each agent's versions (model, engine config) into `versions`,
+                as `load_versions` does.
 
         Returns:
-            `JobFrames` with `jobs`, `status_events`, `inputs` and `metadata`; ``frames.query``
-            records the filters, the pinned window, the server's counts and requests made.
+            `JobFrames` with `jobs`, `status_events`, `inputs` and `metadata` (and `results`,
+            `outputs`, `versions` when asked); ``frames.query`` records the filters, the pinned
+            window, the server's counts and requests made.
 
         Raises:
             InvalidArgumentError: a bad argument, before any request is sent (e.g. an empty
@@ -202,8 +210,61 @@ class RoeClient:
             IncompleteLoadWarning: fewer or more unique jobs arrived than the server counted
                 (after re-fetching to reconcile), or a page it counted answered "Invalid page.".
         """
-        _check_keywords("RoeClient.load_jobs", filters, ("progress", "checkpoint"))
-        return self._run(self._async.load_jobs(agent_id, progress=progress, checkpoint=checkpoint, **filters))
+        _check_keywords("RoeClient.load_jobs", filters, ("progress", "checkpoint", "results", "versions"))
+        return self._run(
+            self._async.load_jobs(
+                agent_id, progress=progress, checkpoint=checkpoint, results=results, versions=versions, **filters
+            )
+        )
+
+    def load_results(self, frames: JobFrames | str | os.PathLike[str]) -> JobFrames:
+        """``frames`` with the `results` and `outputs` of every one of its jobs (cost, tokens, outputs).
+
+        Asks ``POST /v1/agents/jobs/results/`` for ⌈n / 1,000⌉ batches of job ids at once, within
+        ``concurrency`` (no pause between batches; 429s are retried as for pages). Frames that
+        already have results get them fetched again (the job list is what is asked).
+
+        Args:
+            frames: loaded `JobFrames`, or the path of a snapshot (read with `JobFrames.load`;
+                the snapshot itself is not rewritten: save the returned frames).
+
+        Returns:
+            The same frames with `results` (one row per job answered: cost, tokens, output
+            counts) and `outputs` (one row per output datum and per corrected datum), and
+            ``query["results"]`` true, ``query["results_missing"]`` the jobs without one.
+
+        Raises:
+            APIStatusError: a batch kept failing (not a 403); every other batch is still fetched
+                and ``err.partial`` holds the frames with every result that arrived.
+
+        Warns:
+            MissingResultsWarning: jobs the server did not answer for (deleted since they were
+                listed) or refused with 403, with the exact numbers; their cost stays null.
+        """
+        return self._run(self._async.load_results(frames))
+
+    def load_versions(self, agent_id: str | Iterable[str]) -> pl.DataFrame:
+        """Every version of one or more agents (``GET /v1/agents/{agent_id}/versions/``) as a frame.
+
+        One row per version: ``agent_id``, ``agent_name``, ``version_id``, ``version_name``
+        (as jobs name it in ``agent_version_name``), ``created_at``, ``engine_name``, ``model``
+        (the engine config's ``model``, null when it names none), ``engine_config`` (JSON),
+        ``description``, ``creator_email``, ``readonly`` (`ra.FRAME_SCHEMAS["versions"]`).
+        """
+        return self._run(self._async.load_versions(agent_id))
+
+    def list_agents(self, *, include_job_stats: bool = True) -> pl.DataFrame:
+        """Every agent of the organisation (``GET /v1/agents/``, all pages) as an `agents` frame.
+
+        One row per agent: ``agent_id``, ``name``, ``created_at``, ``updated_at``, ``job_count``,
+        ``most_recent_job``, ``current_version_id``, ``engine_name``, ``tags``, ``disable_cache``,
+        ``creator_email`` (`ra.AGENTS_SCHEMA`). ``include_job_stats=False`` asks the server to
+        skip the job counts (faster; ``job_count`` and ``most_recent_job`` are then null).
+
+        Warns:
+            IncompleteLoadWarning: fewer or more agents arrived than the list counted.
+        """
+        return self._run(self._async.list_agents(include_job_stats=include_job_stats))
 
     def refresh(
         self,
