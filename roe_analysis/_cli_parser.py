@@ -174,6 +174,10 @@ FILTER_OPTIONS: dict[str, dict[str, Any]] = {
     "job_inputs": {"metavar": "TEXT", "help": "a substring of any input value"},
     "exclude_metadata": {"action": "store_true", "help": "leave the jobs' metadata out of the responses"},
     "verdict": {"metavar": "VERDICTS", "help": "only jobs with this verdict (the agent's or a reviewer's), comma list"},
+    "review_state": {
+        "metavar": "STATES",
+        "help": "only jobs in these review states, comma list: unreviewed, agreed, disagreed",
+    },
     "limit": {
         "type": _whole(0),
         "metavar": "N",

@@ -214,9 +214,9 @@ def _info(args: argparse.Namespace) -> int:
 
 def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> JobFrames:
     """The frames of ``agent_ids`` only, refusing an agent the snapshot does not hold."""
-    import polars as pl
+    from dataclasses import replace
 
-    from roe_analysis.frames import JobFrames
+    import polars as pl
 
     held = frames.query.get("agent_ids")
     known = set(held) if isinstance(held, list) else set(frames.jobs.get_column("agent_id").unique().to_list())
@@ -227,13 +227,8 @@ def _only_agents(frames: JobFrames, agent_ids: Sequence[str], source: Path) -> J
             f"(it holds {', '.join(sorted(known)) or 'no agents'})"
         )
     jobs = frames.jobs.filter(pl.col("agent_id").is_in(list(agent_ids)))
-    ids = jobs.get_column("id")
-
-    def keep(frame: pl.DataFrame) -> pl.DataFrame:
-        return frame.filter(pl.col("job_id").is_in(ids.implode()))
-
-    query = {**frames.query, "agent_ids": list(agent_ids)}
-    return JobFrames(jobs, keep(frames.status_events), keep(frames.inputs), keep(frames.metadata), query)
+    kept = frames.with_jobs(jobs, query={**frames.query, "agent_ids": list(agent_ids)})
+    return replace(kept, versions=kept.versions.filter(pl.col("agent_id").is_in(list(agent_ids))))
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -38,6 +38,8 @@ class JobFilters(TypedDict, total=False):
         job_inputs: a substring of any input value.
         exclude_metadata: leave metadata out of the responses.
         verdict: jobs with this verdict (agent's or reviewer's correction); comma list.
+        review_state: jobs in these review states (``unreviewed``, ``agreed``, ``disagreed``): one,
+            a comma list or a list.
         limit: the server's cap on the most recent jobs considered (0 = no cap; default 100,000).
         page_size: jobs per page asked for (default 100; the server may send fewer).
     """
@@ -54,6 +56,7 @@ class JobFilters(TypedDict, total=False):
     job_inputs: str | None
     exclude_metadata: bool
     verdict: str | None
+    review_state: str | list[str] | tuple[str, ...] | None
     limit: int | None
     page_size: int
 
@@ -166,6 +169,45 @@ def _version_names(value: object) -> str | tuple[str, ...] | None:
     return unique[0] if len(unique) == 1 else unique
 
 
+#: The review states the jobs endpoint filters on (``review_state``).
+REVIEW_STATES: tuple[str, ...] = ("unreviewed", "agreed", "disagreed")
+
+
+def parse_review_states(value: object) -> tuple[str, ...] | None:
+    """Review states from one, a comma list or a list of them (any case; repeats dropped); None stays None.
+
+    Examples:
+        >>> parse_review_states("Agreed, disagreed"), parse_review_states(["unreviewed"]), parse_review_states(None)
+        (('agreed', 'disagreed'), ('unreviewed',), None)
+    """
+    if value is None:
+        return None
+    items: list[object]
+    if isinstance(value, str):
+        items = list(value.split(","))
+    elif isinstance(value, list | tuple):
+        items = list(value)
+    else:
+        raise InvalidArgumentError(
+            f"review_state must be one of {', '.join(REVIEW_STATES)}, a comma list or a list of them; "
+            f"got {type(value).__name__} {value!r}."
+        )
+    states: list[str] = []
+    for item in items:
+        state = item.strip().lower() if isinstance(item, str) else item
+        if state not in REVIEW_STATES:
+            close = closest_match(str(state), REVIEW_STATES)
+            hint = f" Did you mean {close!r}?" if close else ""
+            raise InvalidArgumentError(
+                f"review_state {item!r} is not a review state: use {', '.join(REVIEW_STATES)}.{hint}"
+            )
+        if state not in states:
+            states.append(str(state))
+    if not states:
+        raise InvalidArgumentError(f"review_state is empty: give one of {', '.join(REVIEW_STATES)}, or leave it out.")
+    return tuple(states)
+
+
 def parse_status_codes(value: object) -> tuple[int, ...] | None:
     """Status codes from a code, a name (any case), a comma list or a list of them; None stays None.
 
@@ -269,6 +311,7 @@ class JobQuery:
     job_inputs: str | None = None
     exclude_metadata: bool = False
     verdict: str | None = None
+    review_state: tuple[str, ...] | None = None
     limit: int | None = None
     page_size: int = 100
 
@@ -333,6 +376,7 @@ class JobQuery:
             job_inputs=_optional_str("job_inputs", filters.get("job_inputs")),
             exclude_metadata=exclude_metadata,
             verdict=_optional_str("verdict", filters.get("verdict")),
+            review_state=parse_review_states(filters.get("review_state")),
             limit=limit,
             page_size=page_size,
         )
@@ -407,6 +451,8 @@ class JobQuery:
             value = getattr(self, name)
             if value is not None:
                 p[name] = value
+        if self.review_state is not None:
+            p["review_state"] = ",".join(self.review_state)
         return p
 
     def describe(self) -> dict[str, Any]:

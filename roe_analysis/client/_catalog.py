@@ -234,3 +234,44 @@ async def list_agents(client: Caller, *, include_job_stats: bool = True) -> pl.D
             stacklevel=4,
         )
     return agents_frame(records.values())
+
+
+def _in_job_order(frame: pl.DataFrame, jobs: pl.DataFrame, *then: str) -> pl.DataFrame:
+    position = jobs.select(pl.col("id").alias("job_id")).with_row_index("_pos")
+    joined = frame.join(position, on="job_id", how="left", maintain_order="left")
+    return joined.sort(["_pos", *then], maintain_order=True).drop("_pos")
+
+
+async def refresh_results(client: Caller, old: JobFrames, merged: JobFrames) -> tuple[JobFrames, int]:
+    """``merged`` (a refresh of ``old``) with results: kept for jobs unchanged since ``old``, fetched
+    for new and changed jobs and for jobs that had none; jobs gone take theirs with them. Also
+    gives how many jobs' results were asked for."""
+    keys = ["id", "last_updated_at", "status_code"]
+    had = old.results.get_column("job_id").implode()
+    unchanged = (
+        merged.jobs.select(keys)
+        .join(old.jobs.select(keys), on=keys, how="semi", nulls_equal=True)
+        .filter(pl.col("id").is_in(had))
+        .get_column("id")
+    )
+    stale = merged.jobs.filter(~pl.col("id").is_in(unchanged.implode())).get_column("id").to_list()
+
+    async def post(batch: list[str]) -> list[ResultItem]:
+        return await client.call("POST", "/v1/agents/jobs/results/", decode_results, json={"job_ids": batch})
+
+    fetch = await fetch_results(stale, post, concurrency=client.concurrency)
+    keep = pl.col("job_id").is_in(unchanged.implode())
+    results = pl.concat([old.results.filter(keep), results_frame(fetch.items)])
+    outputs = pl.concat([old.outputs.filter(keep), outputs_frame(fetch.items)])
+    missing = merged.jobs.height - results.height
+    with_results = replace(
+        merged,
+        results=_in_job_order(results, merged.jobs),
+        outputs=_in_job_order(outputs, merged.jobs, "corrected", "output_index"),
+        query={**merged.query, "results": fetch.error is None, "results_missing": missing},
+    )
+    if fetch.error is not None:
+        fetch.error.partial = with_results
+        raise fetch.error
+    fetch.warn()
+    return with_results, len(stale)

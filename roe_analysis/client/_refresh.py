@@ -46,6 +46,7 @@ import polars as pl
 from roe_analysis._schema import format_datetime
 from roe_analysis._text import plural
 from roe_analysis.api import JobQuery, RequestStats
+from roe_analysis.client._catalog import Caller, add_versions, refresh_results
 from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._tasks import attach_partial
@@ -54,7 +55,7 @@ from roe_analysis.frames import JobFrames, build_frames
 from roe_analysis.storage import api_host, check_writable
 
 
-class RefreshingClient(PageFetcher, Protocol):
+class RefreshingClient(PageFetcher, Caller, Protocol):
     """What a refresh needs of a client: pages, where they come from, and its request counters."""
 
     @property
@@ -230,6 +231,12 @@ async def refresh_snapshot(
         "complete": True,
     }
     result = JobFrames(merged.jobs, merged.status_events, merged.inputs, merged.metadata, new_query)
+    # Results follow the jobs (fetched only for new and changed ones); versions are read again
+    # whole (one request per agent). Either failing leaves the snapshot on disk as it was.
+    if old.query.get("versions"):
+        result = await add_versions(client, result, recorded["agent_ids"])
+    if old.query.get("results"):
+        result, entry["results_asked"] = await refresh_results(client, old, result)
     result.save(path, extra={**previous_extra, "refresh_history": history})
     return JobFrames.load(path)
 

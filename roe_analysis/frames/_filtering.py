@@ -216,7 +216,6 @@ def filter_frames(
         return frames
 
     jobs = frames.jobs.filter(pl.all_horizontal(conditions).fill_null(False))
-    kept = jobs.get_column("id").implode()
     recorded = {
         "versions": version_list,
         "statuses": status_list,
@@ -225,10 +224,4 @@ def filter_frames(
         "metadata": pairs,
         "reviewers": reviewer_list,
     }
-    return JobFrames(
-        jobs=jobs,
-        status_events=frames.status_events.filter(pl.col("job_id").is_in(kept)),
-        inputs=frames.inputs.filter(pl.col("job_id").is_in(kept)),
-        metadata=frames.metadata.filter(pl.col("job_id").is_in(kept)),
-        query={**frames.query, "local_filters": recorded},
-    )
+    return frames.with_jobs(jobs, query={**frames.query, "local_filters": recorded})

@@ -208,6 +208,35 @@ class JobFrames:
         tables = {name: _conform_table(name, data) for name, data in given.items()}
         return cls(**tables, query=dict(query or {}))
 
+    def with_jobs(self, jobs: pl.DataFrame, *, query: Mapping[str, Any] | None = None) -> JobFrames:
+        """These frames cut down to ``jobs`` (a subset of `jobs`): every frame keyed by ``job_id``
+        keeps the rows of those jobs; `versions` stays whole; ``query`` replaces the query if given.
+
+        Examples:
+            >>> import polars as pl
+            >>> import roe_analysis as ra
+            >>> frames = ra.JobFrames.from_tables(
+            ...     jobs={"id": ["a", "b"]}, results={"job_id": ["a", "b"], "cost": [0.5, 0.25]}
+            ... )
+            >>> frames.with_jobs(frames.jobs.filter(pl.col("id") == "b")).results.get_column("cost").to_list()
+            [0.25]
+        """
+        ids = jobs.get_column("id").implode()
+
+        def keep(frame: pl.DataFrame) -> pl.DataFrame:
+            return frame.filter(pl.col("job_id").is_in(ids))
+
+        return JobFrames(
+            jobs=jobs,
+            status_events=keep(self.status_events),
+            inputs=keep(self.inputs),
+            metadata=keep(self.metadata),
+            query=dict(self.query if query is None else query),
+            results=keep(self.results),
+            outputs=keep(self.outputs),
+            versions=self.versions,
+        )
+
     def tables(self) -> dict[str, pl.DataFrame]:
         """Every frame by name (the keys of `ra.FRAME_SCHEMAS`), as the storage layer takes them."""
         return {f.name: getattr(self, f.name) for f in fields(self) if f.name in FRAME_SCHEMAS}

@@ -244,3 +244,34 @@ def test_an_empty_load_has_empty_results_with_the_fixed_schema(sb: Sandbox, clie
     assert frames.results.height == 0 and frames.results.schema == FRAME_SCHEMAS["results"]
     assert frames.outputs.schema == FRAME_SCHEMAS["outputs"]
     assert not results_requests(sb)  # no ids, no request
+
+
+def test_review_state_filters_on_the_server(sb: Sandbox, client: ra.RoeClient) -> None:
+    frames = client.load_jobs(sb.agents["demo"], progress=False, review_state=["disagreed", "Agreed"])
+    expected = [j["id"] for j in sb.jobs("demo") if j.get("review_state") in ("agreed", "disagreed")]
+    assert frames.jobs.get_column("id").to_list() == expected
+    assert set(frames.jobs.get_column("review_state").unique().to_list()) == {"agreed", "disagreed"}
+    asked = {r.query.get("review_state") for r in sb.requests if r.path.endswith("/jobs/")}
+    assert asked == {"disagreed,agreed"}
+    assert frames.query["filters"]["review_state"] == ["disagreed", "agreed"]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "agred",
+            "review_state 'agred' is not a review state: use unreviewed, agreed, disagreed. Did you mean 'agreed'?",
+        ),
+        ([], "review_state is empty: give one of unreviewed, agreed, disagreed, or leave it out."),
+        (3, "review_state must be one of unreviewed, agreed, disagreed, a comma list or a list of them; got int 3."),
+    ],
+)
+def test_a_bad_review_state_is_refused_before_any_request(
+    sb: Sandbox, client: ra.RoeClient, value: object, message: str
+) -> None:
+    sb.clear_requests()
+    with pytest.raises(ra.InvalidArgumentError) as info:
+        client.load_jobs(sb.agents["demo"], progress=False, review_state=value)  # type: ignore[arg-type]
+    assert str(info.value) == message
+    assert sb.requests == []
