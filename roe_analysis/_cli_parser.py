@@ -297,8 +297,24 @@ def parser() -> argparse.ArgumentParser:
     mode.add_argument("--resume", action="store_true", help="continue an interrupted fetch from its checkpoint")
     mode.add_argument("--force", action="store_true", help="replace the snapshot already in --out")
     fetch.add_argument("--full", action="store_true", help="with --refresh: reload everything")
+    fetch.add_argument(
+        "--results",
+        action="store_true",
+        help="also fetch every job's result: cost, tokens and outputs (a refresh keeps what the snapshot holds)",
+    )
+    fetch.add_argument(
+        "--versions", action="store_true", help="also fetch each agent's versions: model and engine config"
+    )
     _add_connection(fetch)
     _add_filters(fetch)
+
+    agents = sub.add_parser(
+        "agents",
+        help="list the organisation's agents: names, ids, job counts, most recent job",
+        description="List every agent the key may see (GET /v1/agents/), one line each.",
+        epilog=ENVIRONMENT,
+    )
+    _add_connection(agents)
 
     info = sub.add_parser(
         "info", help="print a snapshot's manifest and row counts", description="Describe the snapshot in PATH."
@@ -322,6 +338,14 @@ def parser() -> argparse.ArgumentParser:
         help="pass mark of the grader score, 0 to 100 on the score's own scale (score >= X passes)",
     )
     report.add_argument("--title", help="page title (default: 'Evaluation report: agent <id>')")
+    report.add_argument(
+        "--no-results",
+        action="store_true",
+        help="do not fetch the jobs' results (cost and tokens): the report then has no cost section",
+    )
+    report.add_argument(
+        "--no-versions", action="store_true", help="do not fetch the agents' versions (their models and names)"
+    )
     _add_connection(report)
     _add_filters(report)
     return top

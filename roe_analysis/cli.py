@@ -64,7 +64,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except SystemExit as exc:  # --help and --version print, then exit 0
         return exc.code if isinstance(exc.code, int) else EXIT_OK
-    commands = {"sandbox": _sandbox, "demo": _demo, "fetch": _fetch, "info": _info, "report": _report}
+    commands = {
+        "sandbox": _sandbox,
+        "demo": _demo,
+        "fetch": _fetch,
+        "info": _info,
+        "report": _report,
+        "agents": _agents,
+    }
     try:
         with one_line_warnings():
             return commands[args.command](args)
@@ -129,7 +136,7 @@ def _demo(args: argparse.Namespace) -> int:
             api_key=sb.api_key, organization_id=sb.organization_id, base_url=sb.base_url, environ={}
         ) as client:
             started = time.perf_counter()
-            frames = client.load_jobs(sb.agents["demo"], progress=True)
+            frames = client.load_jobs(sb.agents["demo"], progress=True, results=True, versions=True)
             elapsed = time.perf_counter() - started
     requests = frames.query.get("requests", 0)
     print(f"loaded {frames.jobs.height:,} jobs of the demo agent in {elapsed:.2f} s ({requests:,} requests)")
@@ -169,6 +176,11 @@ def _fetch(args: argparse.Namespace) -> int:
 
     if args.full and not args.refresh:
         raise UsageError("roe-analysis: --full only applies with --refresh")
+    if args.refresh and (args.results or args.versions):
+        raise UsageError(
+            "roe-analysis: a refresh keeps what the snapshot holds (results and versions included); drop "
+            "--results/--versions, or fetch again with --force"
+        )
     if args.refresh and args.agent_ids:
         raise UsageError("roe-analysis: --refresh takes the agents and filters from the snapshot; drop AGENT_ID")
     if not args.refresh and not args.agent_ids:
@@ -193,7 +205,12 @@ def _fetch(args: argparse.Namespace) -> int:
             frames = client.refresh(args.out, progress=not args.no_progress, full=args.full)
         else:
             frames = client.load_jobs(
-                args.agent_ids, progress=not args.no_progress, checkpoint=args.out, **_filters(args)
+                args.agent_ids,
+                progress=not args.no_progress,
+                checkpoint=args.out,
+                results=args.results,
+                versions=args.versions,
+                **_filters(args),
             )
         elapsed = time.perf_counter() - started
     if not args.refresh:
@@ -202,6 +219,15 @@ def _fetch(args: argparse.Namespace) -> int:
     if frames.query.get("resumed_pages"):
         print(f"resumed:   {plural(frames.query['resumed_pages'], 'page')} read back from the checkpoint")
     print(f"snapshot:  {args.out}")
+    return EXIT_OK
+
+
+def _agents(args: argparse.Namespace) -> int:
+    from roe_analysis.frames import agents_text
+
+    with _client(args) as client:
+        agents = client.list_agents()
+    print(agents_text(agents))
     return EXIT_OK
 
 
@@ -255,7 +281,13 @@ def _report(args: argparse.Namespace) -> int:
         if not args.agent_ids:
             raise UsageError("roe-analysis report: give at least one AGENT_ID, or --snapshot DIR")
         with _client(args) as client:
-            frames = client.load_jobs(args.agent_ids, progress=not args.no_progress, **_filters(args))
+            frames = client.load_jobs(
+                args.agent_ids,
+                progress=not args.no_progress,
+                results=not args.no_results,
+                versions=not args.no_versions,
+                **_filters(args),
+            )
         _warn_if_empty(frames, args)
     html, figures = render(frames, title=args.title, threshold=args.threshold)
     with writing(args.out):

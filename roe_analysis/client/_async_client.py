@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, TypeVar, Unpack
 
@@ -492,6 +492,10 @@ class AsyncRoeClient:
             result = await add_versions(self, result, agents)
         if results:
             result = await load_results(self, result)
+        if versions or results:
+            # The requests of the load: its pages and the versions and results asked after them.
+            spent = {"requests": self.stats.requests - requests_before, "retries": self.stats.retries - retries_before}
+            result = replace(result, query={**result.query, **spent})
         if checkpoint is not None and store is not None:
             result.save(checkpoint)
             store.remove()

@@ -16,7 +16,7 @@ from roe_analysis.frames._catalog_frames import agents_frame, model_of, outputs_
 from roe_analysis.frames._expressions import metadata_wide, ui_field
 from roe_analysis.frames._filtering import STATUSES, filter_frames, versions_in_order
 from roe_analysis.frames._job_frames import JobFrames, LazySnapshot, build_frames
-from roe_analysis.frames._summary import summary_text
+from roe_analysis.frames._summary import agents_text, summary_text
 
 __all__ = [
     "STATUSES",
@@ -25,6 +25,7 @@ __all__ = [
     "PageChunk",
     "build_frames",
     "agents_frame",
+    "agents_text",
     "build_tables",
     "filter_frames",
     "metadata_wide",

@@ -51,6 +51,23 @@ def summary_text(frames: JobFrames, *, elapsed_seconds: float | None = None) -> 
     else:
         lines.append("created:   —")
     load: Mapping[str, Any] = frames.query
+    if load.get("results"):
+        results = frames.results
+        costed = results.get_column("cost").drop_nulls()
+        missing = int(load.get("results_missing") or 0)
+        lines.append(
+            f"results:   {results.height:,} jobs, {costed.len():,} with a cost (total ${costed.sum():,.2f})"
+            + (f"; {missing:,} without a result" if missing else "")
+        )
+    if load.get("versions"):
+        versions = frames.versions
+        models = dict(versions.select("version_name", "model").iter_rows())
+        used = jobs.get_column("agent_version_name").drop_nulls().unique().sort().to_list()
+        named = [
+            f"{name} {models[name] or '(model unknown)'}" if name in models else f"{name} (not a listed version)"
+            for name in used
+        ]
+        lines.append(f"models:    {', '.join(named) or '—'} ({versions.height:,} versions listed)")
     if "requests" in load:
         agents = load.get("agents", [])
         counted = sum(int(a.get("server_count", 0)) for a in agents)
@@ -60,4 +77,37 @@ def summary_text(frames: JobFrames, *, elapsed_seconds: float | None = None) -> 
     if elapsed_seconds is not None:
         rate = f", {jobs.height / elapsed_seconds:,.0f} jobs/s" if elapsed_seconds > 0 and jobs.height else ""
         lines.append(f"time:      {elapsed_seconds:.2f} s{rate}")
+    return "\n".join(lines)
+
+
+def agents_text(agents: pl.DataFrame) -> str:
+    """The `agents` frame (`RoeClient.list_agents`) as aligned lines: name, id, jobs, last job, tags.
+
+    Examples:
+        >>> import polars as pl
+        >>> from roe_analysis._schema import AGENTS_SCHEMA
+        >>> print(agents_text(pl.DataFrame(schema=AGENTS_SCHEMA)))
+        no agents
+    """
+    if agents.height == 0:
+        return "no agents"
+    rows = [("NAME", "AGENT ID", "JOBS", "MOST RECENT JOB", "TAGS")]
+    for a in agents.iter_rows(named=True):
+        last = a["most_recent_job"]
+        rows.append(
+            (
+                a["name"] or "(unnamed)",
+                a["agent_id"],
+                "—" if a["job_count"] is None else f"{a['job_count']:,}",
+                "—" if last is None else f"{last:%Y-%m-%d %H:%M} UTC",
+                ", ".join(a["tags"] or []) or "—",
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for r in rows:
+        name, ident, jobs, last, tags = r
+        lines.append(
+            f"{name:<{widths[0]}}  {ident:<{widths[1]}}  {jobs:>{widths[2]}}  {last:<{widths[3]}}  {tags}".rstrip()
+        )
     return "\n".join(lines)
