@@ -110,9 +110,9 @@ def test_an_error_body_that_echoes_the_key_is_masked() -> None:
 
 def test_a_versions_answer_with_a_bad_time_is_malformed_naming_the_version() -> None:
     bad = [{"id": "v-1", "version_name": "v1", "created_at": "yesterday", "engine_config": {}}]
-    with serve(Answer(200, json.dumps(bad).encode())) as (url, _), client(url) as c:
-        with pytest.raises(ra.MalformedResponseError, match=r"`created_at` of version v-1 is 'yesterday'"):
-            c.load_versions(AGENT)
+    refused = pytest.raises(ra.MalformedResponseError, match=r"`created_at` of version v-1 is 'yesterday'")
+    with serve(Answer(200, json.dumps(bad).encode())) as (url, _), client(url) as c, refused:
+        c.load_versions(AGENT)
 
 
 def test_an_agents_list_that_never_ends_stops_at_max_pages() -> None:
@@ -124,7 +124,7 @@ def test_an_agents_list_that_never_ends_stops_at_max_pages() -> None:
     with (
         hostile_server(respond) as (url, seen),
         ra.RoeClient(api_key=KEY, organization_id=ORG, base_url=url, environ={}, max_pages=50) as c,
+        pytest.raises(ra.LoadLimitError, match=r"the agents list counts 1,000,000,000 agents") as info,
     ):
-        with pytest.raises(ra.LoadLimitError, match=r"the agents list counts 1,000,000,000 agents") as info:
-            c.list_agents()
+        c.list_agents()
     assert len(seen) == 1 and info.value.partial.height == 1
