@@ -9,8 +9,9 @@ What is true in the data (so analyses have something real to find):
 
 * Three agent versions roll out over the 60 days before `REFERENCE_TIME` with 8-day canary overlaps:
   ``v1.0`` (days 0–28), ``v1.1`` (days 20–48), ``v2.0`` (days 40–60). See `VERSIONS` for each one's
-  run-time median, retry/failure rates, verdict accuracy, grader-score mean and cost; ``v2.0`` is about
-  twice as fast as ``v1.1`` and scores higher.
+  run-time median, retry/failure rates, verdict accuracy, grader-score mean and self-reported cost
+  (``ui_fields.cost``; what a job is billed is the results endpoint's, see the package docstring);
+  ``v2.0`` is about twice as fast as ``v1.1`` and scores higher.
 * Volume grows ~50% over the window, dips at weekends (Sat 45%, Sun 35%) and follows a UTC diurnal
   curve peaking 14:00–17:00.
 * An upstream outage on 2026-05-05 14:00–16:30 UTC: 45% failures, frequent retries, 2.2x run times.

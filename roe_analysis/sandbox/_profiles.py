@@ -1,7 +1,8 @@
 """The fixed parameters of the seeded data: its time window, versions, reviewers, creators and agents.
 
-Also the word pools and messages jobs are drawn from. Nothing here draws a random number; what
-these parameters add up to is described in the ``_data`` docstring.
+Also the models and their prices, the token budget of a run, and the word pools and messages jobs
+are drawn from. Nothing here draws a random number; what these parameters add up to is described in
+the ``_data`` docstring (the jobs) and the package docstring (results, versions and agents).
 """
 
 from __future__ import annotations
@@ -45,7 +46,12 @@ class VersionProfile:
         cancel_rate: chance a started run is CANCELLED.
         accuracy: chance the agent's verdict equals the item's true label.
         score_mean: mean grader score on a 0–1 scale before the correct/incorrect shift.
-        base_cost: median cost in USD of a clean text-only run.
+        base_cost: median of the cost the agent reports itself (``ui_fields.cost``) for a clean
+            text-only run; the billed cost of the results endpoint comes from the tokens instead.
+        model: the model the version runs (a key of `MODELS`).
+        prompt_tokens: input tokens of one attempt before the job's own inputs (instructions,
+            output schema, tool definitions).
+        output_tokens: median output tokens of one successful attempt (reasoning included).
     """
 
     name: str
@@ -59,21 +65,67 @@ class VersionProfile:
     accuracy: float
     score_mean: float
     base_cost: float
+    model: str = ""
+    prompt_tokens: int = 0
+    output_tokens: int = 0
 
+
+@dataclass(frozen=True)
+class ModelPrice:
+    """A model's price in USD per million tokens, the rate the results endpoint bills at."""
+
+    input_per_million: float
+    output_per_million: float
+
+
+#: Every model a seeded version runs, and its true price (USD per 1M input / output tokens).
+MODELS: dict[str, ModelPrice] = {
+    "gpt-4o": ModelPrice(2.50, 10.00),
+    "gpt-4o-mini": ModelPrice(0.15, 0.60),
+    "o1": ModelPrice(15.00, 60.00),
+    "o3-mini": ModelPrice(1.10, 4.40),
+    "gpt-4.1": ModelPrice(2.00, 8.00),
+}
 
 VERSIONS: tuple[VersionProfile, ...] = (
-    VersionProfile("v1.0", 0, 28, 42_000, 0.45, 0.12, 0.07, 0.02, 0.80, 0.66, 0.031),
-    VersionProfile("v1.1", 20, 48, 35_000, 0.45, 0.08, 0.05, 0.02, 0.86, 0.73, 0.027),
-    VersionProfile("v2.0", 40, 61, 17_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.85, 0.019),
+    VersionProfile("v1.0", 0, 28, 42_000, 0.45, 0.12, 0.07, 0.02, 0.80, 0.66, 0.031, "gpt-4o", 1_400, 420),
+    VersionProfile("v1.1", 20, 48, 35_000, 0.45, 0.08, 0.05, 0.02, 0.86, 0.73, 0.027, "gpt-4o-mini", 1_100, 380),
+    VersionProfile("v2.0", 40, 61, 17_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.85, 0.019, "o1", 1_800, 900),
 )
 RAMP_DAYS = 8.0
 
 #: A canary tried on a sliver of traffic over the last days: a version with very few jobs.
-CANARY = VersionProfile("v2.1-canary", 57, 61, 15_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.86, 0.018)
+CANARY = VersionProfile(
+    "v2.1-canary", 57, 61, 15_000, 0.40, 0.04, 0.03, 0.015, 0.93, 0.86, 0.018, "o3-mini", 1_700, 1_300
+)
 #: Jobs created from this instant may run the canary, each with chance `CANARY_SHARE`.
 CANARY_START_US = WINDOW_START_US + int(CANARY.first_day) * US_PER_DAY
 CANARY_SHARE = 0.1
 VERSIONS_BY_NAME = {version.name: version for version in (*VERSIONS, CANARY)}
+#: Every agent has one more version, a draft no job has run, created at `DRAFT_CREATED`.
+DRAFT_VERSION = "v2.2-draft"
+DRAFT_MODEL = "gpt-4.1"
+DRAFT_CREATED = datetime(2026, 5, 31, 16, 0, tzinfo=UTC)
+#: The model of every version name, the draft included (what `MODELS` prices).
+VERSION_MODELS: dict[str, str] = {
+    **{version.name: version.model for version in (*VERSIONS, CANARY)},
+    DRAFT_VERSION: DRAFT_MODEL,
+}
+
+#: The token budget of a run (see the package docstring for the whole rule): characters of text
+#: per input token, tokens per PDF (log-normal median and sigma), tokens per image, the
+#: log-normal sigma of the output tokens, the +/- jitter of the input tokens, the share of a
+#: clean run's output that each RETRY adds, and the share of a full run's tokens that a FAILURE
+#: and a CANCELLED job spent (uniform between the bounds).
+CHARS_PER_TOKEN = 4
+PDF_TOKENS = 2_400
+PDF_SIGMA = 0.5
+IMAGE_TOKENS = 765
+OUTPUT_SIGMA = 0.35
+INPUT_JITTER = 0.03
+RETRY_OUTPUT_SHARE = 0.25
+FAILURE_SHARE = (0.3, 0.8)
+CANCELLED_SHARE = (0.05, 0.3)
 
 #: Chance a job reruns the input of one of the last `RERUN_WINDOW` jobs on that job's version.
 RERUN_SHARE = 0.3
@@ -156,22 +208,41 @@ CREATORS: tuple[dict[str, Any], ...] = (
 
 @dataclass(frozen=True)
 class AgentProfile:
-    """A seeded agent: its name, default number of jobs and grader-score scale."""
+    """A seeded agent: its name, default number of jobs and grader-score scale.
+
+    Attributes:
+        name: the sandbox's short name (``Sandbox.agents`` keys).
+        default_size: jobs by default.
+        score_scale: grader scores run from 0 to this.
+        title: the agent's name as the agents endpoint serves it.
+        tags: names of its tags (`AGENT_TAGS`).
+    """
 
     name: str
     default_size: int
     score_scale: float
+    title: str = ""
+    tags: tuple[str, ...] = ()
 
 
 #: The seeded agents in the order `Sandbox.agent_ids` lists them.
 AGENT_PROFILES: tuple[AgentProfile, ...] = (
-    AgentProfile("demo", 1500, 1.0),
-    AgentProfile("small", 40, 100.0),
-    AgentProfile("single", 1, 1.0),
-    AgentProfile("empty", 0, 1.0),
-    AgentProfile("large", 6000, 100.0),
-    AgentProfile("forbidden", 25, 1.0),
+    AgentProfile("demo", 1500, 1.0, "Transaction screening", ("fraud", "payments")),
+    AgentProfile("small", 40, 100.0, "Merchant onboarding review", ("kyc",)),
+    AgentProfile("single", 1, 1.0, "Sanctions spot check"),
+    AgentProfile("empty", 0, 1.0, "Chargeback triage", ("experimental",)),
+    AgentProfile("large", 6000, 100.0, "Card fraud screening (EU)", ("fraud", "eu")),
+    AgentProfile("forbidden", 25, 1.0, "Internal audit sampling", ("internal",)),
 )
+#: Tag name → colour (the spec's ``ColorEnum``).
+AGENT_TAGS: dict[str, str] = {
+    "fraud": "red",
+    "payments": "blue",
+    "kyc": "green",
+    "experimental": "purple",
+    "eu": "yellow",
+    "internal": "gray",
+}
 PROFILES_BY_NAME = {p.name: p for p in AGENT_PROFILES}
 
 WEEKDAY_FACTOR = (1.0, 1.0, 1.0, 1.0, 1.0, 0.45, 0.35)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from roe_analysis.sandbox._records import JobRecord, tokens
@@ -37,6 +37,7 @@ ORDERING_FIELDS = (
 DEFAULT_ORDERING: tuple[tuple[str, bool], ...] = (("created_at", True),)
 REVIEW_STATES = ("unreviewed", "agreed", "disagreed")
 _TRUTHY = ("true", "1")
+_Row = TypeVar("_Row")
 
 
 class QueryError(ValueError):
@@ -201,12 +202,18 @@ def parse_query(
         review_states=review_states,
         limit=limit,
     )
-    page = PageRequest(
+    return query, page_request(params, default_page_size=default_page_size, max_page_size=max_page_size)
+
+
+def page_request(
+    params: Mapping[str, str], *, default_page_size: int = DEFAULT_PAGE_SIZE, max_page_size: int = MAX_PAGE_SIZE
+) -> PageRequest:
+    """``page``, ``page_size`` and ``exclude_metadata`` of a list request (never invalid here)."""
+    return PageRequest(
         page=params.get("page") or "1",
         page_size=_positive_int(params.get("page_size"), default=default_page_size, cutoff=max_page_size),
         exclude_metadata=(params.get("exclude_metadata") or "").strip().lower() in _TRUTHY,
     )
-    return query, page
 
 
 def _predicates(query: JobQuery) -> list[Callable[[JobRecord], bool]]:
@@ -295,16 +302,16 @@ class InvalidPageError(LookupError):
 
 
 @dataclass(frozen=True)
-class Page:
-    """One page of a selection."""
+class Page(Generic[_Row]):
+    """One page of a selection (of jobs, or of agents)."""
 
     number: int
-    rows: Sequence[JobRecord]
+    rows: Sequence[_Row]
     count: int
     has_next: bool
 
 
-def paginate(rows: Sequence[JobRecord], request: PageRequest) -> Page:
+def paginate(rows: Sequence[_Row], request: PageRequest) -> Page[_Row]:
     """Cut one page like Django's ``Paginator`` under DRF's ``PageNumberPagination``.
 
     Raises:
@@ -354,7 +361,7 @@ def remove_query_param(url: str, key: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items()), doseq=True), fragment))
 
 
-def page_links(url: str, page: Page) -> tuple[str | None, str | None]:
+def page_links(url: str, page: Page[Any]) -> tuple[str | None, str | None]:
     """``next`` and ``previous`` for ``page`` of the request at absolute ``url``."""
     following = replace_query_param(url, "page", page.number + 1) if page.has_next else None
     if page.number <= 1:

@@ -26,6 +26,7 @@ from roe_analysis.sandbox._generate import new_job
 from roe_analysis.sandbox._profiles import AGENT_PROFILES
 from roe_analysis.sandbox._query import DEFAULT_ORDERING, JobQuery, select, sort_records
 from roe_analysis.sandbox._records import JobRecord
+from roe_analysis.sandbox._results import pick_result_cases
 from roe_analysis.sandbox._status import RUNNING_CODES, append_status, compute_duration_ms, review_state_of
 from roe_analysis.sandbox._timefmt import US_PER_SECOND, format_us, parse_instant, to_us
 
@@ -94,11 +95,12 @@ class Clock:
 
 @dataclass
 class Agent:
-    """One agent's jobs and its caches."""
+    """One agent's jobs and its caches, and the version names its seeded jobs ran."""
 
     name: str
     id: str
     records: dict[str, JobRecord]
+    version_names: frozenset[str] = frozenset()
     version: int = 0
     dirty: bool = False
     orderings: dict[tuple[tuple[str, bool], ...], list[JobRecord]] = field(default_factory=dict)
@@ -130,6 +132,8 @@ class JobStore:
         self.lock = threading.RLock()
         self.agents: dict[str, Agent] = {}
         self.special_job_ids: dict[str, str] = {}
+        #: job id → its `RESULT_CASES` name (the demo agent's odd results).
+        self.result_cases: dict[str, str] = {}
         self._owner: dict[str, Agent] = {}
         self._serial = 0
         self._results: OrderedDict[tuple[str, int, JobQuery], list[JobRecord]] = OrderedDict()
@@ -145,10 +149,13 @@ class JobStore:
             self.sizes[agent.name], seed=self.seed, agent=agent.name, special_cases=agent.name == "demo"
         )
         agent.records = {job["id"]: JobRecord(job) for job in jobs}
+        agent.version_names = frozenset(job["agent_version_name"] for job in jobs)
         for job_id in agent.records:
             self._owner[job_id] = agent
         if agent.name == "demo":
-            self.special_job_ids = specials
+            cases = pick_result_cases(jobs, seed=self.seed, exclude=set(specials.values()))
+            self.special_job_ids = {**specials, **cases}
+            self.result_cases = {job_id: name for name, job_id in cases.items()}
         agent.touch()
         agent.dirty = False
 
@@ -177,6 +184,13 @@ class JobStore:
                 return agent
         names = ", ".join(a.name for a in self.agents.values())
         raise KeyError(f"no sandbox agent {ref!r}; agents are {names} (or their ids)")
+
+    def find(self, job_id: str) -> tuple[Agent, JobRecord] | None:
+        """The agent and record of a job id (lower-case, hyphenated), or ``None``."""
+        agent = self._owner.get(job_id)
+        if agent is None or job_id not in agent.records:
+            return None
+        return agent, agent.records[job_id]
 
     def _record(self, job_id: str) -> tuple[Agent, JobRecord]:
         agent = self._owner.get(job_id)
