@@ -1,8 +1,9 @@
 """Deterministic faults: the ways a real API and the network between fail, on a counter.
 
 A `Faults` value is an ordered tuple of rules. Every rule counts its own events: response rules
-(`ErrorStatus`, `Latency`, `DropConnection`, `TruncateBody`) count requests to the jobs endpoint;
-data rules (`InsertJobs`, `DeleteJobs`) count jobs pages served with 200. The k-th event fires the
+(`ErrorStatus`, `Latency`, `DropConnection`, `TruncateBody`) count requests to any served route (the
+jobs, versions and agents lists and the bulk results; not unknown paths); data rules (`InsertJobs`,
+`DeleteJobs`) count jobs pages served with 200. The k-th event fires the
 rule when ``k > after``, ``(k - after) % every == 0`` and the rule has fired fewer than ``times``
 times, so a test can say "only the 2nd request" (``every=2,times=1``) and assert exact behaviour.
 When several response rules fire on one request, every firing latency is slept and the first listed
@@ -327,7 +328,7 @@ class FaultState:
         return fired
 
     def on_request(self) -> Firing:
-        """Count one jobs request; the latency to add and the rule that shapes the response."""
+        """Count one request to a served route; the latency to add and the rule that shapes the response."""
         with self._lock:
             fired = self._tick(RESPONSE_RULES)
         delay = sum(rule.seconds for rule in fired if isinstance(rule, Latency))

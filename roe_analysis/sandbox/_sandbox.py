@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from roe_analysis.sandbox._faults import Faults, FaultState
 from roe_analysis.sandbox._profiles import AGENT_PROFILES, REVIEWERS
+from roe_analysis.sandbox._query import DEFAULT_ORDERING
 from roe_analysis.sandbox._server import ErrorStyle, JobsApi, RequestRecord, SandboxHTTPServer
 from roe_analysis.sandbox._store import Clock, JobStore, derived_api_key, derived_uuid
 from roe_analysis.sandbox._timefmt import from_us
@@ -28,11 +29,15 @@ def _as_faults(faults: Faults | str | None) -> Faults:
 
 
 class Sandbox:
-    """A local server that behaves like the production ``GET /v1/agents/{agent_id}/jobs/``.
+    """A local server that behaves like the production Roe AI API's agents, versions and jobs.
+
+    It serves ``GET /v1/agents/`` (`agents_url`), ``GET /v1/agents/{agent_id}/versions/``
+    (`versions_url`), ``GET /v1/agents/{agent_id}/jobs/`` (`jobs_url`) and
+    ``POST /v1/agents/jobs/results/`` (`results_url`).
 
     Seeded agents, by name: ``demo`` (1,500 jobs, grader scores 0–1, with the special cases),
     ``small`` (40, scores 0–100), ``single`` (1), ``empty`` (0), ``large`` (6,000, scores 0–100) and
-    ``forbidden`` (25; the API key may not read it: 403).
+    ``forbidden`` (25; the API key may list it but not read its jobs, versions or results: 403).
 
     Args:
         seed: the random seed; the same seed gives byte-identical responses.
@@ -40,8 +45,10 @@ class Sandbox:
         port: the port; 0 picks a free one.
         sizes: jobs per agent name, overriding the defaults (e.g. ``{"large": 200_000}``).
         faults: faults active from the start (a `Faults` or its spec string).
-        legacy_shape: serve jobs without ``review_state`` and ``creator``, exactly the published
-            spec's shape (the official SDK cannot parse it).
+        legacy_shape: serve jobs without ``review_state`` and ``creator``, and agents, versions and
+            tags without the SDK's ``skill_generation_state``, ``supports_memory``,
+            ``post_actions`` and ``private``: exactly the published specs' shapes (the official
+            SDK cannot parse them).
         error_style: ``"message"`` answers errors with the spec's ``{"message": ...}``;
             ``"detail"`` with DRF's ``{"detail": ...}`` as the current API does. 400 bodies are
             always DRF's field → messages map.
@@ -174,6 +181,20 @@ class Sandbox:
         """The absolute jobs-list URL of an agent given by name or id."""
         return f"{self.base_url}/v1/agents/{self._store.agent(agent).id}/jobs/"
 
+    def versions_url(self, agent: str) -> str:
+        """The absolute versions-list URL of an agent given by name or id."""
+        return f"{self.base_url}/v1/agents/{self._store.agent(agent).id}/versions/"
+
+    @property
+    def agents_url(self) -> str:
+        """The absolute agents-list URL (``GET``, needs ``organization_id``)."""
+        return f"{self.base_url}/v1/agents/"
+
+    @property
+    def results_url(self) -> str:
+        """The absolute URL of the bulk job results (``POST {"job_ids": [...]}``)."""
+        return f"{self.base_url}/v1/agents/jobs/results/"
+
     def now(self) -> datetime:
         """A reading of the sandbox clock (each reading is later than the previous one)."""
         return from_us(self._clock.now_us())
@@ -220,6 +241,36 @@ class Sandbox:
     def jobs(self, agent: str) -> list[dict[str, Any]]:
         """An agent's jobs (by name or id) exactly as served, newest first; fresh copies."""
         return self._store.jobs(agent)
+
+    def versions(self, agent: str) -> list[dict[str, Any]]:
+        """An agent's versions (by name or id) exactly as served, newest first; fresh copies."""
+        with self._store.lock:
+            return self.api.catalog.versions(self._store.agent(agent))
+
+    def version_ids(self, agent: str) -> dict[str, str]:
+        """Version name → id of an agent's listed versions (a deleted version is not among them)."""
+        with self._store.lock:
+            return dict(self.api.catalog.version_ids(self._store.agent(agent)))
+
+    def job_result(self, job_id: str) -> dict[str, Any]:
+        """A job's result exactly as ``POST /v1/agents/jobs/results/`` answers it (even a forbidden one).
+
+        Raises:
+            KeyError: no such job.
+        """
+        with self._store.lock:
+            found = self._store.find(job_id.lower())
+            if found is None:
+                raise KeyError(f"no sandbox job {job_id!r}")
+            return self.api.catalog.job_result(*found)
+
+    def job_results(self, agent: str) -> list[dict[str, Any]]:
+        """Every job's result of an agent (by name or id), in the jobs' default order (newest first)."""
+        with self._store.lock:
+            found = self._store.agent(agent)
+            return [
+                self.api.catalog.job_result(found, record) for record in self._store.ordered(found, DEFAULT_ORDERING)
+            ]
 
     def create_job(self, agent: str, **overrides: Any) -> dict[str, Any]:
         """Add a job to an agent (by name or id) and return it as served.
@@ -292,19 +343,21 @@ class Sandbox:
 def banner(sandbox: Sandbox) -> str:
     """What `serve` prints: where the sandbox is and how to call it (includes the fake API key)."""
     lines = [
-        f"Roe AI jobs API sandbox on {sandbox.base_url}  (seed {sandbox.seed})",
+        f"Roe AI API sandbox on {sandbox.base_url}  (seed {sandbox.seed})",
         f"  API key:          {sandbox.api_key}",
         f"  organization_id:  {sandbox.organization_id}",
         "  agents:",
     ]
     for name, agent_id in sandbox.agents.items():
         count = len(sandbox.jobs(agent_id))
-        note = "  (403: the key may not read it)" if agent_id == sandbox.forbidden_agent_id else ""
+        note = "  (listed, but 403: the key may not read it)" if agent_id == sandbox.forbidden_agent_id else ""
         lines.append(f"    {name:<10} {agent_id}  {count:>6} jobs{note}")
     if sandbox.active_faults:
         lines.append(f"  faults:           {sandbox.active_faults}")
     demo = sandbox.agents["demo"]
     lines += [
+        "  endpoints:        GET /v1/agents/  GET /v1/agents/{id}/versions/  GET /v1/agents/{id}/jobs/",
+        '                    POST /v1/agents/jobs/results/  {"job_ids": [...]}',
         "  try:",
         f'    curl -H "Authorization: Bearer {sandbox.api_key}" \\',
         f'      "{sandbox.base_url}/v1/agents/{demo}/jobs/?organization_id={sandbox.organization_id}&page_size=5"',

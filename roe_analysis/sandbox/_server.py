@@ -1,12 +1,18 @@
 """The HTTP layer: `JobsApi.handle` turns one request into a `Response`; a threaded server sends it.
 
-`JobsApi.handle(method, target, headers)` is the one seam: it knows routing, authentication, errors,
-faults and the request log, and returns plain data, so most behaviour can be checked without a
-socket. `_Handler` only reads requests and writes responses (including the deliberately broken
-ones: a dropped connection, a body cut short). The checks run in the order Django and DRF run them:
-URL routing (a non-UUID or upper-case agent id does not match ``<uuid:agent_id>``, hence 404 before
+`JobsApi.handle(method, target, headers, body)` is the one seam: it knows routing, authentication,
+errors, faults and the request log, and returns plain data, so most behaviour can be checked without
+a socket. `_Handler` only reads requests (the body by ``Content-Length`` or chunked, at most
+`MAX_BODY_BYTES`, else 413) and writes responses (including the deliberately broken ones: a dropped
+connection, a body cut short). The checks run in the order Django and DRF run them: URL routing (a
+non-UUID or upper-case agent id does not match ``<uuid:agent_id>``, hence 404 before
 authentication), authentication (401), method (405), organization (400 malformed, 403 other),
-agent (404 unknown, 403 not permitted), filters (400) and finally the page (404 "Invalid page.").
+agent (404 unknown, 403 not permitted), then the route's own: filters (400) and the page (404
+"Invalid page."); or the body (400 parse error, 415, 400 field errors) and the jobs' permission (403).
+
+Routes: ``/v1/agents/{agent_id}/jobs/`` and ``/v1/agents/{agent_id}/versions/`` (GET, HEAD),
+``/v1/agents/`` (GET, HEAD) and ``/v1/agents/jobs/results/`` (POST). Faults count a request to any of
+them; the data faults (insert, delete) act after a jobs page only.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Literal
 from urllib.parse import unquote
 
+from roe_analysis.sandbox._body import BodyValidationError, ParseError, UnsupportedMediaTypeError, job_ids, read_data
+from roe_analysis.sandbox._catalog import Catalog
 from roe_analysis.sandbox._faults import (
     DeleteJobs,
     DropConnection,
@@ -39,15 +47,25 @@ from roe_analysis.sandbox._query import (
     QueryError,
     last_values,
     page_links,
+    page_request,
     paginate,
     parse_query,
 )
 from roe_analysis.sandbox._records import encode_json
-from roe_analysis.sandbox._store import JobStore
+from roe_analysis.sandbox._store import Agent, JobStore
 
 ErrorStyle = Literal["message", "detail"]
 
-_JOBS_ROUTE = re.compile(r"^/v1/agents/(?P<agent>[^/]*)/jobs/$")
+#: The largest request body read; a larger one is answered 413 (as a proxy in front would).
+MAX_BODY_BYTES = 10 * 1024 * 1024
+_ROUTES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("jobs", re.compile(r"^/v1/agents/(?P<agent>[^/]*)/jobs/$")),
+    ("versions", re.compile(r"^/v1/agents/(?P<agent>[^/]*)/versions/$")),
+    ("results", re.compile(r"^/v1/agents/jobs/results/$")),
+    ("agents", re.compile(r"^/v1/agents/$")),
+)
+_METHODS = {"jobs": ("GET", "HEAD"), "versions": ("GET", "HEAD"), "agents": ("GET", "HEAD"), "results": ("POST",)}
+_NO_STATS = ("false", "0")
 # Django's <uuid:...> converter: lower-case hex only.
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 _FAULT_MESSAGES = {
@@ -71,6 +89,9 @@ class RequestRecord:
         time: when the request arrived (wall clock, UTC).
         status: the status sent, or ``None`` when the connection was dropped.
         fault: the fault rule that shaped the response, in spec syntax, if any.
+        body_size: bytes of request body read (0 for a body refused as too large).
+        job_ids: how many ids a bulk results request listed (duplicates and invalid ones
+            included), ``None`` for other requests and bodies without a ``job_ids`` list.
     """
 
     method: str
@@ -80,6 +101,8 @@ class RequestRecord:
     time: datetime
     status: int | None
     fault: str | None = None
+    body_size: int = 0
+    job_ids: int | None = None
 
 
 @dataclass
@@ -91,10 +114,11 @@ class Response:
     headers: list[tuple[str, str]] = field(default_factory=lambda: [("Content-Type", "application/json")])
     drop: bool = False
     truncate: Literal["length", "json"] | None = None
+    job_ids: int | None = None
 
 
 class JobsApi:
-    """The jobs endpoint and everything around it, without sockets.
+    """The endpoints and everything around them, without sockets.
 
     Args:
         store: the jobs.
@@ -121,6 +145,7 @@ class JobsApi:
         self.organization_id = organization_id
         self.forbidden_agent_ids = forbidden_agent_ids
         self.error_style = error_style
+        self.catalog = Catalog(store, organization_id=organization_id)
         self._log: list[RequestRecord] = []
         # Requests that arrived before the last clear are not logged when they finish later (a
         # slow or abandoned request from an earlier test must not count in the next one).
@@ -164,13 +189,14 @@ class JobsApi:
             return Response(rule.status, (page + "</body>\r\n</html>\r\n").encode(), [("Content-Type", "text/html")])
         return self._error(rule.status, _FAULT_MESSAGES[rule.status])
 
-    def handle(self, method: str, target: str, headers: Mapping[str, str]) -> Response:
+    def handle(self, method: str, target: str, headers: Mapping[str, str], body: bytes = b"") -> Response:
         """Answer one request.
 
         Args:
             method: the HTTP method.
             target: the request target, path and query string (``/v1/agents/.../jobs/?page=2``).
             headers: the request headers (any capitalisation).
+            body: the request body.
         """
         arrived = datetime.now(UTC)
         generation = self._generation
@@ -178,7 +204,7 @@ class JobsApi:
         raw_path, _, query_string = target.partition("?")
         path = unquote(raw_path)
         params = last_values(query_string)
-        route = _JOBS_ROUTE.match(path)
+        route = next(((name, found) for name, pattern in _ROUTES if (found := pattern.match(path))), None)
         # Faults model the infrastructure in front of the API, so they act before any of its checks.
         firing = self.faults.on_request() if route is not None else Firing()
         if firing.delay:
@@ -189,56 +215,94 @@ class JobsApi:
         elif isinstance(rule, ErrorStatus):
             response = self._fault_response(rule)
         else:
-            response = self._route(method=method, path=path, target=target, params=params, headers=headers, route=route)
+            response = self._route(method=method, target=target, params=params, headers=headers, route=route, body=body)
             if isinstance(rule, TruncateBody):
                 response.truncate = rule.mode
         status = None if response.drop else response.status
-        record = RequestRecord(method, raw_path, params, query_string, arrived, status, rule.spec() if rule else None)
+        spec = rule.spec() if rule else None
+        self._record(
+            RequestRecord(method, raw_path, params, query_string, arrived, status, spec, len(body), response.job_ids),
+            generation,
+        )
+        return response
+
+    def payload_too_large(self, method: str, target: str) -> Response:
+        """The 413 for a body over `MAX_BODY_BYTES` (logged; never read, so never routed)."""
+        generation = self._generation
+        raw_path, _, query_string = target.partition("?")
+        response = self._error(413, "Request body is too large.", ("Connection", "close"))
+        record = RequestRecord(method, raw_path, last_values(query_string), query_string, datetime.now(UTC), 413)
+        self._record(record, generation)
+        return response
+
+    def _record(self, record: RequestRecord, generation: int) -> None:
         with self._log_lock:
             if generation == self._generation:
                 self._log.append(record)
-        return response
 
     def _route(
         self,
         *,
         method: str,
-        path: str,
         target: str,
         params: dict[str, str],
         headers: dict[str, str],
-        route: re.Match[str] | None,
+        route: tuple[str, re.Match[str]] | None,
+        body: bytes,
     ) -> Response:
-        if route is None or not _UUID.match(route.group("agent")):
+        if route is None:
+            return self._error(404, "Not found.")
+        name, found = route
+        agent_id = found.groupdict().get("agent")
+        if agent_id is not None and not _UUID.match(agent_id):
             return self._error(404, "Not found.")
         denied = self._authenticate(headers.get("authorization", ""))
         if denied is not None:
             return denied
-        if method not in ("GET", "HEAD"):
-            return self._error(405, f'Method "{method}" not allowed.', ("Allow", "GET, HEAD"))
-        organization = (params.get("organization_id") or "").strip()
-        if organization and not _UUID.match(organization.lower()):
-            return Response(400, encode_json({"organization_id": ["Must be a valid UUID."]}))
-        if organization and organization.lower() != self.organization_id:
-            return self._error(403, "You do not have access to this organization.")
-        agent_id = route.group("agent")
+        allowed = _METHODS[name]
+        if method not in allowed:
+            return self._error(405, f'Method "{method}" not allowed.', ("Allow", ", ".join(allowed)))
+        denied = self._check_organization(params, required=name == "agents")
+        if denied is not None:
+            return denied
+        url = f"http://{headers.get('host') or 'localhost'}{target}"
+        if name == "results":
+            return self._results(headers, body)
+        if name == "agents":
+            return self._agents(url, params)
+        assert agent_id is not None
         if agent_id not in self.store.agents:
             return self._error(404, "Agent not found.")
         if agent_id in self.forbidden_agent_ids:
             return self._error(403, "You do not have permission to access this agent.")
+        agent = self.store.agents[agent_id]
+        if name == "versions":
+            with self.store.lock:
+                return Response(200, encode_json(self.catalog.versions(agent)))
+        return self._jobs(agent, url, params)
+
+    def _check_organization(self, params: dict[str, str], *, required: bool) -> Response | None:
+        organization = (params.get("organization_id") or "").strip()
+        if required and not organization:
+            return Response(400, encode_json({"organization_id": ["This field is required."]}))
+        if organization and not _UUID.match(organization.lower()):
+            return Response(400, encode_json({"organization_id": ["Must be a valid UUID."]}))
+        if organization and organization.lower() != self.organization_id:
+            return self._error(403, "You do not have access to this organization.")
+        return None
+
+    def _jobs(self, agent: Agent, url: str, params: dict[str, str]) -> Response:
         try:
             query, page_request = parse_query(params)
         except QueryError as exc:
             return Response(400, encode_json(exc.errors))
-        host = headers.get("host") or "localhost"
         with self.store.lock:
-            agent = self.store.agents[agent_id]
             rows = self.store.select(agent, query)
             try:
                 page = paginate(rows, page_request)
             except InvalidPageError:
                 return self._error(404, "Invalid page.")
-            following, previous = page_links(f"http://{host}{target}", page)
+            following, previous = page_links(url, page)
             body = b'{"count":%d,"next":%b,"previous":%b,"results":[%b]}' % (
                 page.count,
                 encode_json(following),
@@ -253,6 +317,44 @@ class JobsApi:
                     self.store.delete_jobs(served[: rule.count])
                     served = served[rule.count :]
         return Response(200, body)
+
+    def _agents(self, url: str, params: dict[str, str]) -> Response:
+        # Every agent of the organization is listed, the forbidden one included: the key may see
+        # that it exists (and its job count) but not read its jobs or versions.
+        stats = (params.get("include_job_stats") or "").strip().lower() not in _NO_STATS
+        with self.store.lock:
+            try:
+                page = paginate(self.catalog.listing(), page_request(params))
+            except InvalidPageError:
+                return self._error(404, "Invalid page.")
+            following, previous = page_links(url, page)
+            results = [self.catalog.base_agent(agent, stats=stats) for agent in page.rows]
+        return Response(
+            200, encode_json({"count": page.count, "next": following, "previous": previous, "results": results})
+        )
+
+    def _results(self, headers: dict[str, str], body: bytes) -> Response:
+        try:
+            data = read_data(body, headers.get("content-type"))
+        except ParseError as exc:
+            return self._error(400, str(exc))
+        except UnsupportedMediaTypeError as exc:
+            return self._error(415, str(exc))
+        listed = data.get("job_ids") if isinstance(data, Mapping) else None
+        count = len(listed) if isinstance(listed, list) else None
+        try:
+            wanted = list(dict.fromkeys(job_ids(data)))
+        except BodyValidationError as exc:
+            return Response(400, encode_json(exc.errors), job_ids=count)
+        with self.store.lock:
+            found = [hit for job_id in wanted if (hit := self.store.find(job_id)) is not None]
+            if any(agent.id in self.forbidden_agent_ids for agent, _ in found):
+                message = "You do not have permission to access one or more of these jobs."
+                response = self._error(403, message)
+                response.job_ids = count
+                return response
+            items = [encode_json(self.catalog.job_result(agent, record)) for agent, record in found]
+        return Response(200, b"[" + b",".join(items) + b"]", job_ids=count)
 
     def _authenticate(self, header: str) -> Response | None:
         # DRF's TokenAuthentication with keyword "Bearer", messages included.
@@ -269,6 +371,14 @@ class JobsApi:
         return None
 
 
+class _BodyTooLargeError(Exception):
+    pass
+
+
+class _BadFramingError(Exception):
+    pass
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "roe-sandbox"
@@ -280,8 +390,16 @@ class _Handler(BaseHTTPRequestHandler):
     server: SandboxHTTPServer
 
     def _serve(self) -> None:
-        self._discard_body()
-        response = self.server.api.handle(self.command, self.path, dict(self.headers.items()))
+        api = self.server.api
+        try:
+            body = self._read_body()
+        except _BodyTooLargeError:
+            response = api.payload_too_large(self.command, self.path)
+        except _BadFramingError:
+            self.send_error(400, "Bad chunked encoding.")
+            return
+        else:
+            response = api.handle(self.command, self.path, dict(self.headers.items()), body)
         if response.drop:
             self.close_connection = True
             return
@@ -304,14 +422,55 @@ class _Handler(BaseHTTPRequestHandler):
     def version_string(self) -> str:
         return self.server_version
 
-    def _discard_body(self) -> None:
+    def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
-            # Not worth decoding for an API that takes no bodies; just do not reuse the connection.
-            self.close_connection = True
-            return
+            return self._read_chunked()
         length = self.headers.get("Content-Length")
-        if length and length.isdigit():
-            self.rfile.read(int(length))
+        if not length:
+            return b""
+        if not length.isdigit():
+            # The end of this request cannot be found, so neither can the start of the next.
+            self.close_connection = True
+            return b""
+        size = int(length)
+        if size > MAX_BODY_BYTES:
+            self.close_connection = True
+            if size <= 4 * MAX_BODY_BYTES:
+                # Read it all before answering: a client still sending when the connection closes
+                # sees a reset, not the 413.
+                self._discard(size)
+            raise _BodyTooLargeError
+        return self.rfile.read(size)
+
+    def _discard(self, size: int) -> None:
+        while size > 0:
+            chunk = self.rfile.read(min(size, 1 << 20))
+            if not chunk:
+                return
+            size -= len(chunk)
+
+    def _read_chunked(self) -> bytes:
+        parts: list[bytes] = []
+        total = 0
+        while True:
+            line = self.rfile.readline(1024)
+            try:
+                size = int(line.split(b";", 1)[0].strip(), 16)
+            except ValueError:
+                size = -1
+            if size < 0:
+                self.close_connection = True
+                raise _BadFramingError
+            if size == 0:
+                while self.rfile.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass  # trailer fields
+                return b"".join(parts)
+            total += size
+            if total > MAX_BODY_BYTES:
+                self.close_connection = True
+                raise _BodyTooLargeError
+            parts.append(self.rfile.read(size))
+            self.rfile.readline(3)
 
     def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         # http.server's own errors (malformed request line, unsupported method) as JSON, not HTML;

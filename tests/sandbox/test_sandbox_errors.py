@@ -76,7 +76,17 @@ def test_malformed_agent_id_is_404_even_without_credentials(sb: Sandbox) -> None
 
 @pytest.mark.parametrize(
     "path",
-    ["/", "/v1/agents/", "/v1/agents/{demo}/jobs", "/v1/agents/{demo}/", "/v1/agents/{demo}/jobs/x/", "/v2/jobs/"],
+    [
+        "/",
+        "/v1/agents",
+        "/v1/agents/{demo}/jobs",
+        "/v1/agents/{demo}/",
+        "/v1/agents/{demo}/jobs/x/",
+        "/v1/agents/{demo}/versions/current/",
+        "/v1/agents/jobs/results",
+        "/v1/agents/jobs/statuses/",
+        "/v2/jobs/",
+    ],
 )
 def test_other_paths_are_404(sb: Sandbox, client: httpx.Client, path: str) -> None:
     response = client.get(path.format(demo=sb.agents["demo"]))

@@ -133,11 +133,15 @@ def test_first_listed_rule_wins_when_several_fire(sb: Sandbox, fetch: Fetch) -> 
     assert statuses(fetch, 6) == [200, 429, 503, 429, 200, 429]
 
 
-def test_faults_act_before_authentication_and_only_on_the_jobs_route(sb: Sandbox, client: httpx.Client) -> None:
+def test_faults_act_before_authentication_and_only_on_served_routes(sb: Sandbox, client: httpx.Client) -> None:
     sb.set_faults("503")
     assert httpx.get(sb.jobs_url("demo")).status_code == 503
     assert client.get("/v1/other/").status_code == 404
     assert client.get(f"/v1/agents/{sb.agents['demo']}/jobs/").status_code == 503
+    assert httpx.post(sb.results_url, json={"job_ids": []}).status_code == 503
+    assert client.get(sb.versions_url("demo")).status_code == 503
+    assert client.get(sb.agents_url).status_code == 503
+    assert [r.status for r in sb.requests] == [503, 404, 503, 503, 503, 503]
 
 
 def test_set_faults_restarts_the_counters_and_none_clears(sb: Sandbox, fetch: Fetch) -> None:
