@@ -1,6 +1,8 @@
 """Every response of the sandbox validates against the OpenAPI spec it implements.
 
-The spec's component schemas are translated into a JSON Schema 2020-12 registry. OpenAPI 3.1 schemas
+The jobs list is checked against ``roe-agent-jobs-openapi.yaml``, the agents and versions lists and
+the bulk results against the full public document ``roe-openapi-1-0-93.yaml`` (both shipped next
+to the sandbox). The spec's component schemas are translated into a JSON Schema 2020-12 registry. OpenAPI 3.1 schemas
 are JSON Schema, with two quirks of the generator (drf-spectacular) that a literal reading gets wrong:
 
 * ``nullable: true`` (on ``next`` and ``previous``) is OpenAPI 3.0; JSON Schema ignores it, so it is
@@ -9,11 +11,13 @@ are JSON Schema, with two quirks of the generator (drf-spectacular) that a liter
   (anything), which also matches null, so a literal ``oneOf`` rejects the very null it means to allow.
   A ``oneOf`` with a null branch is therefore read as ``anyOf`` (identical wherever X excludes null).
 
-Formats are not enforced except ``date-time``, which must parse as an ISO 8601 instant with an offset.
+Formats are not enforced except ``date-time``, which must parse as an ISO 8601 instant with an offset,
+and ``uuid``, which must be one in canonical form.
 """
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from importlib.resources import files
@@ -45,18 +49,20 @@ def _translate(node: Any) -> Any:
     return node
 
 
-@pytest.fixture(scope="module")
-def spec() -> dict[str, Any]:
-    text = files("roe_analysis.sandbox").joinpath("roe-agent-jobs-openapi.yaml").read_text()
-    loaded: dict[str, Any] = yaml.safe_load(text)
+Validators = Callable[[str], jsonschema.protocols.Validator]
+
+
+def _load(name: str) -> dict[str, Any]:
+    loaded: dict[str, Any] = yaml.safe_load(files("roe_analysis.sandbox").joinpath(name).read_text())
     return loaded
 
 
-@pytest.fixture(scope="module")
-def validator_for(spec: dict[str, Any]) -> Callable[[str], jsonschema.protocols.Validator]:
+def _validators(spec: dict[str, Any]) -> Validators:
+    """``make("AgentVersion")``: a validator for a component schema; ``make("#/paths/...")`` for any node."""
     document = {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "components": {"schemas": _translate(spec["components"]["schemas"])},
+        "paths": _translate(spec["paths"]),
     }
     registry: Registry[Any] = Registry().with_resource(SPEC_URI, Resource.from_contents(document))
     checker = jsonschema.FormatChecker(formats=())
@@ -65,11 +71,36 @@ def validator_for(spec: dict[str, Any]) -> Callable[[str], jsonschema.protocols.
     def is_datetime(value: object) -> bool:
         return not isinstance(value, str) or datetime.fromisoformat(value).tzinfo is not None
 
+    @checker.checks("uuid", raises=ValueError)
+    def is_uuid(value: object) -> bool:
+        return not isinstance(value, str) or str(uuid.UUID(value)) == value
+
     def make(name: str) -> jsonschema.protocols.Validator:
-        schema = {"$ref": f"{SPEC_URI}#/components/schemas/{name}"}
+        pointer = name if name.startswith("#") else f"#/components/schemas/{name}"
+        schema = {"$ref": f"{SPEC_URI}{pointer}"}
         return jsonschema.Draft202012Validator(schema, registry=registry, format_checker=checker)
 
     return make
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict[str, Any]:
+    return _load("roe-agent-jobs-openapi.yaml")
+
+
+@pytest.fixture(scope="module")
+def validator_for(spec: dict[str, Any]) -> Validators:
+    return _validators(spec)
+
+
+@pytest.fixture(scope="module")
+def full_spec() -> dict[str, Any]:
+    return _load("roe-openapi-1-0-93.yaml")
+
+
+@pytest.fixture(scope="module")
+def full_validator_for(full_spec: dict[str, Any]) -> Validators:
+    return _validators(full_spec)
 
 
 def _errors(validator: jsonschema.protocols.Validator, body: Any) -> list[tuple[str, str]]:
@@ -183,3 +214,114 @@ def test_400_bodies_are_drf_field_maps(fetch: Fetch) -> None:
         "limit": ["Ensure this value is greater than or equal to 0."],
     }
     assert all(isinstance(v, list) and all(isinstance(m, str) for m in v) for v in body.values())
+
+
+# -- the agents, versions and results endpoints against the full 1.0.93 document --------------------
+
+
+def _response_schema(path: str, method: str, status: int) -> str:
+    escaped = path.replace("~", "~0").replace("/", "~1")
+    return f"#/paths/{escaped}/{method}/responses/{status}/content/application~1json/schema"
+
+
+def test_the_packaged_document_is_the_published_one(
+    sb: Sandbox, full_spec: dict[str, Any], full_validator_for: Validators
+) -> None:
+    assert full_spec["openapi"] == "3.1.0"
+    for path in ("/v1/agents/", "/v1/agents/{agent_id}/versions/", "/v1/agents/jobs/results/"):
+        assert path in full_spec["paths"]
+    # The validators do reject what the document forbids.
+    item = sb.job_result(sb.special_job_ids["example_failed"])
+    validator = full_validator_for("AgentJobResultItem")
+    assert _errors(validator, item) == []
+    assert _errors(validator, {key: value for key, value in item.items() if key != "cost"}) != []
+    assert _errors(validator, {**item, "agent_version_id": "v1.0"}) != []
+    assert _errors(validator, {**item, "result": [{"key": "verdict", "value": 3, "data_type": "text/plain"}]}) != []
+    version = sb.versions("demo")[0]
+    assert _errors(full_validator_for("AgentVersion"), {**version, "created_at": "yesterday"}) != []
+
+
+def test_every_agents_page_validates(sb: Sandbox, client: httpx.Client, full_validator_for: Validators) -> None:
+    page_validator = full_validator_for(_response_schema("/v1/agents/", "get", 200))
+    bodies = []
+    for stats in ("true", "false"):
+        url: str | None = f"{sb.agents_url}?organization_id={sb.organization_id}&page_size=2&include_job_stats={stats}"
+        while url:
+            body = client.get(url).json()
+            bodies.append(body)
+            url = body["next"]
+    assert len(bodies) == 6
+    assert [_errors(page_validator, body) for body in bodies] == [[]] * 6
+    assert _errors(full_validator_for("PaginatedBaseAgentList"), bodies[0]) == []
+
+
+def test_every_version_validates(sb: Sandbox, client: httpx.Client, full_validator_for: Validators) -> None:
+    listing = full_validator_for(_response_schema("/v1/agents/{agent_id}/versions/", "get", 200))
+    version = full_validator_for("AgentVersion")
+    seen = 0
+    for name in sb.agents:
+        if name == "forbidden":
+            continue
+        body = client.get(sb.versions_url(name)).json()
+        assert _errors(listing, body) == []
+        for item in body:
+            assert _errors(version, item) == [], item["version_name"]
+        seen += len(body)
+    assert seen == 4 + 5 + 2 + 1 + 5
+
+
+def test_every_result_validates(sb: Sandbox, client: httpx.Client, full_validator_for: Validators) -> None:
+    listing = full_validator_for(_response_schema("/v1/agents/jobs/results/", "post", 200))
+    item_validator = full_validator_for("AgentJobResultItem")
+    request_validator = full_validator_for("AgentJobResultManyRequest")
+    items = 0
+    for name in ("demo", "small", "single", "large"):
+        ids = [job["id"] for job in sb.jobs(name)][:1500]
+        for start in range(0, len(ids), 1000):
+            request = {"job_ids": ids[start : start + 1000]}
+            assert _errors(request_validator, request) == []
+            body = client.post(sb.results_url, json=request).json()
+            assert _errors(listing, body) == []
+            assert [e for item in body for e in _errors(item_validator, item)] == []
+            items += len(body)
+    assert items == 1500 + 40 + 1 + 1500
+
+
+def test_error_bodies_of_the_new_routes(
+    roe_sandbox_factory: Callable[..., Sandbox], full_validator_for: Validators
+) -> None:
+    detail = roe_sandbox_factory(error_style="detail", sizes={"demo": 60, "large": 5})
+    client = httpx.Client(base_url=detail.base_url, headers={"Authorization": f"Bearer {detail.api_key}"})
+    org = {"organization_id": detail.organization_id}
+    results = "/v1/agents/jobs/results/"
+    forbidden = detail.jobs("forbidden")[0]["id"]
+    checks = [
+        (results, "post", client.post(results, params=org, json={"job_ids": [forbidden]})),
+        (results, "post", client.post(results, params=org, json={"job_ids": []})),
+        (results, "post", client.post(results, params=org, json={})),
+        (results, "post", client.post(results, params=org, json={"job_ids": "x"})),
+        (results, "post", client.post(results, params=org, content=b"{", headers={"Content-Type": "application/json"})),
+        (results, "post", client.post(results, params={"organization_id": "acme"}, json={"job_ids": [forbidden]})),
+        ("/v1/agents/", "get", client.get("/v1/agents/")),
+        ("/v1/agents/", "get", client.get("/v1/agents/", params={**org, "page": 9})),
+        ("/v1/agents/", "get", client.get("/v1/agents/", params={**org, "organization_id": str(uuid.UUID(int=3))})),
+        ("/v1/agents/{agent_id}/versions/", "get", client.get(f"/v1/agents/{detail.forbidden_agent_id}/versions/")),
+        ("/v1/agents/{agent_id}/versions/", "get", client.get(f"/v1/agents/{uuid.UUID(int=5)}/versions/")),
+    ]
+    client.close()
+    statuses = [response.status_code for _, _, response in checks]
+    assert statuses == [403, 400, 400, 400, 400, 400, 400, 404, 403, 403, 404]
+    for path, method, response in checks:
+        validator = full_validator_for(_response_schema(path, method, response.status_code))
+        assert _errors(validator, response.json()) == [], response.text
+
+
+def test_an_items_uuid_error_is_outside_the_documented_400(
+    sb: Sandbox, client: httpx.Client, full_validator_for: Validators
+) -> None:
+    # DRF's ListField reports a bad item under its index; the document allows only a list of
+    # messages or a message per field. The sandbox answers as DRF does.
+    body = client.post(sb.results_url, json={"job_ids": ["nope"]}).json()
+    assert body == {"job_ids": {"0": ["Must be a valid UUID."]}}
+    validator = full_validator_for(_response_schema("/v1/agents/jobs/results/", "post", 400))
+    assert _errors(validator, body) != []
