@@ -190,15 +190,45 @@ class BadRequestError(APIStatusError):
 
     @property
     def field_errors(self) -> dict[str, list[str]]:
-        """The DRF-style field → messages map of the body (empty if the body was not one)."""
-        if not isinstance(self.body, Mapping):
-            return {}
-        out: dict[str, list[str]] = {}
-        for key, value in self.body.items():
-            if key in MESSAGE_KEYS and isinstance(value, str):
-                continue
-            out[str(key)] = [str(v) for v in value] if isinstance(value, list) else [str(value)]
+        """The DRF-style field → messages map of the body (empty if the body was not one).
+
+        Nested errors are keyed by their path: a list field's item errors as ``job_ids[2]``, a
+        nested serializer's as ``inputs[0].key``.
+        """
+        return field_messages(self.body)
+
+
+def field_messages(body: Any) -> dict[str, list[str]]:
+    """DRF's 400 body as field path → messages (``{}`` for a body that is not a map).
+
+    Examples:
+        >>> field_messages({"job_ids": {"2": ["Must be a valid UUID."]}, "page": ["Invalid page."]})
+        {'job_ids[2]': ['Must be a valid UUID.'], 'page': ['Invalid page.']}
+        >>> field_messages({"inputs": [{"key": ["Required."]}, {}], "detail": "Bad request"})
+        {'inputs[0].key': ['Required.']}
+    """
+    out: dict[str, list[str]] = {}
+    if not isinstance(body, Mapping):
         return out
+
+    def walk(where: str, value: Any, depth: int) -> None:
+        if isinstance(value, Mapping) and depth < 8:
+            for k, v in value.items():
+                walk(f"{where}[{k}]" if str(k).isdigit() else f"{where}.{k}", v, depth + 1)
+        elif isinstance(value, list) and depth < 8 and any(isinstance(v, Mapping | list) for v in value):
+            for i, v in enumerate(value):
+                walk(f"{where}[{i}]", v, depth + 1)
+        elif isinstance(value, list):
+            if value:
+                out[where] = [str(v) for v in value]
+        else:
+            out[where] = [str(value)]
+
+    for key, value in body.items():
+        if key in MESSAGE_KEYS and isinstance(value, str):
+            continue
+        walk(str(key), value, 0)
+    return out
 
 
 class AuthenticationError(APIStatusError):

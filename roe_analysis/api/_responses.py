@@ -40,6 +40,7 @@ from roe_analysis.errors import (
     RateLimitError,
     RedirectError,
     ServerError,
+    field_messages,
 )
 
 #: What our key becomes in any server-supplied text.
@@ -91,11 +92,7 @@ def _message(body: Any) -> str | None:
             value = body.get(key)
             if isinstance(value, str) and value:
                 return value
-        fields = [
-            f"{k}: {'; '.join(map(str, v)) if isinstance(v, list) else v}"
-            for k, v in body.items()
-            if k not in MESSAGE_KEYS
-        ]
+        fields = [f"{where}: {'; '.join(messages)}" for where, messages in field_messages(body).items()]
         if fields:
             return " | ".join(fields)
     if isinstance(body, str) and body.strip():

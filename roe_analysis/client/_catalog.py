@@ -30,6 +30,7 @@ from roe_analysis.api import (
 )
 from roe_analysis.errors import (
     IncompleteLoadWarning,
+    InvalidArgumentError,
     InvalidPageError,
     LoadLimitError,
     MissingResultsWarning,
@@ -150,9 +151,27 @@ class Caller(Protocol):
     ) -> T: ...
 
 
+def checked_job_ids(frames: JobFrames) -> list[str]:
+    """The job ids of ``frames``, refused before any request unless every one is a UUID."""
+    ids = frames.jobs.get_column("id")
+    bad = frames.jobs.filter(ids.is_null() | ~ids.str.contains(_UUID, literal=False).fill_null(False))
+    if bad.height:
+        first = bad.get_column("id").item(0)
+        raise InvalidArgumentError(
+            f"results can only be asked for jobs with a UUID id; {plural(bad.height, 'job')} of {ids.len():,} "
+            f"{'has' if bad.height == 1 else 'have'} none (e.g. {first!r}). Load the jobs from the API "
+            f"(client.load_jobs) or drop those rows first."
+        )
+    return ids.to_list()
+
+
+#: A UUID in any case, as the API's ids are written.
+_UUID = r"^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+
+
 async def load_results(client: Caller, frames: JobFrames) -> JobFrames:
     """``frames`` with `results` and `outputs` for every job of its `jobs` (see `RoeClient.load_results`)."""
-    job_ids = frames.jobs.get_column("id").to_list()
+    job_ids = checked_job_ids(frames)
 
     async def post(batch: list[str]) -> list[ResultItem]:
         return await client.call("POST", "/v1/agents/jobs/results/", decode_results, json={"job_ids": batch})

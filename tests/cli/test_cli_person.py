@@ -24,7 +24,7 @@ def one_line(capsys: pytest.CaptureFixture[str]) -> str:
 def test_every_option_of_every_command_has_help() -> None:
     top = cli._parser()
     subs = next(a for a in top._actions if isinstance(a, argparse._SubParsersAction))
-    assert set(subs.choices) == {"demo", "sandbox", "fetch", "info", "report"}
+    assert set(subs.choices) == {"demo", "sandbox", "fetch", "info", "report", "agents"}
     for name, sub in subs.choices.items():
         for action in sub._actions:
             assert action.help, f"{name} {action.option_strings or action.dest} has no help"

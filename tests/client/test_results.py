@@ -16,6 +16,7 @@ import pytest
 
 import roe_analysis as ra
 from roe_analysis._schema import FRAME_SCHEMAS
+from roe_analysis.api import status_error
 from roe_analysis.sandbox import Sandbox
 
 from ..conftest import MakeClient
@@ -275,3 +276,29 @@ def test_a_bad_review_state_is_refused_before_any_request(
         client.load_jobs(sb.agents["demo"], progress=False, review_state=value)  # type: ignore[arg-type]
     assert str(info.value) == message
     assert sb.requests == []
+
+
+def test_frames_whose_ids_are_not_uuids_are_refused_before_any_request(sb: Sandbox, client: ra.RoeClient) -> None:
+    frames = ra.JobFrames.from_tables(jobs={"id": [sb.jobs("small")[0]["id"], "job-7", None]})
+    sb.clear_requests()
+    with pytest.raises(ra.InvalidArgumentError) as info:
+        client.load_results(frames)
+    assert str(info.value) == (
+        "results can only be asked for jobs with a UUID id; 2 jobs of 3 have none (e.g. 'job-7'). Load the jobs "
+        "from the API (client.load_jobs) or drop those rows first."
+    )
+    assert sb.requests == []
+
+
+def test_a_400_on_a_batch_names_the_item_the_server_refused(sb: Sandbox) -> None:
+    # DRF reports a list field's item errors under their index; the error names the path.
+    response = httpx.post(
+        f"{sb.base_url}/v1/agents/jobs/results/",
+        params={"organization_id": sb.organization_id},
+        headers={"Authorization": f"Bearer {sb.api_key}"},
+        json={"job_ids": [sb.jobs("small")[0]["id"], "nope"]},
+    )
+    err = status_error(response, page=None, attempts=1)
+    assert isinstance(err, ra.BadRequestError)
+    assert err.field_errors == {"job_ids[1]": ["Must be a valid UUID."]}
+    assert "job_ids[1]: Must be a valid UUID." in str(err)
