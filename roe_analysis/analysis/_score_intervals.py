@@ -9,6 +9,10 @@ The input (a *cluster*: any column with ``cluster=``) is the unit. With ``G`` cl
   expanded interval (Hesterberg 2015, "What Teachers Should Know About the Bootstrap", The American
   Statistician 69(4), §4.2) takes the percentiles at ``α'/2`` and ``1 - α'/2``, where
   ``α' = 2Φ(-√(G/(G-1)) · t_{G-1, 1-α/2})``;
+- `cluster_ratio_interval`: the same expanded percentile cluster bootstrap for a ratio of cluster
+  totals ``Σy / Σx`` (a cost per successful job: the total cost over the count of successes; a
+  mean is the case ``x = 1``). Replicates whose drawn clusters hold no ``x`` (no success drawn)
+  are infinite, so an interval whose upper end reaches them is no interval;
 - `cluster_wilson_interval`: Wilson's interval with the effective sample size ``n / deff`` (Kish),
   ``deff`` the design effect of the pass indicator (floored at 1; when the runs show no variation
   it cannot be estimated and each cluster counts once). Because ``deff`` is estimated from ``G``
@@ -27,7 +31,7 @@ from statistics import NormalDist
 import numpy as np
 
 from roe_analysis.analysis._stats import bootstrap_replicates, z_value
-from roe_analysis.analysis._units import MIN_N, cluster_bootstrap_mean, design_effect
+from roe_analysis.analysis._units import MIN_N, cluster_bootstrap_mean, cluster_bootstrap_ratio, design_effect
 
 Interval = tuple[float | None, float | None]
 
@@ -55,8 +59,13 @@ def _codes(clusters: np.ndarray) -> tuple[np.ndarray, int]:
     return inverse, int(inverse.max()) + 1 if inverse.size else 0
 
 
+#: Relative width below which an interval counts as zero-width: resampled means of identical values
+#: differ in their last bits (0.019999999999999997 to 0.02), which is no spread at all.
+_ZERO_WIDTH = 1e-9
+
+
 def _non_degenerate(low: float, high: float) -> Interval:
-    if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
+    if not (math.isfinite(low) and math.isfinite(high)) or high - low <= _ZERO_WIDTH * max(abs(low), abs(high)):
         return None, None
     return low, high
 
@@ -87,9 +96,65 @@ def cluster_mean_interval(
         replicates = bootstrap_replicates(x, "mean", n_resamples=n_resamples, rng=rng)
     else:
         replicates = cluster_bootstrap_mean(x, codes, n_resamples=n_resamples, rng=rng)
-    expanded = math.sqrt(g / (g - 1)) * t_quantile(confidence, g - 1)
-    tail = NormalDist().cdf(-expanded)
+    tail = expanded_tail(confidence, g)
     low, high = np.quantile(replicates, [tail, 1 - tail])
+    return _non_degenerate(float(low), float(high))
+
+
+def expanded_tail(confidence: float, g: int) -> float:
+    """The tail ``α'/2`` of Hesterberg's expanded percentile interval over ``g`` clusters.
+
+    ``α' = 2Φ(-√(g/(g-1)) · t_{g-1, 1-α/2})``: percentiles further out than ``α/2`` make up for
+    the bootstrap's ``(g-1)/g`` variance and for ``z`` standing where ``t_{g-1}`` is due.
+
+    Examples:
+        >>> round(expanded_tail(0.95, 20), 5), round(expanded_tail(0.95, 10_000), 4)
+        (0.01588, 0.025)
+    """
+    return NormalDist().cdf(-math.sqrt(g / (g - 1)) * t_quantile(confidence, g - 1))
+
+
+def cluster_ratio_interval(
+    numerators: np.ndarray,
+    denominators: np.ndarray,
+    clusters: np.ndarray,
+    *,
+    confidence: float,
+    n_resamples: int,
+    seed: int,
+) -> Interval:
+    """Expanded percentile cluster-bootstrap interval for ``Σ numerators / Σ denominators``.
+
+    Each replicate draws the ``G`` clusters with replacement and takes the ratio of the drawn
+    clusters' totals (`cluster_bootstrap_ratio`); the percentiles are those of
+    `cluster_mean_interval` (``α'/2`` of `expanded_tail`). A replicate without any denominator
+    counts as infinite (the ratio is unbounded there), so when more than ``α'/2`` of them are,
+    there is no upper end and no interval. ``(None, None)`` below `MIN_N` clusters, without any
+    denominator, or for a zero-width interval.
+
+    Examples:
+        >>> import numpy as np
+        >>> cost = np.array([0.02, 0.01, 0.03, 0.0] * 10)  # 40 jobs on 20 inputs, two runs each
+        >>> success = np.array([1.0, 0.0, 1.0, 1.0] * 10)
+        >>> low, high = cluster_ratio_interval(
+        ...     cost, success, np.repeat(np.arange(20), 2), confidence=0.95, n_resamples=2000, seed=1
+        ... )
+        >>> round(float(cost.sum() / success.sum()), 4), round(low, 4), round(high, 4)
+        (0.02, 0.0171, 0.024)
+    """
+    y = np.asarray(numerators, dtype=np.float64)
+    x = np.asarray(denominators, dtype=np.float64)
+    codes, g = _codes(clusters)
+    if g < MIN_N or not x.sum() > 0:
+        return None, None
+    sums = np.bincount(codes, weights=y, minlength=g)
+    sizes = np.bincount(codes, weights=x, minlength=g)
+    tail = expanded_tail(confidence, g)
+    # Interpolating between infinite replicates gives inf or NaN: either way no upper end.
+    with np.errstate(divide="ignore", invalid="ignore"):
+        replicates = cluster_bootstrap_ratio(sums, sizes, n_resamples=n_resamples, rng=np.random.default_rng(seed))
+        replicates = np.where(np.isfinite(replicates), replicates, np.inf)
+        low, high = np.quantile(replicates, [tail, 1 - tail])
     return _non_degenerate(float(low), float(high))
 
 
