@@ -1,8 +1,8 @@
 """Analysis helpers: pure functions from `JobFrames` (or a frame) to new Polars frames.
 
-Three questions: how long jobs take and where the time goes (durations), how grader scores move
-between agent versions (scores), and whether human reviewers agree with the agent and the grader
-(agreement).
+Four questions: how long jobs take and where the time goes (durations), how grader scores move
+between agent versions (scores), whether human reviewers agree with the agent and the grader
+(agreement), and what each version costs for the quality it gives (costs).
 
 The rules every helper follows:
 
@@ -35,10 +35,13 @@ Modules, by layer of use:
   kappa/AC1 bounds for uncorrected rejections), ``_power`` (planning);
 - durations: ``_job_durations``, ``_duration_summaries`` and ``_duration_intervals``, ``_volume``;
 - scores and versions: ``_scores``, ``_comparison_data``, ``_comparison_stats``,
-  ``_comparisons``, ``_rates``, ``_reruns``;
+  ``_comparison_words`` (verdicts in words), ``_comparisons``, ``_rates``, ``_reruns``;
 - agreement: ``_outcomes``, ``_agreement`` and ``_agreement_units``, ``_per_class``,
   ``_score_agreement``, ``_calibration``, ``_reviewers``, ``_items``, ``_inter_reviewer``,
-  ``_intra_reviewer``.
+  ``_intra_reviewer``;
+- costs: ``_cost_data`` (each job's result: cost, tokens, missing), ``_costs`` (`cost_summary`,
+  `version_labels`), ``_cost_quality`` (`cost_quality` and the Pareto front); the ratio interval
+  is `_score_intervals.cluster_ratio_interval`.
 """
 
 from __future__ import annotations
@@ -52,6 +55,12 @@ from roe_analysis.analysis._common import DEFAULT_BY as DEFAULT_BY
 from roe_analysis.analysis._common import By as By
 from roe_analysis.analysis._common import require_columns as require_columns
 from roe_analysis.analysis._comparisons import compare_all_versions, compare_versions
+from roe_analysis.analysis._cost_data import RESULT_METRICS as RESULT_METRICS
+from roe_analysis.analysis._cost_quality import COST_QUALITY_STATS as COST_QUALITY_STATS
+from roe_analysis.analysis._cost_quality import cost_quality
+from roe_analysis.analysis._costs import COST_SUMMARY_STATS as COST_SUMMARY_STATS
+from roe_analysis.analysis._costs import LABEL_SEPARATOR as LABEL_SEPARATOR
+from roe_analysis.analysis._costs import cost_summary, version_labels
 from roe_analysis.analysis._duration_summaries import (
     duration_mismatches,
     duration_summary,
@@ -100,9 +109,13 @@ from roe_analysis.errors import (
 FOR_OTHER_LAYERS = (
     "By",
     "CONFUSION_STATS",
+    "COST_QUALITY_STATS",
+    "COST_SUMMARY_STATS",
     "DEFAULT_BY",
+    "LABEL_SEPARATOR",
     "MIN_N",
     "OUTCOMES_SCHEMA",
+    "RESULT_METRICS",
     "SCORE_COLUMNS",
     "SUMMARY_STATS",
     "both_scores",
@@ -126,6 +139,8 @@ __all__: list[str] = [
     "compare_rates",
     "compare_versions",
     "confusion_matrix",
+    "cost_quality",
+    "cost_summary",
     "detectable_difference",
     "duration_mismatches",
     "duration_summary",
@@ -161,4 +176,5 @@ __all__: list[str] = [
     "status_time",
     "status_time_summary",
     "verdict_disagreements",
+    "version_labels",
 ]

@@ -68,6 +68,8 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "compare_rates": (lambda: ra.compare_rates(DURATIONS.drop("terminal_status"), "v1", "v2"), "'terminal_status'"),
     "compare_versions": (lambda: ra.compare_versions(JOBS.drop("grader_score"), "v1", "v2"), "'grader_score'"),
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES.drop("final_verdict")), "'final_verdict'"),
+    "cost_quality": (lambda: analysis.cost_quality(FRAMES, by="team"), "'team'"),
+    "cost_summary": (lambda: analysis.cost_summary(FRAMES, by="team"), "'team'"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS.drop("server_duration_ms")), "server_duration"),
     "duration_summary": (lambda: ra.duration_summary(DURATIONS.drop("is_running")), "'is_running'"),
     "duration_trend": (lambda: ra.duration_trend(DURATIONS.drop("created_at")), "'created_at'"),
@@ -97,6 +99,7 @@ MISSING_COLUMN: dict[str, tuple[Call, str]] = {
     "score_vs_duration": (lambda: ra.score_vs_duration(JOBS), "status events"),  # type: ignore[arg-type]
     "status_time": (lambda: ra.status_time(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
     "verdict_disagreements": (lambda: ra.verdict_disagreements(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
+    "version_labels": (lambda: analysis.version_labels(JOBS), "expects JobFrames"),  # type: ignore[arg-type]
 }
 
 #: (c) an unknown or out-of-range option value, and a fragment of the message.
@@ -110,6 +113,8 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
     "compare_rates": (lambda: ra.compare_rates(FRAMES, "v1", "v2", rate="speed"), "rate must be one of"),  # type: ignore[arg-type]
     "compare_versions": (lambda: ra.compare_versions(JOBS, "v1", "v2", paired="maybe"), "'auto', True or False"),  # type: ignore[arg-type]
     "confusion_matrix": (lambda: ra.confusion_matrix(OUTCOMES, labels="x"), "not one string"),
+    "cost_quality": (lambda: analysis.cost_quality(FRAMES, quality="speed"), "quality must be one of"),  # type: ignore[arg-type]
+    "cost_summary": (lambda: analysis.cost_summary(FRAMES, confidence=2), "confidence"),
     "duration_mismatches": (lambda: ra.duration_mismatches(DURATIONS, tolerance_ms=-1), "number >= 0"),
     "duration_summary": (lambda: ra.duration_summary(DURATIONS, quantiles=(2,)), "between 0 and 1"),
     "duration_trend": (lambda: ra.duration_trend(DURATIONS, every="fortnight"), "Polars duration string"),
@@ -139,7 +144,7 @@ UNKNOWN_OPTION: dict[str, tuple[Call, str]] = {
 }
 
 #: Helpers with no option to get wrong (beyond ``frames``).
-NO_OPTION = {"status_time", "score_vs_duration"}
+NO_OPTION = {"status_time", "score_vs_duration", "version_labels"}
 
 
 def frame_helpers() -> list[str]:
@@ -160,7 +165,7 @@ def raised(call: Call) -> Exception:
 
 def test_every_frame_helper_is_covered() -> None:
     helpers = frame_helpers()
-    assert len(helpers) == 34
+    assert len(helpers) == 37
     assert sorted(MISSING_COLUMN) == helpers
     assert sorted(UNKNOWN_OPTION) == sorted(set(helpers) - NO_OPTION)
 
@@ -178,7 +183,8 @@ def test_a_frame_missing_a_column_raises_a_roe_error(name: str) -> None:
 @pytest.mark.parametrize("name", frame_helpers())
 @pytest.mark.parametrize("wrong", [[1, 2], "jobs"], ids=["list", "string"])
 def test_a_wrong_type_raises_an_argument_type_error(name: str, wrong: Any) -> None:
-    helper = getattr(ra, name)
+    # The analysis face's function (the same object `roe_analysis` exports once it lists the name).
+    helper = getattr(analysis, name)
     args = (wrong, "v1", "v2") if name in ("compare_versions", "compare_rates", "sample_size_for") else (wrong,)
     options = {"effect": 0.1} if name == "sample_size_for" else {}
     error = raised(lambda: helper(*args, **options))
@@ -223,7 +229,7 @@ def test_by_has_one_vocabulary() -> None:
     assert ra.score_summary(JOBS, by=()).equals(overall)
     assert ra.score_summary(JOBS).columns[0] == "agent_version_name"
     for name in frame_helpers():
-        by = inspect.signature(getattr(ra, name)).parameters.get("by")
+        by = inspect.signature(getattr(analysis, name)).parameters.get("by")
         # error_messages ranks messages over all jobs by default, each with the versions it hit
         if by is not None and name != "error_messages":
             assert by.default == "agent_version_name", name
