@@ -5,17 +5,23 @@ finished runs of one terminal status (``status="SUCCESS"`` by default) and no ca
 (``include_cached=False``); and one score scale across agents (`check_one_scale`). Each run carries
 its ``input_id`` (identical inputs pair) and its ``cluster`` (the unit an unpaired comparison
 resamples: the input by default, any jobs column or metadata key with ``cluster=``).
+
+Cost and tokens (``"cost"``, ``"input_tokens"``, ``"output_tokens"``) come from the ``results``
+frame: every job with a value counts, whatever its status (failures cost what they spent, cache
+hits their cost, as in `cost_summary`); a job without a result row has no value and is counted in
+``missing``, never taken as 0. They are in fixed units (USD, tokens), so no scale check applies.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 import polars as pl
 
 from roe_analysis._schema import UTC
 from roe_analysis.analysis._common import require_columns
+from roe_analysis.analysis._cost_data import RESULT_METRICS, require_results, result_values
 from roe_analysis.analysis._job_durations import job_durations
 from roe_analysis.analysis._scales import check_one_scale
 from roe_analysis.analysis._scores import check_metric_column, metric_value
@@ -36,6 +42,8 @@ class PerJob:
     can_pair: bool
     #: The runs compared, in words (for ``method``), e.g. "finished SUCCESS runs, cache hits left out".
     population: str
+    #: Per version, the jobs without a result row (cost and token metrics only): no value, not 0.
+    missing: dict[str, int] = field(default_factory=dict)
 
 
 def _check_options(
@@ -109,12 +117,19 @@ def per_job(
     chosen = _check_options(metric, threshold, statistic, helper, status=status, include_cached=include_cached)
     check_cluster(cluster, helper=helper)
     source = "grader_score" if metric == "pass_rate" else metric
+    missing_counts: dict[str, int] = {}
     if isinstance(frames, JobFrames):
         jobs = frames.jobs.rename({"id": "job_id"})
         if metric == "duration_ms":
             # The spec's recomputed duration; running jobs have none and are left out.
             durations = job_durations(frames).select("job_id", "duration_ms", "terminal_status")
             jobs = jobs.drop("duration_ms").join(durations, on="job_id", how="left", maintain_order="left")
+        if metric in RESULT_METRICS:
+            require_results(frames, helper=helper)
+            values = result_values(frames).select("job_id", pl.col("has_result").alias("\x00has_result"), metric)
+            jobs = jobs.join(values, on="job_id", how="left", maintain_order="left")
+            missing = jobs.filter(pl.col("\x00has_result").is_null()).group_by("agent_version_name").len()
+            missing_counts = {str(v): int(n) for v, n in missing.iter_rows() if v is not None}
         jobs = jobs.join(input_ids(frames.inputs), on="job_id", how="left", maintain_order="left")
         if cluster not in (None, "input_id") and cluster not in jobs.columns:
             keys = frames.metadata.get_column("key").unique().sort().to_list()
@@ -136,6 +151,10 @@ def per_job(
     population = "every scored run"
     if metric == "duration_ms":
         jobs, population = _duration_population(jobs, status, include_cached)
+    elif metric in RESULT_METRICS:
+        population = (
+            f"every job whose result gives its {metric}, whatever its status (failures and cache hits included)"
+        )
     else:
         check_one_scale(jobs, value=source, helper=helper, metric=source)
     value = metric_value(source)
@@ -150,4 +169,4 @@ def per_job(
         pl.col("input_id").cast(pl.String),
         cluster_column(jobs, cluster, helper=helper).alias("cluster"),
     )
-    return PerJob(frame, metric, chosen, can_pair, population)
+    return PerJob(frame, metric, chosen, can_pair, population, missing_counts)

@@ -23,10 +23,15 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
-from roe_analysis._text import fmt_ms, fmt_signed, plural
+from roe_analysis._text import plural
 from roe_analysis.analysis._common import check_threshold
 from roe_analysis.analysis._comparison_data import PerJob, StatName, per_job
 from roe_analysis.analysis._comparison_stats import Intervals, Result, compare_paired, compare_unpaired, per_cluster
+from roe_analysis.analysis._comparison_words import DIRECTION_WORDS as _DIRECTION_WORDS
+from roe_analysis.analysis._comparison_words import METRIC_WORDS as _METRIC_WORDS
+from roe_analysis.analysis._comparison_words import amount as _amount
+from roe_analysis.analysis._comparison_words import fmt_level as _fmt_level
+from roe_analysis.analysis._comparison_words import fmt_p as _fmt_p
 from roe_analysis.analysis._power import detectable_difference
 from roe_analysis.analysis._stats import DEFAULT_RESAMPLES, DEFAULT_SEED, check_confidence, holm_adjust
 from roe_analysis.analysis._units import MIN_N, design_effect
@@ -93,36 +98,6 @@ def _check_version(frame: pl.DataFrame, version: str, helper: str) -> None:
 def _check_paired(paired: object, helper: str) -> None:
     if not any(paired is option or (isinstance(paired, str) and paired == option) for option in _PAIRED_OPTIONS):
         raise InvalidArgumentError(f"{helper}: paired must be 'auto', True or False; got {paired!r}")
-
-
-#: How a metric is named in a verdict.
-_METRIC_WORDS = {"duration_ms": "duration", "grader_score": "grader score", "human_score": "human score"}
-
-
-def _amount(x: float, metric: str, ref: float | None, *, signed: bool = True) -> str:
-    """``x`` as a verdict writes it: a true minus sign; durations in the unit that reads best for ``ref``.
-
-    Examples:
-        >>> _amount(-19_308.0, "duration_ms", -19_308.0), _amount(0.1354, "grader_score", 0.1354)
-        ('−19.3 s', '+0.135')
-        >>> _amount(-6_756.0, "duration_ms", -11_958.0), _amount(4_700.0, "duration_ms", 4_700.0, signed=False)
-        ('−6.8 s', '4.7 s')
-    """
-    if metric == "duration_ms":
-        text = fmt_ms(abs(x), abs(ref) if ref else abs(x))
-        return ("−" if x < 0 else "+" if x > 0 and signed else "") + text
-    text = fmt_signed(x)
-    return text if signed or x < 0 else text.removeprefix("+")
-
-
-def _fmt_p(p: float, adjusted: bool) -> str:
-    """Three significant digits (``p=0.0512``), ``p<0.0001`` below that."""
-    name = "Holm-adjusted p" if adjusted else "p"
-    return f"{name}<0.0001" if p < 0.0001 else f"{name}={p:.3g}"
-
-
-def _fmt_level(confidence: float) -> str:
-    return f"{confidence * 100:.3g}%"
 
 
 @dataclass(frozen=True)
@@ -222,7 +197,8 @@ class _Comparison:
         else:
             up, down = low > 0, high < 0
         if (up and self.test_sign > 0) or (down and self.test_sign < 0):
-            word = ("slower" if up else "faster") if metric == "duration_ms" else ("higher" if up else "lower")
+            more, less = _DIRECTION_WORDS.get(metric, ("higher", "lower"))
+            word = more if up else less
             return f"{b} is {word} than {a}: {what} {_amount(diff, metric, diff)} ({interval}; {_fmt_p(p, adjusted)})"
         return (
             f"{a} and {b} differ ({_fmt_p(p, adjusted)}), but the {interval} of the {what} "
@@ -278,6 +254,11 @@ def _compare(
             NoSharedInputsWarning,
             stacklevel=3,
         )
+    left_out = [
+        f"{plural(data.missing[v], 'job')} of {v} without a result left out" for v in (a, b) if data.missing.get(v)
+    ]
+    if left_out:
+        note = "; ".join([*([note] if note else []), *left_out])
     if paired == "auto":
         use_pairs = (
             data.can_pair
@@ -401,7 +382,11 @@ def compare_versions(
 
     Metrics: ``"grader_score"`` (default), ``"human_score"``, ``"duration_ms"`` (recomputed by
     `job_durations` from JobFrames), ``"pass_rate"`` (``grader_score >= threshold``, threshold
-    required) or any numeric column of the frame. Instead of JobFrames, a jobs-like frame
+    required), ``"cost"``, ``"input_tokens"``, ``"output_tokens"`` (per job, from the results
+    frame: every job with a value whatever its status, failures and cache hits included, as in
+    `cost_summary`; jobs without a result are left out and counted in ``note``; frames never given
+    results raise `InvalidArgumentError` saying how to load them) or any numeric column of the
+    frame. Instead of JobFrames, a jobs-like frame
     (``job_id`` or ``id``, ``agent_version_name``, the metric) works too; it can be paired only if
     it has an ``input_id`` column (any text identifying a job's input).
 

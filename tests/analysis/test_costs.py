@@ -1,4 +1,4 @@
-"""What a version costs (`cost_summary`, `version_labels`), against plain Python.
+"""What a version costs (`cost_summary`, `version_labels`, cost in `compare_versions`), against plain Python.
 
 Every figure is checked against an independent computation in the test: plain Python over the rows
 the frames were built from, numpy's quantiles, scipy's bootstrap and t tests, and statsmodels' OLS
@@ -21,11 +21,13 @@ from scipy import stats
 from roe_analysis.analysis import (
     COST_SUMMARY_STATS,
     MIN_N,
+    compare_all_versions,
+    compare_versions,
     cost_summary,
     version_labels,
 )
 from roe_analysis.analysis._score_intervals import cluster_ratio_interval, expanded_tail
-from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError
+from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError, MissingColumnsError, NoSharedInputsWarning
 from roe_analysis.frames import JobFrames
 
 T0 = datetime(2026, 5, 1, tzinfo=UTC)
@@ -388,7 +390,10 @@ def test_empty_frames_have_the_fixed_schema() -> None:
 
 def test_frames_without_results_say_how_to_load_them() -> None:
     frames = JobFrames.from_tables(jobs=[{"id": "a", "agent_version_name": "v1", "grader_score": 0.5}])
-    for call in (lambda: cost_summary(frames),):
+    for call in (
+        lambda: cost_summary(frames),
+        lambda: compare_versions(frames, "v1", "v2", metric="cost"),
+    ):
         with pytest.raises(InvalidArgumentError) as info:
             call()
         assert str(info.value).endswith(f"these frames have no results: {HINT}.")
@@ -443,3 +448,73 @@ def test_version_labels_without_versions_are_the_names_and_the_jobs_keep_theirs(
     assert labels["model"].null_count() == 2
     assert version_labels(JobFrames.empty()).height == 0
     assert frames.jobs["agent_version_name"].unique().sort().to_list() == ["v1", "v2"]  # untouched
+
+
+# --- compare_versions on cost and tokens -----------------------------------------------------------
+
+
+def comparison_frames(*, shared: bool) -> tuple[JobFrames, dict[str, dict[str, list[float]]]]:
+    """v1 (cheaper) and v2 over 14 inputs, 2 runs each; the costs per version and input."""
+    rng = np.random.default_rng(4)
+    jobs, inputs, results = [], [], []
+    per_input: dict[str, dict[str, list[float]]] = {"v1": {}, "v2": {}}
+    for day, (v, base) in enumerate((("v1", 0.010), ("v2", 0.013)), start=1):
+        for i in range(14):
+            name = f"q{i}" if shared else f"{v}-q{i}"
+            for r in range(2):
+                job_id = f"{v}-{i}-{r}"
+                cost = float(base * (1 + i / 7) * np.exp(rng.normal(0, 0.1)))
+                status = "CACHED" if i == 3 and r == 1 else "SUCCESS"
+                cost = 0.0 if status == "CACHED" else cost
+                per_input[v].setdefault(name, []).append(cost)
+                jobs.append(
+                    {"id": job_id, "agent_version_name": v, "status": status, "created_at": T0 + timedelta(days=day)}
+                )
+                inputs.append({"job_id": job_id, "key": "question", "value": name})
+                results.append({"job_id": job_id, "cost": cost, "input_tokens": 1000 + 50 * i + (day - 1) * 400})
+    jobs.append({"id": "v2-gap", "agent_version_name": "v2", "status": "SUCCESS", "created_at": T0 + timedelta(days=2)})
+    return JobFrames.from_tables(jobs=jobs, inputs=inputs, results=results), per_input
+
+
+def test_compare_cost_paired_is_the_paired_t_test_on_per_input_means() -> None:
+    frames, per_input = comparison_frames(shared=True)
+    row = compare_versions(frames, "v1", "v2", metric="cost").row(0, named=True)
+    names = sorted(per_input["v1"])
+    a = np.array([np.mean(per_input["v1"][n]) for n in names])
+    b = np.array([np.mean(per_input["v2"][n]) for n in names])
+    assert (row["paired"], row["n_pairs"], row["statistic"]) == (True, 14, "mean")
+    assert row["difference"] == pytest.approx(float((b - a).mean()), rel=1e-12)
+    assert row["p_value"] == pytest.approx(stats.ttest_rel(b, a).pvalue, rel=1e-9)
+    assert row["diff_low"] < row["difference"] < row["diff_high"]
+    assert row["note"] == "1 job of v2 without a result left out"
+    assert "population: every job whose result gives its cost, whatever its status" in row["method"]
+    assert row["verdict"].startswith("v2 is more expensive than v1: mean per-input difference in cost per job +$")
+
+
+def test_compare_cost_unpaired_is_welch_on_per_input_means_with_run_level_estimates() -> None:
+    frames, per_input = comparison_frames(shared=False)
+    with pytest.warns(NoSharedInputsWarning, match="ran no input in common"):
+        row = compare_versions(frames, "v1", "v2", metric="cost").row(0, named=True)
+    runs_a = [c for costs in per_input["v1"].values() for c in costs]
+    runs_b = [c for costs in per_input["v2"].values() for c in costs]
+    means_a = [np.mean(c) for c in per_input["v1"].values()]
+    means_b = [np.mean(c) for c in per_input["v2"].values()]
+    assert (row["paired"], row["n_a"], row["n_b"], row["n_inputs_a"]) == (False, 28, 28, 14)
+    assert row["estimate_a"] == pytest.approx(np.mean(runs_a), rel=1e-12)  # the cache hit counts, at 0
+    assert row["difference"] == pytest.approx(np.mean(runs_b) - np.mean(runs_a), rel=1e-12)
+    assert row["p_value"] == pytest.approx(stats.ttest_ind(means_b, means_a, equal_var=False).pvalue, rel=1e-9)
+    assert "Welch t-test on per-cluster means" in row["method"]
+
+
+def test_tokens_compare_like_any_metric_and_cost_needs_no_score_scale() -> None:
+    frames, _ = comparison_frames(shared=True)
+    rows = compare_all_versions(frames, metric="input_tokens")
+    assert rows.item(0, "difference") == pytest.approx(400.0)
+    assert rows.item(0, "verdict").startswith("v2 is higher than v1: mean per-input difference in input tokens per job")
+    # A jobs-like frame that already has the cost column works too (no results frame needed).
+    costs = [0.01 + i / 1000 for i in range(12)] + [0.005 + i / 1000 for i in range(12)]
+    jobs = pl.DataFrame(
+        {"job_id": [f"j{i}" for i in range(24)], "agent_version_name": ["a"] * 12 + ["b"] * 12, "cost": costs}
+    )
+    verdict = compare_versions(jobs, "a", "b", metric="cost").item(0, "verdict")
+    assert verdict.startswith("b is cheaper than a: mean cost per job −$0.005")
