@@ -39,6 +39,7 @@ old name                      chart
 from __future__ import annotations
 
 from roe_analysis.charts._agreement import agreement_summary, confusion_matrix, grader_vs_human, reviewer_stats
+from roe_analysis.charts._costs import cost_quality, cost_summary
 from roe_analysis.charts._durations import (
     duration_trend,
     job_durations_ecdf,
@@ -88,6 +89,8 @@ __all__: list[str] = [
     "agreement_summary",
     "compare_versions",
     "confusion_matrix",
+    "cost_quality",
+    "cost_summary",
     "duration_trend",
     "failure_rate_chart",
     "failure_trend_chart",

@@ -159,8 +159,14 @@ def compare_versions(
     metric = metrics[0] if metrics else "metric"
     statistic = str(comparison.get_column("statistic").drop_nulls().first() or "mean")
     size = 1.0
+    number_format: str | None = None
     if metric == "pass_rate":
         axis = "Difference in pass rate (b − a)"
+    elif metric == "cost":
+        axis = f"Difference in {statistic} cost per job, USD (b − a)"
+        number_format = "$,f"  # no precision: Vega takes the decimals from the tick step
+    elif metric in ("input_tokens", "output_tokens"):
+        axis = f"Difference in {statistic} {human_title(metric).lower()} per job (b − a)"
     elif metric == "duration_ms":
         unit, size = duration_unit(
             comparison.select(pl.max_horizontal(pl.col("difference", "diff_low", "diff_high").abs().max())).item()
@@ -192,14 +198,19 @@ def compare_versions(
     text = titled(title or "Difference between agent versions", data)
     base = alt.Chart(data, description=text)
     zero = base.mark_rule(strokeDash=[4, 4], color="#666666").encode(x=alt.datum(0))
+    x_axis = (
+        alt.Axis(tickCount=6, labelOverlap=True, format=number_format)
+        if number_format
+        else alt.Axis(tickCount=6, labelOverlap=True)
+    )
     interval = base.mark_rule(strokeWidth=2).encode(
-        x=alt.X("diff_low:Q", title=axis, axis=alt.Axis(tickCount=6, labelOverlap=True)),
+        x=alt.X("diff_low:Q", title=axis, axis=x_axis),
         x2="diff_high:Q",
         y=y,
         color=b_colour,
     )
     point = base.mark_point(filled=True, size=80).encode(
-        x=alt.X("difference:Q", title=axis, axis=alt.Axis(tickCount=6, labelOverlap=True)),
+        x=alt.X("difference:Q", title=axis, axis=x_axis),
         y=y,
         color=b_colour,
         tooltip=[

@@ -115,6 +115,28 @@ VALID: dict[str, pl.DataFrame] = {
             "too_few": [False],
         }
     ),
+    "cost_quality": pl.DataFrame(
+        {
+            "agent_version_name": ["v1"],
+            "mean_cost": [0.01],
+            "mean_cost_low": [0.008],
+            "mean_cost_high": [0.012],
+            "quality": [0.7],
+            "quality_low": [0.6],
+            "quality_high": [0.8],
+            "pareto": [True],
+        }
+    ),
+    "cost_summary": pl.DataFrame(
+        {
+            "agent_version_name": ["v1"],
+            "n_with_cost": [40],
+            "mean_cost": [0.01],
+            "mean_cost_low": [0.008],
+            "mean_cost_high": [0.012],
+            "p50_cost": [0.009],
+        }
+    ),
 }
 
 #: The column dropped for (a), and the chart's unknown option for (c) with a fragment of its message.
@@ -132,6 +154,8 @@ MISSING: dict[str, str] = {
     "job_durations_histogram": "duration_ms",
     "failure_rate_chart": "failure_rate_high",
     "failure_trend_chart": "period_start",
+    "cost_quality": "quality_high",
+    "cost_summary": "mean_cost_low",
 }
 UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     "job_volume": ({"color": "nope"}, MissingColumnsError, "missing column ['nope']"),
@@ -146,6 +170,8 @@ UNKNOWN_OPTION: dict[str, tuple[dict[str, Any], type[RoeError], str]] = {
     "grader_vs_human": ({"max_points": 0}, InvalidArgumentError, "max_points must be a whole number >= 1"),
     "job_durations_ecdf": ({"max_points": 1}, InvalidArgumentError, "max_points must be an integer of at least 2"),
     "job_durations_histogram": ({"bins": 0}, InvalidArgumentError, "bins must be an integer of at least 1"),
+    "cost_quality": ({"labels": ["v1 · gpt-4.1"]}, ArgumentTypeError, "labels must be the frame ra.version_labels"),
+    "cost_summary": ({"stat": "median"}, InvalidArgumentError, "stat must be one of ['mean', 'per_success'"),
 }
 #: Charts without an option to get wrong (beyond their title).
 NO_OPTION = {"score_summary", "compare_versions", "confusion_matrix", "failure_rate_chart", "failure_trend_chart"}

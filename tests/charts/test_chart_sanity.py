@@ -21,6 +21,7 @@ import re
 import warnings
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
+from dataclasses import replace
 from functools import cache
 from typing import Any
 
@@ -30,6 +31,7 @@ import pytest
 import vl_convert
 
 import roe_analysis as ra
+from roe_analysis import analysis
 from roe_analysis.charts import PALETTES, STATUS_COLOURS, version_colours
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -50,9 +52,38 @@ def colours(frames: ra.JobFrames) -> dict[str, str]:
     return version_colours(frames)
 
 
+#: Made-up costs per version for the cost charts (the sandbox's own are not relied on here).
+BASE_COST = {"v1.0": 0.012, "v1.1": 0.015, "v2.0": 0.031, "v2.1-canary": 0.02}
+MODELS = {"v1.0": "gpt-4o-mini", "v1.1": "gpt-4o-mini", "v2.0": "gpt-4.1"}
+
+
 @pytest.fixture(scope="module")
-def charts(frames: ra.JobFrames, colours: dict[str, str]) -> dict[str, alt.TopLevelMixin]:
+def costed(frames: ra.JobFrames) -> ra.JobFrames:
+    """The demo frames with a result per job: cost by version, alike for reruns, 0 for cache hits."""
+    jobs = frames.jobs
+    wobble = 1 + (pl.col("id").str.slice(0, 2).str.to_integer(base=16, strict=False).fill_null(0) % 40) / 40
+    status = pl.col("status").cast(pl.String)
+    base = pl.col("agent_version_name").replace_strict(BASE_COST, default=0.01, return_dtype=pl.Float64)
+    results = jobs.select(
+        pl.col("id").alias("job_id"),
+        pl.when(status == "CACHED")
+        .then(0.0)
+        .when(status == "FAILURE")
+        .then(base / 2)
+        .otherwise(base * wobble)
+        .alias("cost"),
+        (base * 100_000).cast(pl.Int64).alias("input_tokens"),
+        (base * 10_000 * wobble).cast(pl.Int64).alias("output_tokens"),
+    )
+    versions = [{"agent_id": jobs.item(0, "agent_id"), "version_name": v, "model": m} for v, m in MODELS.items()]
+    built = ra.JobFrames.from_tables(results=results, versions=versions)
+    return replace(frames, results=built.results, versions=built.versions, query={**frames.query, "results": True})
+
+
+@pytest.fixture(scope="module")
+def charts(frames: ra.JobFrames, colours: dict[str, str], costed: ra.JobFrames) -> dict[str, alt.TopLevelMixin]:
     durations = ra.job_durations(frames)
+    labels = analysis.version_labels(costed)
     status_summary = ra.status_time_summary(ra.status_time(frames), by=["agent_version_name"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -84,6 +115,14 @@ def charts(frames: ra.JobFrames, colours: dict[str, str]) -> dict[str, alt.TopLe
             "job_volume_status": ra.charts.job_volume(ra.job_volume(frames, every="1d", by="status"), color="status"),
             "failure_rate_chart": ra.charts.failure_rate_chart(ra.failure_summary(frames), colours=colours),
             "failure_trend_chart": ra.charts.failure_trend_chart(ra.failure_trend(frames, every="1w"), colours=colours),
+            "cost_quality": ra.charts.cost_quality(analysis.cost_quality(costed), colours=colours),
+            "cost_quality_approval_labelled": ra.charts.cost_quality(
+                analysis.cost_quality(costed, quality="approval"), colours=colours, labels=labels
+            ),
+            "cost_summary": ra.charts.cost_summary(analysis.cost_summary(costed), colours=colours),
+            "cost_summary_per_approval_labelled": ra.charts.cost_summary(
+                analysis.cost_summary(costed), stat="per_approval", colours=colours, labels=labels
+            ),
         }
 
 
@@ -101,6 +140,8 @@ VERSION_COLOURED = {
     "job_volume",
     "failure_rate_chart",
     "failure_trend_chart",
+    "cost_quality",
+    "cost_summary",
 }
 
 
@@ -329,6 +370,10 @@ def test_the_overlap_check_sees_the_old_heatmap_labels() -> None:
         "agreement_summary",
         "job_volume",
         "job_volume_status",
+        "cost_quality",
+        "cost_quality_approval_labelled",
+        "cost_summary",
+        "cost_summary_per_approval_labelled",
     ],
 )
 def test_no_two_texts_overlap_and_both_axes_have_tick_labels(
