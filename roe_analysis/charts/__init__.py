@@ -12,6 +12,10 @@ version; without it a chart colours the versions it draws in sorted order. Statu
 coefficients have palettes of their own that share no colour with it (`PALETTES`). A frame without
 rows (a filter matched nothing) draws an empty chart titled "No jobs match: nothing to draw".
 
+The cost charts (`cost_summary`, `cost_quality`) also take ``labels=``: the frame
+``ra.version_labels(frames)`` returns (or a mapping of name to label), so legends and axes read
+"v2.0 · gpt-4.1" while the data, and the colours, stay keyed by the version's name.
+
 Charts only draw: they never fetch data or compute statistics beyond the aggregation needed to
 keep the chart small. Each checks its input first: a frame lacking columns raises
 `roe_analysis.errors.MissingColumnsError`, anything but a Polars DataFrame an `ArgumentTypeError`,
