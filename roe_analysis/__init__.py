@@ -18,6 +18,8 @@ from roe_analysis.analysis import (
     compare_rates,
     compare_versions,
     confusion_matrix,
+    cost_quality,
+    cost_summary,
     detectable_difference,
     duration_mismatches,
     duration_summary,
@@ -48,6 +50,7 @@ from roe_analysis.analysis import (
     status_time,
     status_time_summary,
     verdict_disagreements,
+    version_labels,
 )
 from roe_analysis.client import AsyncRoeClient, FetchedPage, RoeClient
 from roe_analysis.errors import (
@@ -149,6 +152,8 @@ __all__ = [
     "compare_rates",
     "compare_versions",
     "confusion_matrix",
+    "cost_quality",
+    "cost_summary",
     "detectable_difference",
     "duration_mismatches",
     "duration_summary",
@@ -182,6 +187,7 @@ __all__ = [
     "status_time_summary",
     "ui_field",
     "verdict_disagreements",
+    "version_labels",
 ]
 
 #: Subpackages imported on first attribute access: they pull in altair, ipywidgets or vl-convert.

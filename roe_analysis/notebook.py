@@ -26,6 +26,7 @@ import copy
 import os
 import warnings
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -87,15 +88,19 @@ class Connection:
         snapshot: str | os.PathLike[str] | None = None,
         versions: list[str] | None = None,
         progress: bool | None = None,
+        costs: bool = False,
         **filters: Any,
     ) -> JobFrames:
         """The agent's jobs: fetched, or read from ``snapshot`` when that folder exists.
 
         Args:
-            snapshot: a snapshot folder. If it exists it is opened and nothing is fetched; if not,
+            snapshot: a snapshot folder. If it exists it is opened and no job is fetched; if not,
                 the jobs are fetched and saved there for next time.
             versions: keep only these agent versions (`filter_frames`), after loading.
             progress: show a progress bar; default: for the API, not for the (instant) sandbox.
+            costs: also load every job's result (cost, tokens) and the agent's versions (models),
+                `load_jobs(..., results=True, versions=True)`; a snapshot that lacks them gets them
+                fetched (and is not rewritten).
             **filters: passed to `RoeClient.load_jobs` (``created_from``, ``created_to``, ...).
         """
         filters = {k: v for k, v in filters.items() if v is not None}
@@ -108,9 +113,11 @@ class Connection:
                 )
             frames = JobFrames.load(path)
             self.loaded_from = f"Opened the snapshot at {path}: {frames.jobs.height:,} jobs, nothing fetched."
+            if costs:
+                frames = self._add_costs(frames)
         else:
             show = (not self.is_sandbox) if progress is None else progress
-            frames = self.client.load_jobs(self.agent_id, progress=show, **filters)
+            frames = self.client.load_jobs(self.agent_id, progress=show, results=costs, versions=costs, **filters)
             requests = frames.query.get("requests")
             where = "the sandbox" if self.is_sandbox else self.client.base_url
             self.loaded_from = f"Fetched {frames.jobs.height:,} jobs of agent {self.agent_id} from {where}" + (
@@ -122,6 +129,23 @@ class Connection:
         self.observed_at = self._observed_at(frames)
         if versions is not None:
             frames = filter_frames(frames, versions=versions)
+        return frames
+
+    def _add_costs(self, frames: JobFrames) -> JobFrames:
+        """``frames`` (from a snapshot) with results and versions fetched where it lacks them."""
+        added = []
+        if not frames.query.get("versions"):
+            agents = frames.query.get("agent_ids") or [self.agent_id]
+            versions = self.client.load_versions(agents)
+            frames = replace(frames, versions=versions, query={**frames.query, "versions": True})
+            added.append("versions")
+        if not frames.query.get("results"):
+            frames = self.client.load_results(frames)
+            added.append("results")
+        if added:
+            self.loaded_from = self.loaded_from.replace(
+                ", nothing fetched.", f"; it had no {' or '.join(added)}, fetched now (the snapshot is unchanged)."
+            )
         return frames
 
     def _observed_at(self, frames: JobFrames) -> datetime | None:
