@@ -10,6 +10,7 @@ the data stay keyed by the version's name.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 
 import altair as alt
@@ -44,6 +45,48 @@ COST_FORMAT = "$.3~g"
 #: The format of a cost axis: no precision given, so Vega takes the decimals from the tick step
 #: and every label has the same number of them ("$0.10", "$0.12", not "$0.1", "$0.12").
 COST_AXIS_FORMAT = "$,f"
+
+#: Drawn costs spanning at least this factor (smallest to largest, all above 0) get a log axis:
+#: on a linear one a version costing 1/100 of another sits on the zero line, its interval unseen.
+LOG_SPAN = 20.0
+#: The format of a log cost axis: its ticks are powers of ten ($0.0001 … $0.1).
+COST_LOG_AXIS_FORMAT = "$~g"
+
+
+def cost_axis_is_log(values: pl.Series) -> bool:
+    """Whether costs ``values`` (estimates and bounds drawn) need a log axis: all above 0 and
+    spanning at least `LOG_SPAN`.
+
+    Examples:
+        >>> cost_axis_is_log(pl.Series([0.0005, 0.0095, 0.086])), cost_axis_is_log(pl.Series([0.0, 0.08]))
+        (True, False)
+    """
+    drawn = values.drop_nulls().drop_nans()
+    if drawn.len() == 0 or drawn.min() <= 0:  # type: ignore[operator]
+        return False
+    return float(drawn.max()) / float(drawn.min()) >= LOG_SPAN  # type: ignore[arg-type]
+
+
+def log_cost_axis(values: pl.Series, *, room: float = 1.0) -> tuple[alt.Scale, alt.Axis]:
+    """A log scale over costs ``values`` (a little margin each side, ``room`` more above) and an
+    axis ticked and gridded at 1, 2 and 5 times each power of ten inside it, not at every digit.
+
+    Examples:
+        >>> scale, axis = log_cost_axis(pl.Series([0.0005, 0.086]))
+        >>> axis.values
+        [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+    """
+    drawn = values.drop_nulls().drop_nans()
+    low, high = float(drawn.min()) / 1.3, float(drawn.max()) * 1.3 * room  # type: ignore[arg-type]
+    ticks = [
+        round(m * 10.0**e, 12)
+        for e in range(math.floor(math.log10(low)), math.ceil(math.log10(high)) + 1)
+        for m in (1, 2, 5)
+        if low <= m * 10.0**e <= high
+    ]
+    scale = alt.Scale(type="log", domain=[low, high], nice=False)
+    return scale, alt.Axis(format=COST_LOG_AXIS_FORMAT, values=ticks, labelOverlap=True)
+
 
 _QUALITY_COLUMNS = ["quality", "quality_low", "quality_high"]
 _COST_COLUMNS = ["mean_cost", "mean_cost_low", "mean_cost_high"]
@@ -195,7 +238,13 @@ def cost_quality(
         legend=alt.Legend(labelExpr=expr) if expr else alt.Legend(),
     )
 
+    drawn = pl.concat([data.get_column(c) for c in _COST_COLUMNS])
+    log = cost_axis_is_log(drawn)
+
     def x(field: str = "mean_cost") -> alt.X:
+        if log:
+            scale, axis = log_cost_axis(drawn)
+            return alt.X(f"{field}:Q", title=f"Mean cost per job (USD, {level} CI; log scale)", scale=scale, axis=axis)
         return alt.X(
             f"{field}:Q",
             title=f"Mean cost per job (USD, {level} CI)",
@@ -365,15 +414,22 @@ def cost_summary(
         sort=order,
         axis=alt.Axis(labelAngle=0, labelExpr=lines) if lines else alt.Axis(labelAngle=0),
     )
+    drawn = pl.concat([data.get_column(c) for c in ("estimate", "low", "high")])
+    log = cost_axis_is_log(drawn)
     # Room above the highest dot for a "too few to tell" label, so it stays inside the plot.
     top = data.select(pl.max_horizontal(pl.col("estimate").max(), pl.col("high").max())).item()
-    headroom = {"domainMax": top * 1.12} if top and data.get_column("too_few").any() else {}
-    y = alt.Y(
-        "low:Q",
-        title=f"{name} (USD, {level} CI)",
-        scale=alt.Scale(zero=True, nice=True, **headroom),
-        axis=alt.Axis(format=COST_AXIS_FORMAT),
-    )
+    few_shown = bool(top) and bool(data.get_column("too_few").any())
+    headroom = {"domainMax": top * 1.12} if few_shown else {}
+    if log:
+        scale, axis = log_cost_axis(drawn, room=1.5 if few_shown else 1.0)
+        y = alt.Y("low:Q", title=f"{name} (USD, {level} CI; log scale)", scale=scale, axis=axis)
+    else:
+        y = alt.Y(
+            "low:Q",
+            title=f"{name} (USD, {level} CI)",
+            scale=alt.Scale(zero=True, nice=True, **headroom),
+            axis=alt.Axis(format=COST_AXIS_FORMAT),
+        )
     tooltip = [
         alt.Tooltip("label:N", title="Version"),
         alt.Tooltip("n_with_cost:Q", title="Jobs with a cost", format=","),

@@ -221,3 +221,23 @@ def test_compare_versions_reads_cost_in_usd_per_job() -> None:
     assert spec["layer"][2]["encoding"]["x"]["axis"]["format"] == "$,f"
     tokens = charts.compare_versions(comparison.with_columns(metric=pl.lit("output_tokens"))).to_dict()
     assert tokens["layer"][2]["encoding"]["x"]["title"] == "Difference in mean output tokens per job (b − a)"
+
+
+def test_costs_spanning_two_orders_of_magnitude_get_a_log_axis_ticked_1_2_5() -> None:
+    # The sandbox's demo: a mini model at $0.0005 a job beside one at $0.086. On a linear axis the
+    # cheap version sits on the zero line with its interval invisible; on a log axis both read.
+    wide = QUALITY.with_columns(
+        mean_cost=pl.Series([0.0005, 0.0095, 0.086, 0.008]),
+        mean_cost_low=pl.Series([0.00047, 0.0088, 0.081, None]),
+        mean_cost_high=pl.Series([0.00054, 0.0101, 0.091, None]),
+    )
+    spec = charts.cost_quality(wide, colours=COLOURS).to_dict()
+    x = spec["layer"][4]["encoding"]["x"]
+    assert x["scale"]["type"] == "log" and x["title"] == "Mean cost per job (USD, 95% CI; log scale)"
+    assert x["axis"]["values"] == [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1]
+    labels = axis_labels(rendered(charts.cost_quality(wide, colours=COLOURS)))[0]
+    assert labels == ["$0.0005", "$0.001", "$0.002", "$0.005", "$0.01", "$0.02", "$0.05", "$0.1"]
+    # The same frame's costs within one order of magnitude stay linear, and so does a cost of 0.
+    assert "type" not in charts.cost_quality(QUALITY, colours=COLOURS).to_dict()["layer"][4]["encoding"]["x"]["scale"]
+    free = wide.with_columns(mean_cost_low=pl.Series([0.0, 0.0088, 0.081, None]))
+    assert "type" not in charts.cost_quality(free, colours=COLOURS).to_dict()["layer"][4]["encoding"]["x"]["scale"]
