@@ -723,7 +723,10 @@ def test_scan_then_collect_equals_load(tmp_path: Path, large_frames: ra.JobFrame
     assert_frames_equal(result, loaded)
     assert result.query == loaded.query == lazy.query
     assert lazy.manifest == read_manifest(folder)
-    assert repr(lazy) == f"LazySnapshot('{folder}', jobs=20000, status_events=40000, inputs=20000, metadata=40000, results=0, outputs=0, versions=0)"
+    assert repr(lazy) == (
+        f"LazySnapshot('{folder}', jobs=20000, status_events=40000, inputs=20000, metadata=40000, "
+        "results=0, outputs=0, versions=0)"
+    )
 
 
 def test_scan_pushes_filters_down(snap: Path) -> None:
