@@ -3,7 +3,8 @@
 The sandbox runs in its own process (``python benchmarks/bench_fetch.py --serve SPEC``), like a
 remote API would, so the clients measured here do not share a GIL with the server. The parent
 talks to it over stdin/stdout: it prints one JSON line (URL, key, agents, the true ids of each
-agent) and then answers ``faults SPEC`` / ``clear`` / ``count`` / ``log`` commands, one line each.
+agent, and for `bench_results.py` the true results) and then answers ``faults SPEC`` / ``clear`` /
+``count [results]`` / ``log [results]`` commands, one line each.
 Its listen backlog is raised from socketserver's 5 to 128 (see BENCHMARKS.md: a burst of 8
 connects otherwise loses a handshake, which the client's kernel retries a second later).
 
@@ -48,6 +49,25 @@ POOL_THREADS = 8
 #: (so the floor can keep raw bytes and have them parsed outside the timing).
 Fetched = Callable[[], list[str]]
 
+#: The bulk results endpoint (``POST``, ``{"job_ids": [...]}``).
+RESULTS_PATH = "/v1/agents/jobs/results/"
+
+#: What `bench_results.py` compares per job: (id, cost, input_tokens, output_tokens, outputs, corrected outputs).
+ResultDigest = tuple[str, float | None, int | None, int | None, int, int]
+
+
+def result_digest(item: dict[str, Any]) -> ResultDigest:
+    """The figures of one ``AgentJobResultItem`` (as JSON) that every results method must get right."""
+    result, corrected = item.get("result"), item.get("corrected_outputs")
+    return (
+        item["id"],
+        item.get("cost"),
+        item.get("input_tokens"),
+        item.get("output_tokens"),
+        len(result) if isinstance(result, list) else 0,
+        len(corrected) if isinstance(corrected, list) else 0,
+    )
+
 
 # ---------------------------------------------------------------------------------------------
 # The sandbox in a child process
@@ -71,6 +91,7 @@ def _serve(spec: dict[str, Any]) -> None:
             "organization_id": sandbox.organization_id,
             "agents": sandbox.agents,
             "ids": {name: [job["id"] for job in sandbox.jobs(name)] for name in spec["truth_for"]},
+            "results": {name: [result_digest(r) for r in sandbox.job_results(name)] for name in spec["results_for"]},
         }
         print(json.dumps(hello), flush=True)
         for line in sys.stdin:
@@ -81,8 +102,12 @@ def _serve(spec: dict[str, Any]) -> None:
             elif command == "clear":
                 sandbox.clear_requests()
                 answer = "ok"
+            elif command == "count" and argument == "results":
+                answer = sum(1 for r in sandbox.requests if r.path == RESULTS_PATH)
             elif command == "count":
                 answer = sum(1 for r in sandbox.requests if r.path.endswith("/jobs/"))
+            elif command == "log" and argument == "results":
+                answer = [[r.time.timestamp(), r.job_ids, r.status] for r in sandbox.requests if r.path == RESULTS_PATH]
             elif command == "log":
                 answer = [[r.time.timestamp(), r.query.get("page", "1"), r.status] for r in sandbox.requests]
             else:
@@ -93,8 +118,22 @@ def _serve(spec: dict[str, Any]) -> None:
 class RemoteSandbox:
     """A sandbox running in a child process, and the handful of controls the benchmark needs."""
 
-    def __init__(self, *, seed: int, sizes: dict[str, int], truth_for: list[str], backlog: int | None = None) -> None:
-        spec = {"seed": seed, "sizes": sizes, "truth_for": truth_for, "backlog": backlog}
+    def __init__(
+        self,
+        *,
+        seed: int,
+        sizes: dict[str, int],
+        truth_for: list[str],
+        backlog: int | None = None,
+        results_for: list[str] | None = None,
+    ) -> None:
+        spec = {
+            "seed": seed,
+            "sizes": sizes,
+            "truth_for": truth_for,
+            "results_for": results_for or [],
+            "backlog": backlog,
+        }
         self._process = subprocess.Popen(
             [sys.executable, os.path.abspath(__file__), "--serve", json.dumps(spec)],
             stdin=subprocess.PIPE,
@@ -111,6 +150,11 @@ class RemoteSandbox:
         self.organization_id: str = hello["organization_id"]
         self.agents: dict[str, str] = hello["agents"]
         self.ids: dict[str, list[str]] = hello["ids"]
+        #: Agent name → its jobs' `result_digest`s as the sandbox itself computes them (`Sandbox.job_results`).
+        self.results: dict[str, list[ResultDigest]] = {
+            name: [tuple(row) for row in rows]  # type: ignore[misc]
+            for name, rows in hello["results"].items()
+        }
 
     def _ask(self, command: str) -> Any:
         assert self._process.stdin is not None and self._process.stdout is not None
@@ -130,9 +174,17 @@ class RemoteSandbox:
         """Requests to the jobs endpoint since the last `clear_requests`."""
         return int(self._ask("count"))
 
+    def results_request_count(self) -> int:
+        """Requests to the bulk results endpoint since the last `clear_requests`."""
+        return int(self._ask("count results"))
+
     def request_log(self) -> list[tuple[float, str, int | None]]:
         """(arrival time as a Unix timestamp, page, status) of each request since `clear_requests`."""
         return [(float(t), str(page), status) for t, page, status in self._ask("log")]
+
+    def results_log(self) -> list[tuple[float, int | None, int | None]]:
+        """(arrival time as a Unix timestamp, ids listed, status) of each results request since `clear_requests`."""
+        return [(float(t), n, status) for t, n, status in self._ask("log results")]
 
     def close(self) -> None:
         """Stop the child process."""
