@@ -8,6 +8,8 @@ The frame stays numeric; only the text shown changes. A column's format is picke
 - ``p_value``/``p_*`` → 3 significant digits, "< 0.001" below 0.001;
 - ``difference``, ``diff*``, ``*delta``, ``hodges_lehmann``, ``bias`` → signed (a true minus sign);
 - ``*_rate``, ``share``, ``*_share``, ``share_*``, ``agreement``, ``*confidence`` → percent;
+- ``cost``, ``*_cost``, ``cost_*`` (`cost_summary`, `cost_quality`) → US dollars with 3 significant
+  digits per value ("$0.000506", "$0.0861", "$40.9"): costs of one column span orders of magnitude;
 - integers → thousands separated; other numbers → one number of decimals per column, giving its
   typical value 3 significant digits (`column_format`); datetimes → UTC minutes
   (the date alone when every value is midnight); booleans → yes/no; lists joined; null → "—".
@@ -17,7 +19,7 @@ An estimate with a ``_low``/``_high`` pair (``mean_low``, ``pass_low`` for ``pas
 "0.669 (0.646–0.692)" headed "Mean (95% CI)", or "too few to tell" where ``too_few`` is set.
 An estimate that is null where its ``*_min``/``*_max`` are known (`agreement_summary`'s kappa
 when some rejections carry no correction) reads "between 0.412 and 0.463", not "—".
-In a `compare_versions` frame the estimates read in the metric's unit (durations, percent).
+In a `compare_versions` frame the estimates read in the metric's unit (durations, percent, dollars).
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ MAX_CHARS = 240
 FormatName = Literal["duration", "percent", "count", "number", "p_value", "signed", "datetime", "text"]
 Format = FormatName | Callable[[Any], str]
 _NAMES: tuple[str, ...] = get_args(FormatName)
-_NUMERIC = frozenset({"duration", "percent", "count", "number", "p_value", "signed", "signed_duration", "points"})
+_NUMERIC = frozenset(
+    {"duration", "percent", "count", "number", "p_value", "signed", "signed_duration", "points", "usd", "signed_usd"}
+)
 
 #: Headers where the generic rule ("n_inputs" → "Inputs", "_" → " ") would read wrongly.
 _HEADERS = {
@@ -110,6 +114,8 @@ def _kind(column: str, dtype: pl.DataType, frame: pl.DataFrame, metric: str | No
         return "signed_duration" if signed else "duration"
     if in_metric and metric == "pass_rate" and base != "hodges_lehmann":
         return "points" if signed or base == "detectable_difference" else "percent"
+    if in_metric and metric == "cost":
+        return "signed_usd" if signed else "usd"
     has_ms = any(c.endswith("_ms") for c in frame.columns)
     if base.endswith("_ms") or (has_ms and _PERCENTILE.fullmatch(base)):
         return "duration"
@@ -117,6 +123,8 @@ def _kind(column: str, dtype: pl.DataType, frame: pl.DataFrame, metric: str | No
         return "p_value"
     if signed:
         return "signed"
+    if not dtype.is_integer() and (base == "cost" or base.endswith("_cost") or base.startswith("cost_")):
+        return "usd"  # an integer is a count ("n_with_cost"), never an amount
     rate = base.endswith(("_rate", "_share", "confidence")) or base.startswith("share_")
     if rate or base in {"share", "agreement", "pass", "approval"}:
         return "percent"
@@ -126,6 +134,12 @@ def _kind(column: str, dtype: pl.DataType, frame: pl.DataFrame, metric: str | No
 def _signed_ms(v: float, unit_of: float | None) -> str:
     text = fmt_ms(abs(v), unit_of=unit_of)
     return "0" if v == 0 else ("+" if v > 0 else "−") + text
+
+
+def _usd(v: float, *, signed: bool = False) -> str:
+    """US dollars, 3 significant digits: "$0.000506", "−$0.0078", "+$0.0856" (``signed``)."""
+    sign = "−" if v < 0 else ("+" if signed and v > 0 else "")
+    return f"{sign}${fmt_num(abs(v))}"
 
 
 def _text_of(kind: str, unit_of: float | None, max_chars: int) -> Callable[[Any], str]:
@@ -146,6 +160,8 @@ def _text_of(kind: str, unit_of: float | None, max_chars: int) -> Callable[[Any]
         "number": fmt_num,
         "p_value": lambda v: "< 0.001" if v < 0.001 else fmt_num(v),
         "signed": fmt_signed,
+        "usd": _usd,
+        "signed_usd": lambda v: _usd(v, signed=True),
         "bool": lambda v: "yes" if v else "no",
         "datetime": lambda v: datetime_text(v) if isinstance(v, datetime) else str(v),
         "list": lambda v: cut(", ".join("—" if x is None else str(x) for x in v)),

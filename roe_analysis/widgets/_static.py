@@ -46,6 +46,11 @@ def _message(text: str, *, tone: str = "#b00020") -> dict[str, Any]:
     return _html_output(f'<p style="color:{tone}">{html.escape(text)}</p>')
 
 
+#: Classes that make MathJax (JupyterLab's, nbconvert's) leave an output's text alone. Jupyter
+#: typesets ``$…$`` in HTML outputs as math, so "$0.0005 ($0.0004–$0.0006)" would lose its dollars
+#: and a job input holding two dollar signs would turn into a formula: amounts and job text are text.
+NO_MATH = "tex2jax_ignore mathjax_ignore"
+
 #: What a view shows, instead of being drawn, when the filters match no job.
 NO_JOBS = "No jobs match these filters. Widen them, or press Clear filters."
 
@@ -148,5 +153,5 @@ class _StaticRepr:
     def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
         data: dict[str, Any] = dict(super()._repr_mimebundle_(**kwargs) or {})  # type: ignore[misc]
         data["text/plain"] = self._summary()
-        data["text/html"] = _NOTE + static_html(self)
+        data["text/html"] = f'<div class="{NO_MATH}">{_NOTE}{static_html(self)}</div>'
         return data

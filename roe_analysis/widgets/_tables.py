@@ -11,6 +11,7 @@ import polars as pl
 from roe_analysis._text import plural
 from roe_analysis.frames import JobFrames, ui_field
 from roe_analysis.widgets._format import MAX_CHARS, Format, format_columns
+from roe_analysis.widgets._static import NO_MATH
 
 #: The table's own style, scoped by its class: numbers right-aligned, a light zebra, a sticky header.
 STYLE = (
@@ -56,7 +57,7 @@ def html_table(
         >>> import polars as pl
         >>> markup = html_table(pl.DataFrame({"note": ["<script>alert(1)</script>"], "score": [0.91234]}))
         >>> print(markup.removeprefix(STYLE))
-        <div class="roe-wrap"><table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table></div>
+        <div class="roe-wrap tex2jax_ignore mathjax_ignore"><table class="roe-table"><thead><tr><th>Note</th><th class="num">Score</th></tr></thead><tbody><tr><td>&lt;script&gt;alert(1)&lt;/script&gt;</td><td class="num">0.912</td></tr></tbody></table></div>
     """  # noqa: E501
     shown = format_columns(frame, columns=columns, formats=formats, max_chars=max_chars, confidence=confidence)
     # Numbers and short labels ("v2.1-canary", a date) stay on one line; a column of long text
@@ -75,7 +76,7 @@ def html_table(
         rows = [f'<tr><td class="empty" colspan="{max(len(shown), 1)}">{NO_ROWS}</td></tr>']
     title = f"<caption>{html.escape(caption)}</caption>" if caption else ""
     return (
-        f'{STYLE}<div class="roe-wrap"><table class="roe-table">{title}<thead><tr>{head}</tr></thead>'
+        f'{STYLE}<div class="roe-wrap {NO_MATH}"><table class="roe-table">{title}<thead><tr>{head}</tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></div>"
     )
 

@@ -167,7 +167,7 @@ def test_text_columns_have_a_minimum_width_and_the_toggle_fits_its_labels(frames
     ]  # fmt: skip
     page = table.table.value
     assert page.startswith('<div class="roe-disagreements"><style>')
-    assert page.count('<div class="roe-wrap">') == 1  # a wide page scrolls sideways
+    assert page.count('<div class="roe-wrap tex2jax_ignore mathjax_ignore">') == 1  # a wide page scrolls sideways
     wide = {"inputs": 10, "review_comment": 9}
     for name, nth in wide.items():
         assert columns[nth - 1] == name

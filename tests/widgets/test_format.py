@@ -237,3 +237,53 @@ def test_a_column_of_numbers_keeps_one_number_of_decimals() -> None:
         "310",
         "0.004",
     ]
+
+
+def test_costs_read_in_dollars_with_3_significant_digits_each_and_counts_stay_counts() -> None:
+    # Costs of one column span orders of magnitude (the sandbox's v1.1 against v2.0): no shared decimals.
+    frame = pl.DataFrame(
+        {
+            "n_with_cost": [488, 475],
+            "mean_cost": [0.0005063852, 0.0861263684],
+            "mean_cost_low": [0.00047006, 0.08145809],
+            "mean_cost_high": [0.00054382, 0.09143597],
+            "total_cost": [0.247116, 40.910025],
+            "cost_per_approval": [0.00135778, 0.21645516],
+            "too_few": [False, False],
+        }
+    )
+    assert format_table(frame).to_dicts() == [
+        {
+            "With cost": "488",
+            "Mean cost (CI)": "$0.000506 ($0.00047–$0.000544)",
+            "Total cost": "$0.247",
+            "Cost per approval": "$0.00136",
+            "Too few": "no",
+        },
+        {
+            "With cost": "475",
+            "Mean cost (CI)": "$0.0861 ($0.0815–$0.0914)",
+            "Total cost": "$40.9",
+            "Cost per approval": "$0.216",
+            "Too few": "no",
+        },
+    ]
+
+
+def test_a_comparison_of_costs_reads_in_signed_dollars() -> None:
+    frame = pl.DataFrame(
+        {
+            "metric": ["cost", "cost", "grader_score"],
+            "estimate_a": [0.0094623, 0.0005064, 0.755],
+            "difference": [-0.0089559, 0.085620, 0.135],
+            "diff_low": [-0.0096122, 0.080952, 0.105],
+            "diff_high": [-0.0083027, 0.090926, 0.165],
+        }
+    )
+    shown = format_table(frame, columns=["metric", "estimate_a", "difference"])
+    assert shown.get_column("Estimate A").to_list() == ["$0.00946", "$0.000506", "0.755"]
+    assert shown.get_column("Difference (CI)").to_list() == [
+        "−$0.00896 (−$0.00961 to −$0.0083)",
+        "+$0.0856 ($0.081 to $0.0909)",
+        "+0.135 (0.105 to 0.165)",
+    ]

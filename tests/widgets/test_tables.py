@@ -23,6 +23,9 @@ from roe_analysis.widgets import (
 )
 from roe_analysis.widgets._tables import NO_ROWS, STYLE, table
 
+#: The wrapper of every table: it scrolls sideways, and MathJax leaves its text (amounts in $) alone.
+WRAP = '<div class="roe-wrap tex2jax_ignore mathjax_ignore">'
+
 
 def test_html_table_escapes_headers_and_values_and_cuts_long_text(script: str, escaped: str) -> None:
     frame = pl.DataFrame(
@@ -46,7 +49,7 @@ def test_a_table_is_display_only_and_reads_without_shape_or_dtypes(frames: JobFr
     assert shown.frame.equals(before.select(columns))
     assert shown.frame.schema["p50"] == pl.Float64 and summary.equals(before)
     markup = shown._repr_html_()
-    assert markup.startswith(STYLE + '<div class="roe-wrap"><table class="roe-table"><caption>Speed</caption>')
+    assert markup.startswith(STYLE + WRAP + '<table class="roe-table"><caption>Speed</caption>')
     assert "shape:" not in markup and "f64" not in markup and "str" not in markup.removeprefix(STYLE)
     head = (
         '<tr><th>Agent version</th><th class="num">Jobs</th><th class="num">Mean</th>'
@@ -64,7 +67,7 @@ def test_an_empty_table_shows_its_headers_and_says_it_has_no_rows() -> None:
     empty = pl.DataFrame(schema={"agent_version_name": pl.String, "n": pl.UInt32, "mean_ms": pl.Float64})
     markup = html_table(empty)
     assert markup.removeprefix(STYLE) == (
-        '<div class="roe-wrap"><table class="roe-table"><thead><tr><th>Agent version</th><th class="num">Jobs</th>'
+        f'{WRAP}<table class="roe-table"><thead><tr><th>Agent version</th><th class="num">Jobs</th>'
         f'<th class="num">Mean</th></tr></thead><tbody><tr><td class="empty" colspan="3">{NO_ROWS}</td></tr>'
         "</tbody></table></div>"
     )
@@ -74,7 +77,7 @@ def test_an_empty_table_shows_its_headers_and_says_it_has_no_rows() -> None:
 def test_a_wide_table_scrolls_and_only_long_text_wraps() -> None:
     frame = pl.DataFrame({"agent_version_name": ["v2.1-canary"], "comment": ["x" * 41], "n": [3]})
     markup = html_table(frame).removeprefix(STYLE)
-    assert markup.startswith('<div class="roe-wrap"><table') and markup.endswith("</table></div>")
+    assert markup.startswith(WRAP + "<table") and markup.endswith("</table></div>")
     assert '<td>v2.1-canary</td><td class="long">' + "x" * 41 + '</td><td class="num">3</td>' in markup
     assert ".roe-table td{white-space:nowrap}" in STYLE and ".roe-wrap{overflow-x:auto" in STYLE
     assert "<td>" + "x" * 40 + "</td>" in html_table(frame.with_columns(comment=pl.lit("x" * 40)))
