@@ -1,4 +1,4 @@
-"""Notebook widgets: a filter panel, a version A/B picker and a paged table of disagreements.
+"""Notebook widgets: a filter panel, a version picker, a cost–quality picker, a paged table of disagreements.
 
 Widgets only wire controls to the library: `filter_frames` narrows the jobs, the analysis helpers
 compute, the chart builders draw. Nothing here computes a statistic.
@@ -8,6 +8,8 @@ compute, the chart builders draw. Nothing here computes a statistic.
   ``panel.register(render)`` is drawn again, in place, whenever a control changes.
 - `version_picker` → `VersionPicker`: two versions and a metric, wired to `compare_versions` and
   `roe_analysis.charts.compare_versions`.
+- `cost_quality_picker` → `CostQualityPicker`: a quality measure (grader score or human approval)
+  and the versions to weigh, wired to `cost_quality` and `roe_analysis.charts.cost_quality`.
 - `disagreement_table` → `DisagreementTable`: the reviews whose final verdict differs from the agent's
   (`review_outcomes`), or the jobs whose grader and human scores differ most (`score_disagreements`),
   one page at a time with the job's inputs beside them.
@@ -22,11 +24,12 @@ nbviewer) shows it and ``pytest --nbval`` compares it, while the widget view's r
 neither stored nor compared.
 
 Modules: ``_tables`` (`html_table`, `Table`, the job rows), ``_static`` (rendering into widgets and
-`static_html`), ``_filter_panel``, ``_version_picker`` and ``_disagreements``.
+`static_html`), ``_filter_panel``, ``_version_picker``, ``_cost_quality`` and ``_disagreements``.
 """
 
 from __future__ import annotations
 
+from roe_analysis.widgets._cost_quality import CostQualityPicker, cost_quality_picker
 from roe_analysis.widgets._disagreements import DisagreementTable, disagreement_table
 from roe_analysis.widgets._filter_panel import FilterPanel, filter_panel
 from roe_analysis.widgets._format import format_table
@@ -35,10 +38,12 @@ from roe_analysis.widgets._tables import Table, html_table, job_rows, jobs_table
 from roe_analysis.widgets._version_picker import VersionPicker, version_picker
 
 __all__ = [
+    "CostQualityPicker",
     "DisagreementTable",
     "FilterPanel",
     "Table",
     "VersionPicker",
+    "cost_quality_picker",
     "disagreement_table",
     "filter_panel",
     "format_table",

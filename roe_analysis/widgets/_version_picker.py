@@ -16,9 +16,15 @@ from roe_analysis.widgets._filter_panel import FilterPanel
 from roe_analysis.widgets._static import NO_JOBS, _render_into, _StaticRepr, notice_html
 from roe_analysis.widgets._tables import html_table
 
+#: The comparison's columns the numbers table shows.
+_NUMBERS = ["n_a", "n_b", "paired", "estimate_a", "estimate_b", "difference", "diff_low", "diff_high"]
+
 
 class VersionPicker(_StaticRepr, widgets.VBox):
     """Pick versions A and B and a metric; see `compare_versions`' verdict, chart and numbers.
+
+    The metrics are the grader and human scores, the duration, the pass rate (with a
+    ``threshold``) and, when the jobs were loaded with their results, the cost and tokens per job.
 
     By default A and B are the two newest versions with at least `MIN_N` (10) jobs
     (`default_version_pair`): a canary of a few jobs is too small to tell, so it is not compared by default
@@ -62,10 +68,18 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         ]
         if threshold is not None:
             metrics.append((f"pass rate (grader score ≥ {threshold:g})", "pass_rate"))
+        full = panel.source if panel is not None else frames
+        if full.results.height:  # loaded with their results: cost and tokens compare too
+            metrics += [
+                ("cost (mean USD per job)", "cost"),
+                ("input tokens (mean per job)", "input_tokens"),
+                ("output tokens (mean per job)", "output_tokens"),
+            ]
         if metric not in [m for _, m in metrics]:
             hint = " (pass threshold= to offer pass_rate)" if metric == "pass_rate" else ""
+            if metric in ("cost", "input_tokens", "output_tokens"):
+                hint = " (load the jobs with their results, conn.load(costs=True), to offer it)"
             raise InvalidArgumentError(f"metric must be one of {[m for _, m in metrics]}; got {metric!r}{hint}")
-        full = panel.source if panel is not None else frames
         pair = default_version_pair(full, versions)
         # Colours of the whole data, so a version keeps its colour whatever the filter shows.
         self._colours = version_colours(full)
@@ -139,8 +153,10 @@ class VersionPicker(_StaticRepr, widgets.VBox):
         self.verdict.value = f"<p><b>{html.escape(str(result.item(0, 'verdict')))}</b></p>"
         _render_into(self.chart, lambda _: comparison_chart(result, colours=self._colours), self._frames)
         self.numbers.value = (
+            # The metric column, selected but not shown, sets the unit of the estimates (a cost in $).
             html_table(
-                result.select("n_a", "n_b", "paired", "estimate_a", "estimate_b", "difference", "diff_low", "diff_high")
+                result.select("metric", *_NUMBERS),
+                columns=_NUMBERS,
             )
             + f"<p><small>{html.escape(str(result.item(0, 'method')))}</small></p>"
         )
@@ -166,7 +182,9 @@ def version_picker(
         a: baseline version (default: the second newest with at least 10 jobs, see `default_version_pair`).
         b: version to compare with it (default: the newest with at least 10 jobs; when fewer than
             two versions have 10 jobs, the two newest versions are the defaults).
-        metric: ``"grader_score"``, ``"human_score"``, ``"duration_ms"`` or ``"pass_rate"``.
+        metric: ``"grader_score"``, ``"human_score"``, ``"duration_ms"`` or ``"pass_rate"``; with
+            results loaded (``conn.load(costs=True)``) also ``"cost"``, ``"input_tokens"`` and
+            ``"output_tokens"``.
         threshold: the grader score that passes; offers the ``pass_rate`` metric.
         confidence: level of the interval.
     """
