@@ -113,6 +113,38 @@ def test_a_snapshot_is_written_once_then_opened_without_a_request(tmp_path: Path
             second.load(snapshot=folder, created_from="2026-05-01T00:00:00Z")
 
 
+def test_load_with_costs_adds_every_job_s_result_and_the_versions(sandbox_conn: nb.Connection) -> None:
+    """What 05_cost_and_quality loads: 15 pages, 2 batches of results (1,000 ids at most), 1 versions list."""
+    frames = sandbox_conn.load(costs=True)
+    assert sandbox_conn.loaded_from.endswith("from the sandbox in 18 requests.")
+    assert frames.results.height == frames.jobs.height == 1500
+    assert set(frames.results.get_column("job_id")) == set(frames.jobs.get_column("id"))
+    models = dict(frames.versions.select("version_name", "model").iter_rows())
+    assert models == {"v1.0": None, "v1.1": "gpt-4o-mini", "v2.0": "o1", "v2.2-draft": "gpt-4.1"}
+    assert ra.version_labels(frames).get_column("label").to_list() == [
+        "v1.0", "v1.1 · gpt-4o-mini", "v2.0 · o1", "v2.1-canary", "v2.2-draft · gpt-4.1",
+    ]  # fmt: skip
+
+
+def test_a_snapshot_without_costs_gets_them_fetched_and_stays_as_saved(tmp_path: Path) -> None:
+    folder = tmp_path / "no-costs"
+    with nb.connect(environ={}) as conn:
+        conn.load(snapshot=folder)
+        saved = {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+        assert conn.sandbox is not None
+        conn.sandbox.clear_requests()
+        frames = conn.load(snapshot=folder, costs=True, versions=["v1.1", "v2.0"])
+        assert conn.loaded_from == (
+            f"Opened the snapshot at {folder}: 1,500 jobs; it had no versions or results, fetched now "
+            "(the snapshot is unchanged)."
+        )
+        assert len(conn.sandbox.requests) == 3  # the versions list, then two batches of results
+        assert {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()} == saved
+    assert set(frames.results.get_column("job_id")) == set(frames.jobs.get_column("id"))
+    assert set(frames.jobs.get_column("agent_version_name")) == {"v1.1", "v2.0"}
+    assert ra.cost_summary(frames).get_column("n_with_cost").to_list() == [488, 475]
+
+
 def test_example_job_ids(sandbox_conn: nb.Connection) -> None:
     assert sandbox_conn.sandbox is not None
     assert sandbox_conn.example_job_ids("html_injection", "unicode") == [

@@ -22,7 +22,7 @@ from roe_analysis.notebook import JUPYTEXT_FORMATS, KERNELSPEC, WIDGET_VIEW, cle
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 SANITIZE = NOTEBOOKS / "nbval_sanitize.cfg"
-NAMES = ["01_load_and_overview", "02_durations", "03_grader_scores", "04_reviewer_agreement"]
+NAMES = ["01_load_and_overview", "02_durations", "03_grader_scores", "04_reviewer_agreement", "05_cost_and_quality"]
 MAX_IGNORED = 3
 FIX = "run `.venv/bin/python tests/notebooks/regenerate.py` to re-execute and re-pair the notebooks"
 
@@ -53,7 +53,7 @@ def output_texts(notebook: dict[str, Any]) -> list[str]:
     return found
 
 
-def test_the_four_notebooks_and_their_scripts_are_all_there() -> None:
+def test_the_curated_notebooks_and_their_scripts_are_all_there() -> None:
     ipynbs = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
     scripts = sorted(p.stem for p in NOTEBOOKS.glob("[0-9][0-9]_*.py"))
     assert ipynbs == NAMES
@@ -175,3 +175,41 @@ def test_editing_a_cell_without_running_it_fails_nbval(tmp_path: Path) -> None:
     result = _nbval(edited, tmp_path)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "Cell outputs differ" in result.stdout
+
+
+def test_notebook_05_shows_the_seeded_cost_quality_trade_off() -> None:
+    """The sandbox's truth, as 05 stores it: v1.1 cheapest, v2.0 best and dearest, v1.0 dominated."""
+    texts = output_texts(stored("05_cost_and_quality"))
+    markup = "".join(texts)
+    assert "v2.0 is more expensive than v1.1: mean cost per job +$0.0856" in markup
+    assert "<b>On the Pareto front: v1.1, v2.0</b>; the intervals do not settle it for: none." in markup
+    # The trade-off tables, on the grader score then on approval: Pareto, then Pareto uncertain.
+    tables = [t for t in texts if "Pareto uncertain" in t and "<caption>Quality:" in t]
+    assert len(tables) == 3  # grader score, approval, and the explorer's copy of the first
+
+    def fronts(table: str) -> list[list[str]]:
+        rows = table.split("<tbody>", 1)[1].split("</tr>")
+        return [re.findall(r"<td[^>]*>([^<]*)</td>", row)[-2:] for row in rows if "<td" in row]
+
+    assert fronts(tables[0]) == [["no", "no"], ["yes", "no"], ["yes", "no"], ["—", "—"]]
+    assert fronts(tables[1]) == [["no", "yes"], ["yes", "no"], ["yes", "yes"], ["—", "—"]]
+    # Each version with its model, where the versions list names it.
+    assert "v1.1 · gpt-4o-mini" in markup and "v2.0 · o1" in markup
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_dollar_amounts_never_reach_jupyter_s_math_typesetter(name: str) -> None:
+    """JupyterLab typesets ``$…$`` as math in Markdown and in HTML outputs: "$0.0005 ($0.0004–$0.0006)"
+    would lose its dollars. Markdown writes amounts as "USD 0.0005"; HTML outputs with a dollar sit
+    in a container MathJax skips (class ``mathjax_ignore``, ``tex2jax_ignore`` for MathJax 2)."""
+    notebook = stored(name)
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            assert "$" not in source(cell), f"{name}: a Markdown cell has a dollar sign: {source(cell)[:80]!r}"
+    for cell in code_cells(notebook):
+        for out in cell["outputs"]:
+            markup = source({"source": out.get("data", {}).get("text/html", "")})
+            if "$" in markup:
+                assert re.match(r'(<style>.*?</style>)?<div class="[^"]*\bmathjax_ignore\b', markup, re.S), (
+                    f"{name}: an HTML output with a dollar sign is not kept from MathJax: {markup[:120]!r}"
+                )
