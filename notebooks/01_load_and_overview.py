@@ -16,11 +16,12 @@
 # %% [markdown]
 # # 01 · Load an agent's jobs and get the lay of the land
 #
-# This is the first notebook of four. It connects to the Roe AI jobs API, loads every job of one
+# This is the first notebook of five. It connects to the Roe AI jobs API, loads every job of one
 # agent into typed Polars frames, and answers the questions to ask of any agent before measuring
 # anything: **how much ran, when, on which version, and how it ended.** The other notebooks go
 # deeper: `02_durations` (where the time goes), `03_grader_scores` (how the grader scores each
-# version) and `04_reviewer_agreement` (whether human reviewers agree with the agent and the grader).
+# version), `04_reviewer_agreement` (whether human reviewers agree with the agent and the grader)
+# and `05_cost_and_quality` (what each version costs, and what its quality is worth).
 #
 # **Where the data comes from.** With `ROE_API_KEY` and `ROE_ORGANIZATION_ID` in the environment the
 # notebook reads your account. Without them it starts the *bundled sandbox*: a local server that
@@ -179,3 +180,5 @@ display(panel)
 # - `03_grader_scores`: grader scores per version with intervals, version A against B, drift.
 # - `04_reviewer_agreement`: agent against reviewers, reviewers against each other, and the
 #   disagreements worth reading.
+# - `05_cost_and_quality`: cost per job, per success and per approved verdict, tokens, and the
+#   cost–quality trade-off (the Pareto front) on grader score and on approval.
