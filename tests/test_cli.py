@@ -48,10 +48,16 @@ def test_demo_writes_the_report_and_prints_the_key_figures(tmp_path: Path, capsy
     assert lines[3].startswith("jobs:        1,500 created 2026-04-02")
     assert any(line.startswith("success:     ") for line in lines)
     assert any(line.startswith("reviewers:   Krippendorff's alpha ") for line in lines)
+    # The demo loads results: the key figures say what a job of each version costs, cheapest first.
+    assert any(
+        line.startswith("cost:        v1.1 $") and "per job (v2.0 scores highest of these, " in line for line in lines
+    )
     assert lines[-1] == f"report:      {target}"
     page = target.read_text(encoding="utf-8")
     assert "<h1>Evaluation report: the sandbox demo agent</h1>" in page
-    assert page.count("<svg") == 13 and "<script" not in page
+    # 13 charts of jobs, scores and reviews, and 4 of cost (per approved verdict, the differences
+    # between versions, cost against grader score and against approval): the demo loads results.
+    assert page.count("<svg") == 17 and "<script" not in page
 
 
 # --- fetch, info, report ------------------------------------------------------------------------

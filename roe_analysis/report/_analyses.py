@@ -15,7 +15,7 @@ import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Literal, TypeVar
 
 import polars as pl
 
@@ -25,6 +25,8 @@ from roe_analysis.analysis import (
     check_one_scale,
     compare_all_versions,
     confusion_matrix,
+    cost_quality,
+    cost_summary,
     duration_summary,
     duration_trend,
     error_messages,
@@ -41,6 +43,7 @@ from roe_analysis.analysis import (
     score_summary,
     slowest_jobs,
     status_time_summary,
+    version_labels,
 )
 from roe_analysis.charts import version_colours
 from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
@@ -91,6 +94,15 @@ class Analyses:
         score_disagreements: `score_disagreements`.
         inter_reviewer: `inter_reviewer_agreement`.
         notes: the helpers' warnings, in the order they came, each once.
+        colours: version → colour, one mapping for every chart of the report (`version_colours`).
+        labels: `version_labels`: each version's model and display label ("v2.0 · o1"); the
+            version names stay as the API gives them everywhere else.
+        agent_names: agent id → name, from the versions frame (empty when versions were not loaded).
+        costs: `cost_summary` per version, or ``None`` when the frames hold no results.
+        cost_quality: `cost_quality` per version, by quality measure (``"grader_score"``,
+            ``"approval"``); empty without results, and without ``"grader_score"`` when the
+            agents' scores are on different scales.
+        cost_comparisons: `compare_all_versions` on ``cost`` (means), or ``None`` without results.
     """
 
     frames: JobFrames
@@ -123,8 +135,12 @@ class Analyses:
     score_disagreements: pl.DataFrame
     inter_reviewer: pl.DataFrame
     notes: tuple[str, ...]
-    #: version → colour, one mapping for every chart of the report (`roe_analysis.charts.version_colours`).
     colours: dict[str, str]
+    labels: pl.DataFrame
+    agent_names: dict[str, str]
+    costs: pl.DataFrame | None
+    cost_quality: dict[str, pl.DataFrame]
+    cost_comparisons: pl.DataFrame | None
 
 
 def _span(jobs: pl.DataFrame) -> timedelta:
@@ -223,6 +239,46 @@ def _durations_at(frames: JobFrames, now: datetime | None, notes: list[str]) -> 
         return job_durations(frames), None
 
 
+def agent_names(frames: JobFrames) -> dict[str, str]:
+    """Agent id → name, as the versions frame gives it (blank names left out), in id order.
+
+    Examples:
+        >>> agent_names(JobFrames.from_tables(versions=[{"agent_id": "a1", "agent_name": "Screening"}]))
+        {'a1': 'Screening'}
+    """
+    name = pl.col("agent_name").str.strip_chars()
+    named = (
+        frames.versions.filter(pl.col("agent_id").is_not_null() & (name != ""))
+        .group_by("agent_id")
+        .agg(name.first())
+        .sort("agent_id")
+    )
+    return dict(named.iter_rows())
+
+
+def _costs(
+    frames: JobFrames, scored: JobFrames, notes: _Notes
+) -> tuple[pl.DataFrame | None, dict[str, pl.DataFrame], pl.DataFrame | None]:
+    """`cost_summary`, `cost_quality` by measure and the cost comparisons; ``None`` and ``{}`` without results."""
+    try:
+        summary = notes.run(lambda: cost_summary(frames))
+    except InvalidArgumentError:
+        # The only refusal of cost_summary with its defaults: jobs without results. The cost section says so.
+        return None, {}, None
+    quality: dict[str, pl.DataFrame] = {}
+    # Scores on different scales are not pooled (``scored`` is then empty, and so is its frame).
+    measures: tuple[tuple[Literal["grader_score", "approval"], JobFrames], ...] = (
+        ("grader_score", scored),
+        ("approval", frames),
+    )
+    for measure, source in measures:
+        try:
+            quality[measure] = notes.run(lambda: cost_quality(source, quality=measure))  # noqa: B023 (run at once)
+        except InvalidArgumentError as exc:  # a refusal the report cannot foresee: said, not raised
+            notes.messages.append(f"{exc}. Cost against {measure.replace('_', ' ')} is left out.")
+    return summary, quality, notes.run(lambda: compare_all_versions(frames, metric="cost"))
+
+
 def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime | None = None) -> Analyses:
     """Call every helper the report uses on ``frames``; see `Analyses` for what each field holds.
 
@@ -261,6 +317,7 @@ def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime 
     # One derivation of the review outcomes: its warnings (labels merged by case, contradictory
     # approvals) become notes once, and every agreement helper reads the same rows.
     outcomes = notes.run(lambda: review_outcomes(frames))
+    costs, quality, cost_comparisons = _costs(frames, scored, notes)
     return Analyses(
         frames=frames,
         threshold=threshold,
@@ -294,4 +351,9 @@ def analyse(frames: JobFrames, *, threshold: float | None = None, now: datetime 
         inter_reviewer=notes.run(lambda: inter_reviewer_agreement(frames, by=None)),
         notes=tuple(notes.messages),
         colours=version_colours(frames),
+        labels=version_labels(frames),
+        agent_names=agent_names(frames),
+        costs=costs,
+        cost_quality=quality,
+        cost_comparisons=cost_comparisons,
     )

@@ -18,7 +18,7 @@ from roe_analysis.report._markup import (
     _table,
 )
 from roe_analysis.report._overview import SEE_WHAT_CHANGED
-from roe_analysis.report._page import _band_height, _Page
+from roe_analysis.report._page import _Page, comparison_chart
 
 
 def _duration_rows(summary: pl.DataFrame, *, censored: bool) -> list[list[Cell]]:
@@ -115,9 +115,7 @@ def _durations(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "duration-comparison",
-                lambda: charts.compare_versions(supported, colours=a.colours).properties(
-                    width=420, height=_band_height(supported)
-                ),
+                lambda: comparison_chart(supported, a.colours),
                 "Difference in median duration between versions (b − a) with its confidence interval; "
                 "left of the dashed line is faster. "
                 "Comparisons too small to tell are not drawn (see What changed between versions).",

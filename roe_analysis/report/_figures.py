@@ -22,6 +22,7 @@ from roe_analysis._version import __version__
 from roe_analysis.analysis import wilson_interval
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._analyses import VERSION, Analyses, analyse
+from roe_analysis.report._money import cost_lines
 
 _DURATION_KEYS = ("n", "n_finished", "n_running", "n_measured", "mean_ms")
 _SCORE_KEYS = (
@@ -56,6 +57,40 @@ _COMPARISON_KEYS = (
     "p_value",
     "p_value_adjusted",
     "verdict",
+)
+_COST_KEYS = (
+    "n_jobs",
+    "n_missing",
+    "n_with_cost",
+    "n_inputs",
+    "n_success",
+    "n_cached",
+    "n_approved",
+    "total_cost",
+    *(f"{name}{end}" for name in ("mean_cost", "p50_cost", "p95_cost") for end in ("", "_low", "_high")),
+    *(
+        f"{name}{end}"
+        for name in ("mean_input_tokens", "mean_output_tokens", "cost_per_success", "cost_per_approval")
+        for end in ("", "_low", "_high")
+    ),
+    "too_few",
+    "note",
+)
+_COST_QUALITY_KEYS = (
+    "n_with_cost",
+    "n_inputs",
+    "mean_cost",
+    "mean_cost_low",
+    "mean_cost_high",
+    "n_quality",
+    "n_quality_inputs",
+    "quality",
+    "quality_low",
+    "quality_high",
+    "pareto",
+    "pareto_uncertain",
+    "too_few",
+    "note",
 )
 _INTER_KEYS = (
     "n_items",
@@ -155,6 +190,19 @@ def _agreement(summary: pl.DataFrame) -> dict[str, Any] | None:
     return {k: _plain(v) for k, v in summary.row(0, named=True).items()}
 
 
+def _labels(analyses: Analyses) -> list[dict[str, Any]]:
+    """`version_labels` rows, each with ``listed``: whether the versions frame lists the version."""
+    listed = analyses.frames.versions.select("agent_id", "version_name").unique()
+    rows = analyses.labels.join(
+        listed.with_columns(pl.lit(True).alias("listed")),
+        on=["agent_id", "version_name"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
+    ).with_columns(pl.col("listed").fill_null(False))
+    return _rows(rows, ["agent_id", "version_name", "model", "label", "listed"])
+
+
 def figures_from(analyses: Analyses) -> dict[str, Any]:
     """The key figures of already computed `Analyses` (what `key_figures` returns)."""
     frames = analyses.frames
@@ -165,12 +213,16 @@ def figures_from(analyses: Analyses) -> dict[str, Any]:
     }
     if analyses.pass_comparisons is not None:
         comparisons["pass_rate"] = _rows(analyses.pass_comparisons, _COMPARISON_KEYS)
+    if analyses.cost_comparisons is not None:
+        comparisons["cost"] = _rows(analyses.cost_comparisons, _COMPARISON_KEYS)
     duration_keys = _duration_keys()
     overall = analyses.duration_overall
     return {
         "library_version": __version__,
         "agents": _agents(frames),
+        "agent_names": dict(analyses.agent_names),
         "versions": sorted(jobs.get_column(VERSION).drop_nulls().unique().to_list()),
+        "version_labels": _labels(analyses),
         "jobs": jobs.height,
         "window": _window(jobs),
         "freshness": _freshness(frames.query),
@@ -183,6 +235,10 @@ def figures_from(analyses: Analyses) -> dict[str, Any]:
         "comparisons": comparisons,
         "agreement": _agreement(analyses.agreement),
         "inter_reviewer": _row(analyses.inter_reviewer, _INTER_KEYS) if analyses.inter_reviewer.height else None,
+        "costs": None if analyses.costs is None else _rows(analyses.costs, [VERSION, *_COST_KEYS]),
+        "cost_quality": {
+            measure: _rows(frame, [VERSION, *_COST_QUALITY_KEYS]) for measure, frame in analyses.cost_quality.items()
+        },
         "notes": list(analyses.notes),
     }
 
@@ -192,10 +248,12 @@ def key_figures(frames: JobFrames, *, threshold: float | None = None) -> dict[st
 
     Keys:
 
-    - ``library_version``, ``agents`` (ids asked for, else those in the jobs), ``versions`` (sorted),
-      ``jobs``, ``window`` (``first_created_at``/``last_created_at``), ``freshness``
-      (``fetched_at`` of the load, ``snapshot_created_at`` when read from a snapshot), ``statuses``
-      (jobs per status).
+    - ``library_version``, ``agents`` (ids asked for, else those in the jobs), ``agent_names`` (id →
+      name, from the versions frame; empty without it), ``versions`` (sorted), ``version_labels``
+      (`version_labels` rows: each version's ``model`` and display ``label``, "v2.0 · o1", and
+      ``listed``: whether the versions frame lists it), ``jobs``,
+      ``window`` (``first_created_at``/``last_created_at``), ``freshness`` (``fetched_at`` of the
+      load, ``snapshot_created_at`` when read from a snapshot), ``statuses`` (jobs per status).
     - ``success``: ``n_success`` jobs that delivered a result (SUCCESS, or CACHED: served from
       cache; ``n_cached`` of them) among ``n_finished`` finished jobs (not PENDING, STARTED or
       RETRY), ``rate`` and its Wilson interval ``low``/``high``.
@@ -210,6 +268,11 @@ def key_figures(frames: JobFrames, *, threshold: float | None = None) -> dict[st
       Gwet's AC1, PABAK, each with its interval), ``None`` without reviews.
     - ``inter_reviewer``: the `inter_reviewer_agreement` row (Krippendorff's alpha with bootstrap
       CI, Fleiss' kappa or why it is not computed), ``None`` without reviews.
+    - ``costs``: `cost_summary` per version (USD: mean, p50, p95 per job, per successful job, per
+      approved verdict, mean tokens, each with its interval), ``None`` when the frames hold no
+      results; ``comparisons["cost"]``: `compare_all_versions` on the mean cost per job.
+    - ``cost_quality``: `cost_quality` rows by measure (``grader_score``, ``approval``): mean cost
+      against quality with intervals, and the Pareto front (``pareto``, ``pareto_uncertain``).
     - ``notes``: the helpers' warnings (e.g. kappa undefined or deflated by skewed prevalence).
 
     Args:
@@ -391,6 +454,8 @@ def key_figures_text(figures: Mapping[str, Any]) -> str:
         )
         lines.append(f"{_label('scores')}mean grader score {means}")
         lines += [f"{_label('')}{c['verdict']}" for c in figures["comparisons"]["grader_score"]]
+
+    lines += [f"{_label('cost')}{line}" for line in cost_lines(figures)]
 
     agreement = figures["agreement"]
     if agreement and agreement["n_reviewed"]:

@@ -15,6 +15,7 @@ import polars as pl
 
 from roe_analysis._text import fmt_ms, fmt_num, fmt_pct, fmt_signed, plural
 from roe_analysis.report._analyses import VERSION, Analyses
+from roe_analysis.report._money import fmt_usd
 
 
 def _pair(comparisons: pl.DataFrame, older: str, newer: str) -> dict[str, Any] | None:
@@ -30,6 +31,18 @@ def _pair(comparisons: pl.DataFrame, older: str, newer: str) -> dict[str, Any] |
     return None
 
 
+#: The directions a comparison's verdict can find, each with its opposite (for a flipped row).
+_OPPOSITES = (
+    ("higher", "lower"),
+    ("lower", "higher"),
+    ("faster", "slower"),
+    ("slower", "faster"),
+    ("cheaper", "more expensive"),
+    ("more expensive", "cheaper"),
+)
+_DIRECTIONS = tuple(word for word, _ in _OPPOSITES)
+
+
 def _reading(row: Mapping[str, Any]) -> str:
     """What the comparison's own verdict concluded about ``b``: a word, or "" when it cannot tell."""
     if row["too_few"]:
@@ -39,7 +52,7 @@ def _reading(row: Mapping[str, Any]) -> str:
         return "same"
     # The verdict names the version it found higher/faster first; a flipped row names ``a``.
     subject = row.get("verdict_b", row["b"])
-    for word, opposite in (("higher", "lower"), ("lower", "higher"), ("faster", "slower"), ("slower", "faster")):
+    for word, opposite in _OPPOSITES:
         if verdict.startswith(f"{subject} is {word} than"):
             return opposite if row.get("flipped") else word
     return ""
@@ -53,6 +66,8 @@ def _p(row: Mapping[str, Any]) -> str:
 
 
 def _signed(value: float, metric: str, ref: float) -> str:
+    if metric == "cost":
+        return fmt_usd(value, signed=True)
     if metric != "duration_ms":
         return fmt_signed(value)
     return fmt_signed(value)[0] + fmt_ms(abs(value), abs(ref)) if value else fmt_ms(0, abs(ref))
@@ -62,8 +77,8 @@ def comparison_text(row: Mapping[str, Any]) -> str:
     """One comparison as a reader's sentence: its verdict's claim, the difference with its sign and unit.
 
     A comparison that found a direction is rewritten from its numbers (signed, in seconds or minutes
-    for durations, metric names in words); any other verdict (too few, no detectable difference, no
-    clear direction) is the helper's own text.
+    for durations, in US dollars for costs, metric names in words); any other verdict (too few, no
+    detectable difference, no clear direction) is the helper's own text.
 
     Examples:
         >>> row = {"a": "v1", "b": "v2", "metric": "duration_ms", "statistic": "median", "paired": False,
@@ -74,10 +89,15 @@ def comparison_text(row: Mapping[str, Any]) -> str:
         'v2 is faster than v1: median duration −12.0 s (Holm-adjusted 95% CI −19.6 s to −6.8 s; Holm p < 0.0001)'
     """
     reading = _reading(row)
-    if reading not in ("higher", "lower", "faster", "slower") or row["difference"] is None:
+    if reading not in _DIRECTIONS or row["difference"] is None:
         return str(row["verdict"])
     metric = str(row["metric"])
-    name = {"duration_ms": "duration", "grader_score": "grader score", "pass_rate": "pass rate"}.get(metric, metric)
+    name = {
+        "duration_ms": "duration",
+        "grader_score": "grader score",
+        "pass_rate": "pass rate",
+        "cost": "cost per job",
+    }.get(metric, metric)
     what = f"{row['statistic']} per-input difference in {name}" if row["paired"] else f"{row['statistic']} {name}"
     if metric == "pass_rate" and not row["paired"]:
         what = "pass rate"
@@ -112,6 +132,18 @@ def _speed_clause(row: Mapping[str, Any] | None) -> str:
         return f"is {reading} ({medians}, {_p(row)})"
     if reading == "same":
         return f"is about as fast ({medians}, no detectable difference)"
+    return ""
+
+
+def _cost_clause(row: Mapping[str, Any] | None) -> str:
+    if row is None:
+        return ""
+    reading = _reading(row)
+    means = f"mean {fmt_usd(row['estimate_b'])} vs {fmt_usd(row['estimate_a'])} per job"
+    if reading in ("cheaper", "more expensive"):
+        return f"costs {'less' if reading == 'cheaper' else 'more'} ({means}, {_p(row)})"
+    if reading == "same":
+        return f"costs about as much ({means}, no detectable difference)"
     return ""
 
 
@@ -163,7 +195,8 @@ def headline(a: Analyses) -> str:
         older, newer = versions[i - 1], versions[i]
         score = _pair(a.score_comparisons, older, newer)
         speed = _pair(a.duration_comparisons, older, newer)
-        said = [c for c in (_score_clause(score), _speed_clause(speed)) if c]
+        cost = _pair(a.cost_comparisons, older, newer) if a.cost_comparisons is not None else None
+        said = [c for c in (_score_clause(score), _speed_clause(speed), _cost_clause(cost)) if c]
         if said:
             failing = _failure_clause(a, older, newer)
             said += [failing] if failing else []

@@ -36,8 +36,8 @@ class Cell:
     """One table cell: its text and an optional second, smaller line (both escaped when written)."""
 
     text: str | None
-    #: "num", "text" (wraps), "long" (long text: wider), "code", "id" (a job id, shortened, in full
-    #: on hover) or ""
+    #: "num", "text" (wraps), "long" (long text: wider), "name" (a version's name: never wraps), "code",
+    #: "id" (a job id, shortened, in full on hover) or ""
     kind: str = ""
     sub: str | None = None
 
@@ -82,7 +82,7 @@ def _table(headers: Sequence[tuple[str, str]], rows: Sequence[Sequence[Cell]], c
                 content = _e(cell.text)
             if cell.sub:
                 content += f'<span class="sub">{_e(cell.sub)}</span>'
-            css = f' class="{cell.kind}"' if cell.kind in ("num", "text", "long") else ""
+            css = f' class="{cell.kind}"' if cell.kind in ("num", "text", "long", "name") else ""
             cells.append(f"<td{css}>{content}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     cap = f"<caption>{_e(caption)}</caption>" if caption else ""

@@ -29,9 +29,29 @@ _METHOD = (
 )
 
 
+_COST_METHOD = (
+    "Costs are in US dollars as the results endpoint reports them, one result per job; a job without a "
+    "result, or a result without a cost, is left out of every cost figure (never counted as free) and "
+    "the notes under the cost table say how many. Mean, p50 and p95 cost per job are over the jobs with a cost, "
+    "failures and cache hits included; cost per successful job and per approved verdict are the "
+    "version's total cost over its SUCCESS jobs and over its approved reviews. Their intervals resample "
+    "whole inputs: a cluster bootstrap for means and for those ratios (the ratio of the drawn inputs' "
+    "totals), Woodruff's clustered order-statistic interval for p50 and p95. Cost comparisons take the "
+    "difference in mean cost per job over every job with a cost, with a cluster bootstrap interval and "
+    "Welch's t-test on per-input means (the paired t-test when both versions ran the same inputs), "
+    "Holm-adjusted like the others. "
+    "The Pareto front is read on the point estimates of mean cost and quality (mean grader score, or "
+    "the share of completed reviews that approved, with Wilson's interval at the effective number of "
+    "inputs); a membership is settled when the 95% intervals are apart, which is a reading of the "
+    "intervals, not a test."
+)
+
+
 def _notes(a: Analyses) -> str:
     out = ['<section id="notes"><h2>Notes and method</h2>']
     if a.notes:
         out.append('<ul class="notes">' + "".join(f"<li>{_e(n)}</li>" for n in a.notes) + "</ul>")
     out.append(f"<p>{_e(_METHOD)}</p>")
+    if a.costs is not None and a.frames.jobs.height:
+        out.append(f"<p>{_e(_COST_METHOD)}</p>")
     return "".join([*out, "</section>"])

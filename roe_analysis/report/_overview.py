@@ -22,24 +22,81 @@ from roe_analysis.report._markup import (
     _empty,
 )
 
-#: Shown under a title that names the agent by its id, until the API says its name.
-NAME_NOTE = "(name not known: the agents endpoint arrives in a later release)"
+#: Shown under a title that names the agent by its id: where its name comes from.
+NAME_NOTE = (
+    "(name not known: it comes with the agent's versions, which `roe-analysis report` fetches unless "
+    "--no-versions; in Python, client.load_jobs(..., versions=True))"
+)
+
+
+def _models(figures: Mapping[str, Any]) -> tuple[dict[str, list[str]], set[str]]:
+    """Version name → the models the versions frame gives it (several when agents share a name), and
+    the names that frame lists."""
+    models: dict[str, list[str]] = {}
+    listed: set[str] = set()
+    for row in figures.get("version_labels", []):
+        name = row["version_name"]
+        if name is None:
+            continue
+        known = models.setdefault(name, [])
+        if row["model"] is not None and row["model"] not in known:
+            known.append(row["model"])
+        if row.get("listed"):
+            listed.add(name)
+    return models, listed
+
+
+def version_list(figures: Mapping[str, Any], colours: Mapping[str, str]) -> str:
+    """The versions of the jobs, each with its colour in the charts and its model ("v2.0 · o1").
+
+    Versions in order of first appearance (the charts' order). When the versions frame was loaded,
+    a version without a model says whether the frame gives none or does not list the version at
+    all; versions it lists without a job here are named after the list.
+    """
+    versions = figures["versions"]
+    if not versions:
+        return "—"
+    models, listed = _models(figures)
+    items = []
+    for name in [v for v in colours if v in versions] + [v for v in versions if v not in colours]:
+        known = models.get(name, [])
+        if known:
+            model = " · " + ", ".join(known)
+        elif listed:
+            model = " · model not given" if name in listed else " · not in the versions list"
+        else:
+            model = ""
+        swatch = f'<span class="swatch" style="background-color:{_e(colours[name])}"></span>' if name in colours else ""
+        items.append(f'<li>{swatch}{_e(name)}<span class="model">{_e(model)}</span></li>')
+    out = f'<ul class="versions">{"".join(items)}</ul>'
+    idle = [name + (" · " + ", ".join(models[name]) if models[name] else "") for name in listed if name not in versions]
+    if idle:
+        out += f'<span class="idle">Also listed by the API, without jobs here: {_e(", ".join(sorted(idle)))}</span>'
+    return out
 
 
 def _title_block(
-    figures: Mapping[str, Any], title: str, generated_at: datetime, *, headline: str, name_note: bool
+    figures: Mapping[str, Any],
+    title: str,
+    generated_at: datetime,
+    *,
+    headline: str,
+    name_note: bool,
+    colours: Mapping[str, str],
 ) -> str:
     agents = figures["agents"]
-    versions = figures["versions"]
     window = figures["window"]
     if window["first_created_at"]:
         created = f"{fmt_instant(window['first_created_at'])} → {fmt_instant(window['last_created_at'])}"
     else:
         created = "no jobs"
-    agent_html = ", ".join(f"<code>{_e(a)}</code>" for a in agents) or "—"
+    names = figures.get("agent_names", {})
+    agent_html = (
+        ", ".join((f"{_e(names[a])} " if names.get(a) else "") + f"<code>{_e(a)}</code>" for a in agents) or "—"
+    )
     rows = [
         ("Agent" if len(agents) <= 1 else "Agents", agent_html),
-        ("Versions", _e(", ".join(versions) or "—")),
+        ("Versions", version_list(figures, colours)),
         ("Jobs", _e(fmt_count(figures["jobs"]))),
         ("Jobs created", _e(created)),
         ("Data", _e(freshness_text(figures["freshness"]))),
@@ -56,6 +113,7 @@ def _title_block(
             ("durations", "Durations"),
             ("scores", "Grader scores"),
             ("agreement", "Reviewer agreement"),
+            ("costs", "Cost"),
             ("disagreements", "Disagreements"),
             ("notes", "Notes and method"),
         )
@@ -152,7 +210,12 @@ def _key_figures(figures: Mapping[str, Any], comparisons: Mapping[str, Sequence[
 
 
 #: The metrics compared between versions, in the order "What changed" lists them.
-_COMPARED = (("grader_score", "Grader score"), ("pass_rate", "Pass rate"), ("duration_ms", "Duration"))
+_COMPARED = (
+    ("grader_score", "Grader score"),
+    ("pass_rate", "Pass rate"),
+    ("duration_ms", "Duration"),
+    ("cost", "Cost per job"),
+)
 
 #: Where the sections point their readers for the comparisons (each finding is listed once).
 SEE_WHAT_CHANGED = (

@@ -37,6 +37,10 @@ p.see a { color: var(--accent); }
 dl.meta { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px; margin: 0; }
 dl.meta dt { color: var(--muted); }
 dl.meta dd { margin: 0; }
+ul.versions { list-style: none; margin: 0; padding: 0; display: flex; flex-wrap: wrap; gap: 2px 20px; }
+ul.versions .model, .idle { color: var(--muted); }
+.idle { display: block; font-size: 13px; }
+.swatch { display: inline-block; width: 11px; height: 11px; border-radius: 2px; margin-right: 6px; }
 code { font: 13px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
 .generated { color: var(--muted); font-size: 13px; margin: 8px 0 0; }
 nav.toc { margin: 12px 0 0; font-size: 14px; }
@@ -46,8 +50,8 @@ nav.toc a { color: var(--accent); margin-right: 16px; text-decoration: none; }
 .card .label { color: var(--muted); font-size: 13px; }
 .card .value { font-size: 24px; font-weight: 600; }
 .card .detail { color: var(--muted); font-size: 13px; }
-ul.verdicts { padding-left: 20px; }
-ul.verdicts li { margin: 4px 0; }
+ul.verdicts, ul.front { padding-left: 20px; }
+ul.verdicts li, ul.front li { margin: 4px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(460px, 1fr)); gap: 16px; align-items: start; }
 figure.chart { margin: 12px 0; padding: 12px 16px; border: 1px solid var(--line); border-radius: 8px;
   background: #fff; }
@@ -63,6 +67,7 @@ th { background: var(--soft); font-weight: 600; }
 td.num, th.num { text-align: right; white-space: nowrap; font-variant-numeric: tabular-nums; }
 td .sub { display: block; color: var(--muted); font-size: 11px; }
 td.text { min-width: 130px; max-width: 320px; overflow-wrap: anywhere; }
+td.name { white-space: nowrap; }
 td.long { min-width: 260px; max-width: 440px; overflow-wrap: anywhere; }
 td code { white-space: nowrap; }
 caption { caption-side: bottom; text-align: left; color: var(--muted); font-size: 12px; padding-top: 4px; }
@@ -101,14 +106,29 @@ def _band_height(frame: pl.DataFrame) -> int:
     return max(100, 36 * frame.height)
 
 
+def comparison_chart(comparisons: pl.DataFrame, colours: Mapping[str, str]) -> Any:
+    """`charts.compare_versions` sized for the page, one band per comparison.
+
+    Its difference axis is padded: without it a difference at the edge of the domain (the lowest
+    bound of all) sits on the axis line, its dot half outside the plot and its bar under the axis.
+    """
+    chart = charts.compare_versions(comparisons, colours=colours)
+    return chart.properties(width=420, height=_band_height(comparisons)).configure_scale(continuousPadding=12)
+
+
 def default_title(figures: Mapping[str, Any]) -> str:
-    """``Evaluation report: agent <id>`` (or ``: N agents``), from the key figures.
+    """``Evaluation report: <agent name>`` (``agent <id>`` while its name is unknown; ``N agents``).
 
     Examples:
+        >>> default_title({"agents": ["a1"], "agent_names": {"a1": "Transaction screening"}})
+        'Evaluation report: Transaction screening'
         >>> default_title({"agents": ["a1"]}), default_title({"agents": ["a1", "a2"]}), default_title({"agents": []})
         ('Evaluation report: agent a1', 'Evaluation report: 2 agents', 'Evaluation report')
     """
     agents = figures["agents"]
     if not agents:
         return "Evaluation report"
-    return f"Evaluation report: agent {agents[0]}" if len(agents) == 1 else f"Evaluation report: {len(agents)} agents"
+    if len(agents) > 1:
+        return f"Evaluation report: {len(agents)} agents"
+    name = figures.get("agent_names", {}).get(agents[0])
+    return f"Evaluation report: {name}" if name else f"Evaluation report: agent {agents[0]}"

@@ -3,13 +3,14 @@
 The page is static: charts are inline SVG rendered offline (see `roe_analysis.report._svg`), the
 style sheet is inline, and a Content-Security-Policy ``default-src 'none'`` tells the browser to
 load nothing and run nothing, so the file opens the same with or without a network. Every value
-that comes from job data (ids, version names, inputs, agent output, reviewers, comments, verdicts,
-the helpers' messages that quote them) goes through `html.escape` (`_markup._e`) before it is
-written; the only raw markup is the report's own.
+that comes from the API (ids, agent names, version names and models, inputs, agent output,
+reviewers, comments, verdicts, the helpers' messages that quote them) goes through `html.escape`
+(`_markup._e`) before it is written; the only raw markup is the report's own.
 
 This module puts the page together; its parts live beside it: ``_page`` (style sheet, CSP, the
 chart collector), ``_markup`` (escaping, cells, tables), one module per section (``_overview``,
-``_durations``, ``_scores``, ``_agreement``, ``_disagreements``, ``_notes``) and ``_files``
+``_statuses``, ``_failures``, ``_durations``, ``_scores``, ``_agreement``, ``_costs``,
+``_disagreements``, ``_notes``), ``_money`` (dollars, and the cost key figure) and ``_files``
 (writing a file atomically).
 
 Apart from the "generated at" line (``generated_at`` makes it fixed), the same frames give the same
@@ -29,6 +30,7 @@ from roe_analysis.errors import ArgumentTypeError, InvalidArgumentError
 from roe_analysis.frames import JobFrames
 from roe_analysis.report._agreement import _agreement
 from roe_analysis.report._analyses import Analyses, analyse
+from roe_analysis.report._costs import _costs
 from roe_analysis.report._disagreements import _disagreements
 from roe_analysis.report._durations import _durations
 from roe_analysis.report._failures import _failures
@@ -51,10 +53,13 @@ def _check_instant(value: object, name: str) -> None:
 
 
 def comparisons(a: Analyses) -> dict[str, list[dict[str, Any]]]:
-    """The version comparisons "What changed" lists, by metric (pass rates only with a threshold)."""
+    """The version comparisons "What changed" lists, by metric (pass rates only with a threshold, costs
+    only with results)."""
     rows = {"grader_score": a.score_comparisons.to_dicts(), "duration_ms": a.duration_comparisons.to_dicts()}
     if a.pass_comparisons is not None:
         rows["pass_rate"] = a.pass_comparisons.to_dicts()
+    if a.cost_comparisons is not None:
+        rows["cost"] = a.cost_comparisons.to_dicts()
     return rows
 
 
@@ -79,8 +84,9 @@ def render(
             heading,
             generated_at or datetime.now(UTC),
             headline=headline(analyses),
-            # The API has no agents endpoint yet: the default title names the agent by its id.
-            name_note=title is None and bool(figures["agents"]),
+            # Without the versions frame the default title can only name the agent by its id.
+            name_note=title is None and len(figures["agents"]) == 1 and not figures["agent_names"],
+            colours=analyses.colours,
         ),
         _key_figures(figures, comparisons(analyses)),
         _statuses(analyses),
@@ -88,6 +94,7 @@ def render(
         _durations(analyses, page),
         _scores(analyses, page),
         _agreement(analyses, page),
+        _costs(analyses, page),
         _disagreements(analyses),
         _notes(analyses),
     ]
@@ -115,14 +122,16 @@ def build_report(
 ) -> str:
     """The evaluation report of ``frames`` as one self-contained HTML document.
 
-    It opens with a title block (agents, versions, window, data freshness, library version) and the
-    key figures, then durations, grader scores, reviewer agreement and the disagreements most worth
-    reading, each chart an inline SVG. The file needs no network and no JavaScript, and every value
+    It opens with a title block (the agent's name and id, versions with their models, window, data
+    freshness, library version) and the key figures, then statuses, failures, durations, grader
+    scores, reviewer agreement, cost (with results) and the disagreements most worth reading, each
+    chart an inline SVG. The file needs no network and no JavaScript, and every value
     from the jobs is HTML-escaped. A section without data says so instead of drawing an empty chart.
 
     Args:
         frames: the loaded jobs.
-        title: the page title; ``"Evaluation report: agent <id>"`` by default.
+        title: the page title; ``"Evaluation report: <agent name>"`` by default (``agent <id>``
+            when the frames have no versions frame to name it).
         threshold: pass mark of the grader score; adds pass rates and pass-rate comparisons.
         generated_at: the instant written in the "Report generated" line (now by default); with
             it fixed, the same frames give byte-identical HTML.

@@ -20,7 +20,7 @@ from roe_analysis.report._markup import (
     _table,
 )
 from roe_analysis.report._overview import SEE_WHAT_CHANGED
-from roe_analysis.report._page import _band_height, _Page
+from roe_analysis.report._page import _Page, comparison_chart
 
 
 def _scores(a: Analyses, page: _Page) -> str:
@@ -68,9 +68,7 @@ def _scores(a: Analyses, page: _Page) -> str:
         figures.append(
             page.figure(
                 "score-comparison",
-                lambda: charts.compare_versions(supported, colours=a.colours).properties(
-                    width=420, height=_band_height(supported)
-                ),
+                lambda: comparison_chart(supported, a.colours),
                 "Difference in mean grader score between versions (b − a) with its confidence interval; "
                 "right of the dashed line is higher. "
                 "Comparisons too small to tell are not drawn (see What changed between versions).",

@@ -23,6 +23,7 @@ from roe_analysis.analysis import AgreementWarning, wilson_interval
 from roe_analysis.frames import JobFrames
 from roe_analysis.report import build_report, key_figures, key_figures_text
 from roe_analysis.report._analyses import observed_at
+from roe_analysis.report._overview import NAME_NOTE
 from roe_analysis.sandbox import Sandbox
 
 Loader = Callable[[Sandbox, str], JobFrames]
@@ -254,11 +255,13 @@ def test_an_agent_without_jobs_gives_empty_figures_and_a_report_that_says_so(
         "high": None,
     }
     assert figures["duration"] is None and figures["duration_by_version"] == []
-    assert figures["scores"] == [] and figures["comparisons"] == {"grader_score": [], "duration_ms": []}
+    # No jobs, so nothing is missing: the cost helpers answer with empty frames, not a request for results.
+    assert figures["scores"] == [] and figures["comparisons"] == {"grader_score": [], "duration_ms": [], "cost": []}
+    assert figures["costs"] == [] and figures["agent_names"] == {}
     assert figures["agreement"] is None and figures["inter_reviewer"] is None
     assert key_figures_text(figures).splitlines()[1] == "jobs:        0"
     assert "<svg" not in document and chart_names(document) == []
-    for section in ("key-figures", "durations", "scores", "agreement"):
+    for section in ("key-figures", "durations", "scores", "agreement", "costs"):
         body = document.split(f'<section id="{section}">', 1)[1].split("</section>", 1)[0]
         assert '<p class="empty">No jobs' in body, section
     assert_self_contained_and_inert(document)
@@ -327,7 +330,8 @@ def test_the_title_block_names_agent_window_freshness_and_library(demo_html: str
     fetched = datetime.fromisoformat(demo_frames.query["fetched_at"].replace("Z", "+00:00"))
 
     assert f"<h1>Evaluation report: agent {agent}</h1>" in header
-    assert '<p class="name-note">(name not known: the agents endpoint arrives in a later release)</p>' in header
+    # Loaded without versions: the agent's name is unknown (see test_report_costs.py for the name).
+    assert f'<p class="name-note">{html.escape(NAME_NOTE)}</p>' in header
     assert f"<code>{agent}</code>" in header
     assert "2026-04-02 05:00 UTC → 2026-06-01 11:59 UTC" in header
     assert f"fetched {fetched:%Y-%m-%d %H:%M} UTC" in header
@@ -340,7 +344,17 @@ def test_the_title_block_names_agent_window_freshness_and_library(demo_html: str
 def test_every_section_is_there_in_order(demo_html: str) -> None:
     positions = [
         demo_html.index(f'<section id="{s}">')
-        for s in ("key-figures", "statuses", "failures", "durations", "scores", "agreement", "disagreements", "notes")
+        for s in (
+            "key-figures",
+            "statuses",
+            "failures",
+            "durations",
+            "scores",
+            "agreement",
+            "costs",
+            "disagreements",
+            "notes",
+        )
     ]
     assert positions == sorted(positions)
     for heading in ("The 10 slowest finished jobs", "Drift: mean grader score per period (1w)", "Reviewers"):
