@@ -140,7 +140,7 @@ def _demo(args: argparse.Namespace) -> int:
             elapsed = time.perf_counter() - started
     requests = frames.query.get("requests", 0)
     print(f"loaded {frames.jobs.height:,} jobs of the demo agent in {elapsed:.2f} s ({requests:,} requests)")
-    html, figures = render(frames, title="Evaluation report: the sandbox demo agent")
+    html, figures = render(frames, title="Evaluation report: Transaction screening (sandbox demo agent)")
     with writing(Path(args.out)):
         path = write_text_atomically(args.out, html)
     print(key_figures_text(figures))

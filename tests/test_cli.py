@@ -54,7 +54,7 @@ def test_demo_writes_the_report_and_prints_the_key_figures(tmp_path: Path, capsy
     )
     assert lines[-1] == f"report:      {target}"
     page = target.read_text(encoding="utf-8")
-    assert "<h1>Evaluation report: the sandbox demo agent</h1>" in page
+    assert "<h1>Evaluation report: Transaction screening (sandbox demo agent)</h1>" in page
     # 13 charts of jobs, scores and reviews, and 4 of cost (per approved verdict, the differences
     # between versions, cost against grader score and against approval): the demo loads results.
     assert page.count("<svg") == 17 and "<script" not in page
