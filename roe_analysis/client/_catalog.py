@@ -169,14 +169,20 @@ def checked_job_ids(frames: JobFrames) -> list[str]:
 _UUID = r"^(?i)[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 
 
-async def load_results(client: Caller, frames: JobFrames) -> JobFrames:
-    """``frames`` with `results` and `outputs` for every job of its `jobs` (see `RoeClient.load_results`)."""
-    job_ids = checked_job_ids(frames)
+def _poster(client: Caller) -> PostBatch:
+    """One batch of ids sent to the results endpoint through ``client``'s transport."""
 
     async def post(batch: list[str]) -> list[ResultItem]:
         return await client.call("POST", "/v1/agents/jobs/results/", decode_results, json={"job_ids": batch})
 
-    fetch = await fetch_results(job_ids, post, concurrency=client.concurrency)
+    return post
+
+
+async def load_results(client: Caller, frames: JobFrames) -> JobFrames:
+    """``frames`` with `results` and `outputs` for every job of its `jobs` (see `RoeClient.load_results`)."""
+    job_ids = checked_job_ids(frames)
+
+    fetch = await fetch_results(job_ids, _poster(client), concurrency=client.concurrency)
     missing = len(fetch.missing) + len(fetch.refused)
     done = fetch.error is None
     query = {**frames.query, "results": done, "results_missing": missing if done else None}
@@ -255,7 +261,8 @@ async def list_agents(client: Caller, *, include_job_stats: bool = True) -> pl.D
     return agents_frame(records.values())
 
 
-def _in_job_order(frame: pl.DataFrame, jobs: pl.DataFrame, *then: str) -> pl.DataFrame:
+def in_job_order(frame: pl.DataFrame, jobs: pl.DataFrame, *then: str) -> pl.DataFrame:
+    """``frame``'s rows (keyed by ``job_id``) in the order of ``jobs``, then by ``then`` within a job."""
     position = jobs.select(pl.col("id").alias("job_id")).with_row_index("_pos")
     joined = frame.join(position, on="job_id", how="left", maintain_order="left")
     return joined.sort(["_pos", *then], maintain_order=True).drop("_pos")
@@ -275,18 +282,15 @@ async def refresh_results(client: Caller, old: JobFrames, merged: JobFrames) -> 
     )
     stale = merged.jobs.filter(~pl.col("id").is_in(unchanged.implode())).get_column("id").to_list()
 
-    async def post(batch: list[str]) -> list[ResultItem]:
-        return await client.call("POST", "/v1/agents/jobs/results/", decode_results, json={"job_ids": batch})
-
-    fetch = await fetch_results(stale, post, concurrency=client.concurrency)
+    fetch = await fetch_results(stale, _poster(client), concurrency=client.concurrency)
     keep = pl.col("job_id").is_in(unchanged.implode())
     results = pl.concat([old.results.filter(keep), results_frame(fetch.items)])
     outputs = pl.concat([old.outputs.filter(keep), outputs_frame(fetch.items)])
     missing = merged.jobs.height - results.height
     with_results = replace(
         merged,
-        results=_in_job_order(results, merged.jobs),
-        outputs=_in_job_order(outputs, merged.jobs, "corrected", "output_index"),
+        results=in_job_order(results, merged.jobs),
+        outputs=in_job_order(outputs, merged.jobs, "corrected", "output_index"),
         query={**merged.query, "results": fetch.error is None, "results_missing": missing},
     )
     if fetch.error is not None:

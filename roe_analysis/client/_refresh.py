@@ -46,7 +46,7 @@ import polars as pl
 from roe_analysis._schema import format_datetime
 from roe_analysis._text import plural
 from roe_analysis.api import JobQuery, RequestStats
-from roe_analysis.client._catalog import Caller, add_versions, refresh_results
+from roe_analysis.client._catalog import Caller, add_versions, in_job_order, refresh_results
 from roe_analysis.client._paging import AgentPages, LoadReport, PageFetcher
 from roe_analysis.client._progress import make_progress
 from roe_analysis.client._tasks import attach_partial
@@ -78,18 +78,11 @@ class RefreshingClient(PageFetcher, Caller, Protocol):
 
 def _canonical_order(frames: JobFrames) -> JobFrames:
     jobs = frames.jobs.sort(["created_at", "id"], descending=[True, True], nulls_last=True, maintain_order=True)
-    position = jobs.select(pl.col("id").alias("job_id")).with_row_index("_pos")
-
-    def follow(child: pl.DataFrame, index: str | None) -> pl.DataFrame:
-        ordered = child.join(position, on="job_id", how="left", maintain_order="left")
-        keys = ["_pos", index] if index else ["_pos"]
-        return ordered.sort(keys, maintain_order=True).drop("_pos")
-
     return JobFrames(
         jobs,
-        follow(frames.status_events, "event_index"),
-        follow(frames.inputs, "input_index"),
-        follow(frames.metadata, None),
+        in_job_order(frames.status_events, jobs, "event_index"),
+        in_job_order(frames.inputs, jobs, "input_index"),
+        in_job_order(frames.metadata, jobs),
         frames.query,
     )
 
