@@ -287,14 +287,7 @@ async def _refresh_agent(
 
 
 def _only(frames: JobFrames, agent: str) -> JobFrames:
-    ids = frames.jobs.filter(pl.col("agent_id") == agent).get_column("id").implode()
-    return JobFrames(
-        frames.jobs.filter(pl.col("agent_id") == agent),
-        frames.status_events.filter(pl.col("job_id").is_in(ids)),
-        frames.inputs.filter(pl.col("job_id").is_in(ids)),
-        frames.metadata.filter(pl.col("job_id").is_in(ids)),
-        frames.query,
-    )
+    return frames.with_jobs(frames.jobs.filter(pl.col("agent_id") == agent))
 
 
 def _replace_agent(frames: JobFrames, agent: str, fresh: JobFrames) -> JobFrames:
